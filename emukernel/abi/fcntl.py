@@ -1,0 +1,106 @@
+"""open/fcntl/at-family constants (include/uapi/asm-generic/fcntl.h, linux/fcntl.h)."""
+
+# fmt: off
+O_ACCMODE   = 0o3
+O_RDONLY    = 0o0
+O_WRONLY    = 0o1
+O_RDWR      = 0o2
+O_CREAT     = 0o100
+O_EXCL      = 0o200
+O_NOCTTY    = 0o400
+O_TRUNC     = 0o1000
+O_APPEND    = 0o2000
+O_NONBLOCK  = 0o4000
+O_DSYNC     = 0o10000
+O_ASYNC     = 0o20000
+O_DIRECT    = 0o40000
+O_LARGEFILE = 0o100000
+O_DIRECTORY = 0o200000
+O_NOFOLLOW  = 0o400000
+O_NOATIME   = 0o1000000
+O_CLOEXEC   = 0o2000000
+O_SYNC      = 0o4010000
+O_PATH      = 0o10000000
+O_TMPFILE   = 0o20200000
+
+# the open flags strace prints, in its order (O_ACCMODE is printed first on its own)
+OPEN_FLAG_NAMES = (
+    ("O_CREAT", O_CREAT), ("O_EXCL", O_EXCL), ("O_NOCTTY", O_NOCTTY), ("O_TRUNC", O_TRUNC),
+    ("O_APPEND", O_APPEND), ("O_NONBLOCK", O_NONBLOCK), ("O_SYNC", O_SYNC), ("O_DSYNC", O_DSYNC),
+    ("O_ASYNC", O_ASYNC), ("O_DIRECT", O_DIRECT), ("O_LARGEFILE", O_LARGEFILE),
+    ("O_DIRECTORY", O_DIRECTORY), ("O_NOFOLLOW", O_NOFOLLOW), ("O_NOATIME", O_NOATIME),
+    ("O_CLOEXEC", O_CLOEXEC), ("O_PATH", O_PATH), ("O_TMPFILE", O_TMPFILE),
+)
+
+AT_FDCWD            = -100
+AT_SYMLINK_NOFOLLOW = 0x100
+AT_REMOVEDIR        = 0x200
+AT_EACCESS          = 0x200
+AT_SYMLINK_FOLLOW   = 0x400
+AT_NO_AUTOMOUNT     = 0x800
+AT_EMPTY_PATH       = 0x1000
+AT_STATX_SYNC_TYPE  = 0x6000
+AT_RECURSIVE        = 0x8000
+
+F_DUPFD         = 0
+F_GETFD         = 1
+F_SETFD         = 2
+F_GETFL         = 3
+F_SETFL         = 4
+F_GETLK         = 5
+F_SETLK         = 6
+F_SETLKW        = 7
+F_SETOWN        = 8
+F_GETOWN        = 9
+F_SETSIG        = 10
+F_GETSIG        = 11
+F_SETOWN_EX     = 15
+F_GETOWN_EX     = 16
+F_OFD_GETLK     = 36
+F_OFD_SETLK     = 37
+F_OFD_SETLKW    = 38
+F_SETLEASE      = 1024
+F_GETLEASE      = 1025
+F_NOTIFY        = 1026
+F_DUPFD_CLOEXEC = 1030
+F_SETPIPE_SZ    = 1031
+F_GETPIPE_SZ    = 1032
+F_ADD_SEALS     = 1033
+F_GET_SEALS     = 1034
+FD_CLOEXEC      = 1
+
+SEEK_SET  = 0
+SEEK_CUR  = 1
+SEEK_END  = 2
+SEEK_DATA = 3
+SEEK_HOLE = 4
+
+RENAME_NOREPLACE = 1
+RENAME_EXCHANGE  = 2
+RENAME_WHITEOUT  = 4
+
+F_OK = 0
+X_OK = 1
+W_OK = 2
+R_OK = 4
+
+# stat mode bits
+S_IFMT   = 0o170000
+S_IFSOCK = 0o140000
+S_IFLNK  = 0o120000
+S_IFREG  = 0o100000
+S_IFBLK  = 0o060000
+S_IFDIR  = 0o040000
+S_IFCHR  = 0o020000
+S_IFIFO  = 0o010000
+
+# getdents64 d_type
+DT_UNKNOWN = 0
+DT_FIFO    = 1
+DT_CHR     = 2
+DT_DIR     = 4
+DT_BLK     = 6
+DT_REG     = 8
+DT_LNK     = 10
+DT_SOCK    = 12
+# fmt: on

@@ -1,0 +1,195 @@
+"""The Unicorn wrapper: one x86-64 CPU per address space, with a register layer that bypasses the binding.
+
+The Python binding's reg_read/reg_write cost about 1.4 us each; calling the C library through ctypes with
+prebuilt argument objects costs a fraction of that (DESIGN §4a).  Everything the syscall and switch paths
+touch goes through the raw functions here.
+"""
+
+from __future__ import annotations
+
+import ctypes
+
+from unicorn import UC_ARCH_X86, UC_MODE_64, Uc
+from unicorn import x86_const as X
+from unicorn.unicorn_py3.unicorn import uclib
+
+# A private handle on the same shared library with no argtypes: ints and byref() pass straight through,
+# which is cheaper than the binding's prototype conversions.
+_lib = ctypes.CDLL(uclib._name)
+_reg_read = _lib.uc_reg_read
+_reg_write = _lib.uc_reg_write
+_reg_read_batch = _lib.uc_reg_read_batch
+_reg_write_batch = _lib.uc_reg_write_batch
+_emu_start = _lib.uc_emu_start
+_emu_start.argtypes = (ctypes.c_void_p, ctypes.c_uint64, ctypes.c_uint64, ctypes.c_uint64, ctypes.c_size_t)
+_emu_stop = _lib.uc_emu_stop
+_context_alloc = _lib.uc_context_alloc
+_context_save = _lib.uc_context_save
+_context_restore = _lib.uc_context_restore
+_context_free = _lib.uc_context_free
+_hook_add = _lib.uc_hook_add
+_hook_add.argtypes = (ctypes.c_void_p, ctypes.POINTER(ctypes.c_size_t), ctypes.c_int, ctypes.c_void_p,
+                      ctypes.c_void_p, ctypes.c_uint64, ctypes.c_uint64, ctypes.c_int)
+_mem_map_ptr = _lib.uc_mem_map_ptr
+_mem_map_ptr.argtypes = (ctypes.c_void_p, ctypes.c_uint64, ctypes.c_uint64, ctypes.c_uint32, ctypes.c_void_p)
+_mem_unmap = _lib.uc_mem_unmap
+_mem_unmap.argtypes = (ctypes.c_void_p, ctypes.c_uint64, ctypes.c_uint64)
+_mem_protect = _lib.uc_mem_protect
+_mem_protect.argtypes = (ctypes.c_void_p, ctypes.c_uint64, ctypes.c_uint64, ctypes.c_uint32)
+
+# Registers, by the names the rest of the kernel uses.
+RAX, RBX, RCX, RDX = X.UC_X86_REG_RAX, X.UC_X86_REG_RBX, X.UC_X86_REG_RCX, X.UC_X86_REG_RDX
+RSI, RDI, RBP, RSP = X.UC_X86_REG_RSI, X.UC_X86_REG_RDI, X.UC_X86_REG_RBP, X.UC_X86_REG_RSP
+R8, R9, R10, R11 = X.UC_X86_REG_R8, X.UC_X86_REG_R9, X.UC_X86_REG_R10, X.UC_X86_REG_R11
+R12, R13, R14, R15 = X.UC_X86_REG_R12, X.UC_X86_REG_R13, X.UC_X86_REG_R14, X.UC_X86_REG_R15
+RIP, EFLAGS = X.UC_X86_REG_RIP, X.UC_X86_REG_EFLAGS
+FS_BASE, GS_BASE = X.UC_X86_REG_FS_BASE, X.UC_X86_REG_GS_BASE
+MXCSR, FPCW = X.UC_X86_REG_MXCSR, X.UC_X86_REG_FPCW
+
+# Syscall argument registers in ABI order.
+ARG_REGS = (RDI, RSI, RDX, R10, R8, R9)
+
+UC_HOOK_INTR = 1 << 0
+UC_HOOK_INSN = 1 << 1
+UC_HOOK_MEM_INVALID = (1 << 4) | (1 << 5) | (1 << 6) | (1 << 7) | (1 << 8) | (1 << 9)
+
+HOOK_SYSCALL_CB = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p)
+HOOK_INTR_CB = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_uint32, ctypes.c_void_p)
+HOOK_MEM_INVALID_CB = ctypes.CFUNCTYPE(ctypes.c_bool, ctypes.c_void_p, ctypes.c_int, ctypes.c_uint64,
+                                       ctypes.c_int, ctypes.c_int64, ctypes.c_void_p)
+
+# Linux's initial FPU state (fpu__init_cpu / fpstate_init): musl prints wrong digits without it.
+LINUX_MXCSR = 0x1F80
+LINUX_FPCW = 0x37F
+
+# A CPU model without ERMS so glibc picks the quadword string ops Unicorn runs fast (reference/pitfalls).
+try:
+    from unicorn.x86_const import UC_CPU_X86_EPYC as _CPU_MODEL
+except ImportError:  # pragma: no cover - pinned unicorn has it
+    _CPU_MODEL = None
+
+TCG_BUFFER_SIZE = 64 * 1024 * 1024
+
+
+class Cpu:
+    """A Unicorn x86-64 instance plus prebuilt ctypes objects for fast register access."""
+
+    def __init__(self) -> None:
+        uc = Uc(UC_ARCH_X86, UC_MODE_64)
+        if _CPU_MODEL is not None:
+            uc.ctl_set_cpu_model(_CPU_MODEL)
+        uc.ctl_set_tcg_buffer_size(TCG_BUFFER_SIZE)
+        self.uc = uc
+        self.handle = ctypes.c_void_p(uc._uch.value)  # an object: without argtypes an int would be truncated
+        self._hooks: list = []  # keep ctypes callbacks alive
+        self._val = ctypes.c_uint64()
+        self._ref = ctypes.byref(self._val)
+        self.current = None  # the task whose registers are live in this CPU
+        # batch buffers for syscall argument reads: one per arity
+        self._batches = []
+        for n in range(7):
+            ids = (ctypes.c_int * max(n, 1))(*ARG_REGS[:n])
+            vals = (ctypes.c_uint64 * max(n, 1))()
+            ptrs = (ctypes.c_void_p * max(n, 1))(*[ctypes.addressof(vals) + 8 * i for i in range(n)])
+            self._batches.append((ids, vals, ptrs))
+
+    # -- registers ---------------------------------------------------------------------------------
+    def reg(self, regid: int) -> int:
+        """Read one register (unsigned 64-bit)."""
+        _reg_read(self.handle, regid, self._ref)
+        return self._val.value
+
+    def set_reg(self, regid: int, value: int) -> None:
+        """Write one register; negative values are written as two's complement."""
+        self._val.value = value & 0xFFFFFFFFFFFFFFFF
+        _reg_write(self.handle, regid, self._ref)
+
+    def syscall_args(self, n: int) -> tuple[int, ...]:
+        """The first n syscall arguments (rdi, rsi, rdx, r10, r8, r9) in one batched call."""
+        if n == 0:
+            return ()
+        ids, vals, ptrs = self._batches[n]
+        _reg_read_batch(self.handle, ids, ptrs, n)
+        return tuple(vals[:n])
+
+    def make_fast_path(self):
+        """Closures for the syscall hook: (read_reg, write_reg) bound to this CPU's handle and buffer."""
+        handle, val, ref = self.handle, self._val, self._ref
+
+        def read_reg(regid: int) -> int:
+            _reg_read(handle, regid, ref)
+            return val.value
+
+        def write_reg(regid: int, value: int) -> None:
+            val.value = value & 0xFFFFFFFFFFFFFFFF
+            _reg_write(handle, regid, ref)
+
+        return read_reg, write_reg
+
+    # -- whole-context save/restore (thread switch on a shared address space) ------------------------
+    def context_alloc(self) -> ctypes.c_void_p:
+        ctx = ctypes.c_void_p()
+        err = _context_alloc(self.handle, ctypes.byref(ctx))
+        if err:
+            raise RuntimeError(f"uc_context_alloc failed: {err}")
+        return ctx
+
+    def context_save(self, ctx: ctypes.c_void_p) -> None:
+        _context_save(self.handle, ctx)
+
+    def context_restore(self, ctx: ctypes.c_void_p) -> None:
+        _context_restore(self.handle, ctx)
+
+    @staticmethod
+    def context_free(ctx: ctypes.c_void_p) -> None:
+        _context_free(ctx)
+
+    # -- execution ---------------------------------------------------------------------------------
+    def start(self, begin: int, timeout_us: int = 0) -> int:
+        """Run from `begin` until emu_stop, an error or the timeout; returns the uc_err code."""
+        return _emu_start(self.handle, begin, 0, timeout_us, 0)
+
+    def stop(self) -> None:
+        _emu_stop(self.handle)
+
+    # -- memory ------------------------------------------------------------------------------------
+    def map_ptr(self, addr: int, size: int, perms: int, host_ptr: int) -> int:
+        return _mem_map_ptr(self.handle, addr, size, perms, host_ptr)
+
+    def unmap(self, addr: int, size: int) -> int:
+        return _mem_unmap(self.handle, addr, size)
+
+    def protect(self, addr: int, size: int, perms: int) -> int:
+        return _mem_protect(self.handle, addr, size, perms)
+
+    def flush_code(self, begin: int, end: int) -> None:
+        """Drop translated blocks after the kernel wrote guest code."""
+        self.uc.ctl_remove_cache(begin, end)
+
+    # -- hooks -------------------------------------------------------------------------------------
+    def _add_hook(self, htype: int, cb, begin: int = 1, end: int = 0, aux: int = 0) -> None:
+        h = ctypes.c_size_t()
+        err = _hook_add(self.handle, ctypes.byref(h), htype, ctypes.cast(cb, ctypes.c_void_p), None,
+                        begin, end, aux)
+        if err:
+            raise RuntimeError(f"uc_hook_add({htype}) failed: {err}")
+        self._hooks.append(cb)
+
+    def hook_syscall(self, fn) -> None:
+        """fn(handle, user_data) is called on every `syscall` (RIP = the instruction's address).
+
+        The function is wrapped by ctypes alone (no extra Python frame): it is the hot path."""
+        self._add_hook(UC_HOOK_INSN, HOOK_SYSCALL_CB(fn), aux=X.UC_X86_INS_SYSCALL)
+
+    def hook_interrupt(self, fn) -> None:
+        """fn(intno) is called on a CPU exception or `int N` (divide error, int3, ud2...)."""
+        self._add_hook(UC_HOOK_INTR, HOOK_INTR_CB(lambda _h, intno, _u: fn(intno)))
+
+    def hook_mem_invalid(self, fn) -> None:
+        """fn(access, address, size) -> bool on an unmapped or protection fault; True retries."""
+        self._add_hook(UC_HOOK_MEM_INVALID,
+                       HOOK_MEM_INVALID_CB(lambda _h, access, addr, size, _v, _u: fn(access, addr, size)))
+
+    def init_fpu(self) -> None:
+        self.set_reg(MXCSR, LINUX_MXCSR)
+        self.set_reg(FPCW, LINUX_FPCW)

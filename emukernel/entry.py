@@ -1,0 +1,182 @@
+"""The syscall entry: the hook on `syscall` (the fast path) and the finishing of actions (the slow path).
+
+Linux's `syscall` instruction sets rcx to the return address and r11 to rflags; Unicorn does neither, so
+the hook does.  Registers are read and written in one batched ctypes call each (DESIGN §4a).  A handler
+that returns an int is answered inside the hook and the guest continues without leaving emu_start; any
+other result (see emukernel.sched) stops emulation and is finished by the run loop.  The tracer, when on,
+uses a separate hook so that tracing costs nothing when off.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import sys
+from typing import TYPE_CHECKING
+
+from .abi import errno as E
+from .cpu import EFLAGS, R8, R9, R10, R11, RAX, RCX, RDI, RDX, RIP, RSI, _reg_read_batch, _reg_write_batch
+from .errors import Errno
+from .sched import NORETURN, Block, Deferred
+from .syscalls.table import NR_SYSCALLS, TABLE, Syscall, syscall_name
+
+if TYPE_CHECKING:
+    from .cpu import Cpu
+    from .kernel import Kernel
+    from .task import Task
+
+MASK64 = 0xFFFFFFFFFFFFFFFF
+_READ_REGS = (RAX, RIP, EFLAGS, RDI, RSI, RDX, R10, R8, R9)
+_WRITE_REGS = (RAX, RCX, R11)
+
+
+class _Unimplemented:
+    """A pseudo table entry for numbers with no handler, so the slow path and the tracer see a name."""
+
+    def __init__(self, nr: int) -> None:
+        self.nr = nr
+        self.name = syscall_name(nr)
+        self.args = ("x",) * 6
+        self.ret = "d"
+        self.nargs = 6
+
+
+class SyscallEntry:
+    """Installs the syscall hook on a CPU and finishes actions outside emulation."""
+
+    def __init__(self, kernel: Kernel) -> None:
+        self.kernel = kernel
+        self._unimpl: dict[int, _Unimplemented] = {}
+
+    def entry_for(self, nr: int):
+        sc = TABLE[nr] if 0 <= nr < NR_SYSCALLS else None
+        if sc is None:
+            sc = self._unimpl.get(nr)
+            if sc is None:
+                sc = self._unimpl[nr] = _Unimplemented(nr)
+        return sc
+
+    def install(self, cpu: Cpu) -> None:
+        kernel = self.kernel
+        handle = cpu.handle
+        rids = (ctypes.c_int * 9)(*_READ_REGS)
+        rvals = (ctypes.c_uint64 * 9)()
+        rptrs = (ctypes.c_void_p * 9)(*[ctypes.addressof(rvals) + 8 * i for i in range(9)])
+        wids = (ctypes.c_int * 3)(*_WRITE_REGS)
+        wvals = (ctypes.c_uint64 * 3)()
+        wptrs = (ctypes.c_void_p * 3)(*[ctypes.addressof(wvals) + 8 * i for i in range(3)])
+        table = TABLE
+        clock = kernel.clock
+        entry_for = self.entry_for
+        tracer = kernel.tracer
+        stop = cpu.stop
+
+        def on_syscall(_h, _u):
+            # Linux: arch/x86/entry/entry_64.S entry_SYSCALL_64 + do_syscall_64
+            task = cpu.current
+            try:
+                _reg_read_batch(handle, rids, rptrs, 9)
+                nr = rvals[0]
+                wvals[1] = rvals[1] + 2  # rcx = return address
+                wvals[2] = rvals[2]  # r11 = rflags
+                clock.syscalls += 1
+                sc = table[nr] if nr < NR_SYSCALLS else None
+                if sc is None or task.slow_entry:
+                    sc = sc or entry_for(nr)
+                    args = tuple(rvals[3:3 + sc.nargs])
+                    wvals[0] = rvals[0]
+                    _reg_write_batch(handle, wids, wptrs, 3)
+                    task.pending = (sc, args, None)
+                    stop()
+                    return
+                args = rvals[3:3 + sc.nargs]
+                try:
+                    ret = sc.handler(task, *args)
+                except Errno as e:
+                    ret = -e.errno
+                if ret.__class__ is int:
+                    wvals[0] = ret & MASK64
+                    _reg_write_batch(handle, wids, wptrs, 3)
+                    if tracer is not None:
+                        tracer.syscall(task, sc, tuple(args), ret)
+                    if task.sigpending_flag:
+                        stop()
+                    return
+                wvals[0] = rvals[0]
+                _reg_write_batch(handle, wids, wptrs, 3)
+                task.pending = (sc, tuple(args), ret)
+                stop()
+            except BaseException as exc:  # a kernel bug must never take the host down
+                task.hook_error = (exc, f"syscall {syscall_name(rvals[0])} ({rvals[0]})")
+                stop()
+
+        cpu.hook_syscall(on_syscall)
+        cpu.hook_interrupt(lambda intno: self._on_interrupt(cpu, intno))
+
+    def _on_interrupt(self, cpu: Cpu, intno: int) -> None:
+        """A CPU exception in the guest: record it as a trap for the current task and leave emulation."""
+        from .abi import signal as S
+
+        task = cpu.current
+        try:
+            rip = cpu.reg(RIP)
+            # Linux: arch/x86/kernel/traps.c (do_error_trap and friends)
+            if intno == 0:
+                task.trap = (S.SIGFPE, 1, rip)  # FPE_INTDIV
+            elif intno in (1, 3):
+                task.trap = (S.SIGTRAP, 0x80 if intno == 3 else 2, 0)  # SI_KERNEL for int3, TRAP_TRACE
+            elif intno == 6:
+                task.trap = (S.SIGILL, 2, rip)  # ILL_ILLOPN
+            elif intno == 4:
+                task.trap = (S.SIGSEGV, 0x80, 0)
+            else:
+                task.trap = (S.SIGSEGV, 0x80, 0)  # #GP and the rest: SI_KERNEL
+        except BaseException as exc:
+            task.hook_error = (exc, f"interrupt {intno}")
+        cpu.stop()
+
+    # -- slow path -----------------------------------------------------------------------------------
+    def call(self, task: Task, sc, args: tuple) -> object:
+        """Run a handler outside emulation; returns an int or an action."""
+        if isinstance(sc, _Unimplemented):
+            return self.kernel.unimplemented(task, sc.nr)
+        try:
+            return sc.handler(task, *args)
+        except Errno as e:
+            return -e.errno
+
+    def finish(self, task: Task, sc, args: tuple, result: object) -> None:
+        """Act on a handler's result outside emulation."""
+        kernel = self.kernel
+        while True:
+            if result is None:  # recorded by the hook, not yet run (slow entry)
+                result = self.call(task, sc, args)
+                continue
+            if result.__class__ is int:
+                if task.alive and task.mm is not None:
+                    task.mm.cpu.set_reg(RAX, result)
+                if kernel.tracer is not None:
+                    kernel.tracer.syscall(task, sc, args, result)
+                return
+            if result is NORETURN:
+                if kernel.tracer is not None and sc.name in ("exit", "exit_group"):
+                    kernel.tracer.syscall(task, sc, args, 0)
+                return
+            if isinstance(result, Block):
+                task.restart = (sc, args)
+                kernel.sched.block(task, result)
+                return
+            if isinstance(result, Deferred):
+                try:
+                    result = result.fn()
+                except Errno as e:
+                    result = -e.errno
+                continue
+            raise TypeError(f"syscall {sc.name} returned {result!r}")
+
+
+def report(kernel: Kernel, text: str) -> None:
+    """One line on the kernel's diagnostic stream."""
+    print(f"emukernel: {text}", file=kernel.errstream or sys.stderr, flush=True)
+
+
+__all__ = ["SyscallEntry", "Syscall", "report", "E"]

@@ -1,0 +1,139 @@
+"""Task exit (Linux kernel/exit.c): do_exit, do_group_exit, exit_notify, release_task, reparenting."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .abi import signal as S
+from .task import EXIT_DEAD, EXIT_EXITING, EXIT_NONE, EXIT_ZOMBIE, TASK_DEAD
+
+if TYPE_CHECKING:
+    from .kernel import Kernel
+    from .task import Task
+
+
+def do_group_exit(kernel: Kernel, task: Task, status: int) -> None:
+    """exit_group / a fatal signal: every thread of the group exits with status (do_group_exit)."""
+    tg = task.tg
+    if not tg.group_exit:
+        tg.group_exit = True
+        tg.group_exit_code = status
+        for t in list(tg.tasks):  # zap_other_threads
+            if t is not task and t.alive:
+                do_exit(kernel, t, status)
+    if task.alive:
+        do_exit(kernel, task, tg.group_exit_code)
+
+
+def do_exit(kernel: Kernel, task: Task, status: int) -> None:
+    """One thread ends: drop its mm/files/fs, then tell whoever must know (do_exit)."""
+    task.set_exit_state(EXIT_NONE, EXIT_EXITING)
+    task.exit_code = status
+    tg = task.tg
+    tg.live -= 1
+    kernel.sched.wake(task)  # leave any wait queue
+    if task in kernel.sched.runq:
+        kernel.sched.runq.remove(task)
+    task.state = TASK_DEAD
+    mm = task.mm
+    if mm is not None:
+        if task.clear_child_tid and mm.users > 1 and not tg.group_exit:
+            # Linux: kernel/fork.c mm_release: clear the tid word and wake a futex waiter
+            try:
+                mm.write_u32(task.clear_child_tid, 0)
+                kernel.futex_wake_addr(task, task.clear_child_tid)
+            except Exception:
+                pass
+        if mm.cpu.current is task:
+            mm.cpu.current = None
+        if task.ctx is not None:
+            mm.cpu.context_free(task.ctx)
+            task.ctx = None
+        mm.users -= 1
+        if mm.users == 0:
+            mm.release()
+        task.mm = None
+    files = task.files
+    if files is not None:
+        files.users -= 1
+        if files.users == 0:
+            files.close_all()
+        task.files = None
+    task.fs = None
+    if kernel.tracer is not None and tg.live == 0:
+        kernel.tracer.exit(task, tg.group_exit_code if tg.group_exit else status)
+    exit_notify(kernel, task)
+
+
+def find_new_reaper(kernel: Kernel, task: Task) -> Task:
+    """A living thread of the same group, else the nearest child subreaper, else init."""
+    for t in task.tg.tasks:
+        if t.alive and t is not task:
+            return t
+    p = task.real_parent
+    while p is not None and not p.kthread:
+        if p.tg.child_subreaper and p.tg.live:
+            return next(t for t in p.tg.tasks if t.alive)
+        p = p.real_parent
+    return kernel.init
+
+
+def exit_notify(kernel: Kernel, task: Task) -> None:
+    """Reparent the children, then become a zombie and notify the parent, or be reaped at once."""
+    if task.children:
+        reaper = find_new_reaper(kernel, task)
+        for child in task.children:
+            child.real_parent = child.parent = reaper
+            reaper.children.append(child)
+            if child.exit_state == EXIT_ZOMBIE and child.tg.leader is child and child.tg.live == 0:
+                do_notify_parent(kernel, child)
+        task.children = []
+    task.set_exit_state(EXIT_EXITING, EXIT_ZOMBIE)
+    tg = task.tg
+    if tg.leader is not task:
+        release_task(kernel, task)  # a thread is reaped at once; its group may now be complete
+        leader = tg.leader
+        if tg.live == 0 and leader.exit_state == EXIT_ZOMBIE:
+            do_notify_parent(kernel, leader)
+        return
+    if tg.live == 0:
+        do_notify_parent(kernel, task)
+    # else: a zombie leader is not reported until the whole group is gone
+
+
+def group_status(task: Task) -> int:
+    tg = task.tg
+    return tg.group_exit_code if tg.group_exit else task.exit_code
+
+
+def do_notify_parent(kernel: Kernel, leader: Task) -> None:
+    """The group is gone: signal the parent and make the leader waitable, or auto-reap it."""
+    parent = leader.real_parent
+    status = group_status(leader)
+    if parent is None or parent.kthread:
+        kernel.reaped(leader, status)
+        release_task(kernel, leader)
+        return
+    autoreap = False
+    if leader.exit_signal == S.SIGCHLD:
+        act = parent.sighand.actions.get(S.SIGCHLD)
+        if act is not None and (act[0] == S.SIG_IGN or act[1] & S.SA_NOCLDWAIT):
+            autoreap = True
+    if leader.exit_signal:
+        kernel.signals.send(parent, leader.exit_signal, group=True)
+    kernel.child_exited(parent, leader)
+    if autoreap:
+        release_task(kernel, leader)
+
+
+def release_task(kernel: Kernel, task: Task) -> None:
+    """Forget a dead task: its pid, its place in the group and in its parent's children."""
+    task.set_exit_state(EXIT_ZOMBIE, EXIT_DEAD)
+    tg = task.tg
+    if task.parent is not None and task in task.parent.children and tg.leader is task:
+        task.parent.children.remove(task)
+    if task is not tg.leader:
+        tg.tasks.remove(task)
+    elif tg.live == 0:
+        tg.tasks.remove(task)
+    kernel.forget_task(task)

@@ -1,0 +1,182 @@
+"""Kernel: boots the root pid namespace and init, owns the task set, the clock, the VFS and the scheduler."""
+
+from __future__ import annotations
+
+import os
+import random
+import sys
+from typing import TYPE_CHECKING, TextIO
+
+from . import exit as _exit
+from .abi import errno as E
+from .abi import signal as S
+from .clock import Clock
+from .entry import SyscallEntry
+from .errors import Errno
+from .pidns import PidNamespace
+from .sched import Scheduler, format_exception
+from .signal import Signals
+from .syscalls import load_all
+from .syscalls.table import syscall_name
+from .task import Creds, Task
+from .threadgroup import ThreadGroup
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+DEADLOCK_STATUS = S.SIGKILL  # tasks of a deadlocked guest are killed
+
+
+class Kernel:
+    """One emulated Linux system: `spawn` programs into it, then `run` it until every task is gone."""
+
+    def __init__(self, *, root: str | None = None, binds: Sequence[tuple[str, str, bool]] = (),
+                 stdio: tuple[int, int, int] = (0, 1, 2), seed: int = 0, realtime: bool = False,
+                 quiet: bool = False, trace: TextIO | None = None, errstream: TextIO | None = None) -> None:
+        from .fs.vfs import Vfs
+
+        load_all()
+        self.quiet = quiet
+        self.errstream = errstream or sys.stderr
+        self.clock = Clock(realtime)
+        self.rng = random.Random(seed)
+        self.tracer = None
+        if trace is not None:
+            from .trace import Tracer
+            self.tracer = Tracer(trace)
+        self.vfs = Vfs(root=root, binds=binds, stdio=stdio, clock=self.clock)
+        self.pidns = PidNamespace()
+        self.tasks: dict[int, Task] = {}
+        self.sched = Scheduler(self, seed)
+        self.entry = SyscallEntry(self)
+        self.signals = Signals(self)
+        self._reported: set = set()
+        self.statuses: dict[int, int] = {}  # tgid -> wait status, for processes reaped by init
+        self.init = self._boot_init()
+        self.hostname = b"emukernel"
+
+    # -- boot ----------------------------------------------------------------------------------------
+    def _boot_init(self) -> Task:
+        """The kernel's init (pid 1): a kernel task that reaps whatever is reparented to it."""
+        pid = self.pidns.alloc_pid()
+        init = Task(self, pid.numbers[0])
+        init.pid = pid
+        pid.tasks.append(init)
+        init.kthread = True
+        init.comm = b"init"
+        init.tg = ThreadGroup(pid, init)
+        init.creds = Creds(os.getuid(), os.getgid(), tuple(os.getgroups()))
+        init.fs = self.vfs.new_fs_context()
+        init.files = self.vfs.new_stdio_table()
+        init.files.users = 1
+        self.pidns.child_reaper = init
+        self.tasks[init.tid] = init
+        return init
+
+    def spawn(self, argv: Sequence[str | bytes], env: dict[str, str] | Sequence[str] | None = None,
+              path: str | bytes | None = None) -> Task:
+        """fork from init and execve argv (path defaults to argv[0]); raises ExecFormatError or Errno."""
+        from .clone import copy_process
+        from .exec.execve import do_execve
+
+        def b(s: str | bytes) -> bytes:
+            return s if isinstance(s, bytes) else os.fsencode(s)
+
+        bargv = [b(a) for a in argv]
+        if env is None:
+            env = {}
+        benv = [b(f"{k}={v}") for k, v in env.items()] if isinstance(env, dict) else [b(e) for e in env]
+        task = copy_process(self, self.init, 0)
+        try:
+            do_execve(task, b(path if path is not None else argv[0]), bargv, benv)
+        except BaseException:
+            self._discard(task)
+            raise
+        self.sched.enqueue(task)
+        return task
+
+    def _discard(self, task: Task) -> None:
+        """Undo a spawn whose exec failed: the child never ran."""
+        task.exit_state = 2  # zombie without a parent notification
+        task.files.users -= 1
+        if task.files.users == 0:
+            task.files.close_all()
+        task.tg.live = 0
+        _exit.release_task(self, task)
+
+    def run(self) -> None:
+        """Run until every guest task has exited."""
+        self.sched.run()
+
+    # -- task set ------------------------------------------------------------------------------------
+    def live_tasks(self) -> list[Task]:
+        return [t for t in self.tasks.values() if t.alive and not t.kthread]
+
+    def forget_task(self, task: Task) -> None:
+        self.tasks.pop(task.tid, None)
+        if task.pid is not None:
+            task.pid.tasks.remove(task) if task in task.pid.tasks else None
+            if not task.pid.tasks:
+                self.pidns.free_pid(task.pid)
+
+    def reaped(self, leader: Task, status: int) -> None:
+        """init reaped a process: keep its status for whoever spawned it."""
+        self.statuses[leader.tgid] = status
+
+    def child_exited(self, parent: Task, child: Task) -> None:
+        """A child of parent became waitable: wake the waiters (the wait issue adds wait queues)."""
+        q = getattr(parent.tg, "wait_chldexit", None)
+        if q is not None:
+            self.sched.wake_all(q)
+
+    def do_exit(self, task: Task, status: int) -> None:
+        _exit.do_exit(self, task, status)
+
+    def do_group_exit(self, task: Task, status: int) -> None:
+        _exit.do_group_exit(self, task, status)
+
+    def futex_wake_addr(self, task: Task, addr: int) -> None:
+        """Wake one waiter on the futex word at addr (the futex issue fills this in)."""
+
+    # -- services ------------------------------------------------------------------------------------
+    def random_bytes(self, n: int) -> bytes:
+        """Deterministic randomness for AT_RANDOM, getrandom and /dev/urandom (seeded by --seed)."""
+        return self.rng.randbytes(n)
+
+    def report(self, text: str) -> None:
+        print(f"emukernel: {text}", file=self.errstream, flush=True)
+
+    def report_once(self, key: object, text: str) -> None:
+        if key not in self._reported:
+            self._reported.add(key)
+            if not self.quiet:
+                self.report(text)
+
+    def unimplemented(self, task: Task, nr: int) -> int:
+        self.report_once(("nosys", nr), f"unimplemented syscall {syscall_name(nr)} ({nr})")
+        return -E.ENOSYS
+
+    def kernel_bug(self, task: Task, where: str, exc: BaseException) -> None:
+        """A bug in this kernel hit by a guest: report it with the traceback, kill the process with SIGSYS."""
+        self.report(f"kernel bug in task {task.tid} ({task.comm.decode(errors='replace')}) during {where}:\n"
+                    + format_exception(exc).rstrip())
+        if task.alive:
+            self.do_group_exit(task, S.SIGSYS)
+
+    def report_deadlock(self) -> None:
+        """Every task is blocked and no timer can wake one: say who waits on what, then kill them all."""
+        lines = ["guest deadlock: every task is blocked and no timer is pending"]
+        for t in sorted(self.live_tasks(), key=lambda t: t.tid):
+            what = t.blocked_on.what if t.blocked_on is not None else t.state
+            lines.append(f"  task {t.tid} ({t.comm.decode(errors='replace')}) waits on {what}")
+        self.report("\n".join(lines))
+        self.deadlocked = True
+        for t in self.live_tasks():
+            if t.alive:
+                self.do_group_exit(t, DEADLOCK_STATUS)
+
+    def errno_or(self, fn, *args) -> int:
+        try:
+            return fn(*args)
+        except Errno as e:
+            return -e.errno

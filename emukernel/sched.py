@@ -1,0 +1,251 @@
+"""The scheduler: run queue, wait queues, timers and the one run loop (DESIGN §3).
+
+One host thread runs everything.  The loop picks a runnable task, makes its context live on its address
+space's CPU and calls emu_start; cheap syscalls are answered inside the syscall hook without leaving
+emulation (emukernel.entry), everything else comes back here as an *action*:
+
+  Block(queue, deadline)  park the task; when woken the same handler runs again (level-triggered)
+  Deferred(fn)            run fn() outside emulation; its result is the syscall's result
+  NORETURN                the kernel already set the task's registers or ended it (exit, exec)
+"""
+
+from __future__ import annotations
+
+import heapq
+import traceback
+from collections import deque
+from typing import TYPE_CHECKING
+
+from .abi import errno as E
+from .abi import signal as S
+from .cpu import RAX, RIP
+from .errors import Errno
+from .task import TASK_DEAD, TASK_INTERRUPTIBLE, TASK_RUNNING
+
+if TYPE_CHECKING:
+    from .kernel import Kernel
+    from .task import Task
+
+TIMESLICE_US = 20_000  # host-timer preemption slice while another task is runnable
+
+# uc_err codes from emu_start
+UC_ERR_OK = 0
+UC_ERR_READ_UNMAPPED, UC_ERR_WRITE_UNMAPPED, UC_ERR_FETCH_UNMAPPED = 6, 7, 8
+UC_ERR_INSN_INVALID = 10
+UC_ERR_WRITE_PROT, UC_ERR_READ_PROT, UC_ERR_FETCH_PROT = 12, 13, 14
+UC_ERR_READ_UNALIGNED, UC_ERR_WRITE_UNALIGNED, UC_ERR_FETCH_UNALIGNED = 15, 16, 17
+UC_ERR_EXCEPTION = 21
+
+SEGV_MAPERR, SEGV_ACCERR = 1, 2
+_FAULTS = {
+    UC_ERR_READ_UNMAPPED: SEGV_MAPERR, UC_ERR_WRITE_UNMAPPED: SEGV_MAPERR, UC_ERR_FETCH_UNMAPPED: SEGV_MAPERR,
+    UC_ERR_WRITE_PROT: SEGV_ACCERR, UC_ERR_READ_PROT: SEGV_ACCERR, UC_ERR_FETCH_PROT: SEGV_ACCERR,
+}
+
+
+class WaitQueue:
+    """A list of parked tasks (wait_queue_head); wake_all makes them runnable to re-check."""
+
+    __slots__ = ("name", "waiters")
+
+    def __init__(self, name: str = "") -> None:
+        self.name = name
+        self.waiters: list[Task] = []
+
+
+class Block:
+    """Handler result: park the task on `queue` (and/or until `deadline`, monotonic ns)."""
+
+    __slots__ = ("queue", "deadline", "what")
+
+    def __init__(self, queue: WaitQueue | None = None, deadline: int | None = None, what: str = "") -> None:
+        self.queue = queue
+        self.deadline = deadline
+        self.what = what or (queue.name if queue else "sleep")
+
+
+class Deferred:
+    """Handler result: finish the syscall outside emulation by calling fn()."""
+
+    __slots__ = ("fn",)
+
+    def __init__(self, fn) -> None:
+        self.fn = fn
+
+
+class _NoReturn:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "NORETURN"
+
+
+NORETURN = _NoReturn()
+
+
+class Scheduler:
+    def __init__(self, kernel: Kernel, seed: int = 0) -> None:
+        import random
+
+        self.kernel = kernel
+        self.runq: deque[Task] = deque()
+        self.timers: list[tuple[int, int, Task]] = []
+        self._timer_seq = 0
+        self.rng = random.Random(seed)
+        self.current: Task | None = None
+
+    # -- queues --------------------------------------------------------------------------------------
+    def enqueue(self, task: Task) -> None:
+        task.state = TASK_RUNNING
+        self.runq.append(task)
+
+    def block(self, task: Task, blk: Block) -> None:
+        task.state = TASK_INTERRUPTIBLE
+        task.blocked_on = blk
+        if blk.queue is not None:
+            blk.queue.waiters.append(task)
+        if blk.deadline is not None:
+            self._timer_seq += 1
+            task.wake_deadline = blk.deadline
+            heapq.heappush(self.timers, (blk.deadline, self._timer_seq, task))
+
+    def wake(self, task: Task) -> None:
+        """try_to_wake_up: make a blocked task runnable; its handler re-checks its condition."""
+        if task.state != TASK_INTERRUPTIBLE:
+            return
+        blk = task.blocked_on
+        if blk is not None and blk.queue is not None and task in blk.queue.waiters:
+            blk.queue.waiters.remove(task)
+        task.blocked_on = None
+        task.wake_deadline = None
+        self.enqueue(task)
+
+    def wake_all(self, queue: WaitQueue) -> None:
+        for t in list(queue.waiters):
+            self.wake(t)
+
+    def _fire_timers(self) -> None:
+        now = self.kernel.clock.monotonic_ns()
+        while self.timers and self.timers[0][0] <= now:
+            deadline, _, task = heapq.heappop(self.timers)
+            if task.wake_deadline == deadline and task.state == TASK_INTERRUPTIBLE:
+                self.wake(task)
+
+    # -- the run loop --------------------------------------------------------------------------------
+    def pick_next(self) -> Task | None:
+        runq = self.runq
+        while runq:
+            if len(runq) > 1:
+                # deterministic choice among the runnable tasks (--seed)
+                i = self.rng.randrange(len(runq))
+                runq.rotate(-i)
+            task = runq.popleft()
+            if task.state == TASK_RUNNING and task.alive:
+                return task
+        return None
+
+    def run(self) -> None:
+        """Run until no task is left (or every task is blocked forever: a guest deadlock)."""
+        kernel = self.kernel
+        while True:
+            if self.timers:
+                self._fire_timers()
+            task = self.pick_next()
+            if task is None:
+                if self.timers:
+                    kernel.clock.advance_to(self.timers[0][0])
+                    if kernel.clock.realtime:
+                        import time
+                        delay = self.timers[0][0] - kernel.clock.monotonic_ns()
+                        if delay > 0:
+                            time.sleep(delay / 1e9)
+                    continue
+                if kernel.live_tasks():
+                    kernel.report_deadlock()
+                    continue
+                return
+            self.run_task(task)
+
+    def switch_to(self, task: Task) -> None:
+        """Make task's registers live on its CPU (context switch between threads of one mm)."""
+        cpu = task.mm.cpu
+        prev = cpu.current
+        if prev is task:
+            return
+        if prev is not None and prev.alive and prev.mm is task.mm:
+            if prev.ctx is None:
+                prev.ctx = cpu.context_alloc()
+            cpu.context_save(prev.ctx)
+        if task.ctx is not None:
+            cpu.context_restore(task.ctx)
+        cpu.current = task
+
+    def run_task(self, task: Task) -> None:
+        kernel = self.kernel
+        self.current = task
+        self.switch_to(task)
+        cpu = task.mm.cpu
+        if task.restart is not None:
+            sc, args = task.restart
+            task.restart = None
+            kernel.entry.finish(task, sc, args, kernel.entry.call(task, sc, args))
+            if task.state != TASK_RUNNING or not task.alive:
+                return
+        if task.sigpending_flag:
+            kernel.signals.deliver(task)
+            if not task.alive or task.state != TASK_RUNNING:
+                return
+        timeout = TIMESLICE_US if self.runq else 0
+        task.pending = None
+        err = cpu.start(cpu.reg(RIP), timeout)
+        if err != UC_ERR_OK:
+            self.cpu_exception(task, err)
+            return
+        pending = task.pending
+        if pending is not None:
+            task.pending = None
+            sc, args, action = pending
+            kernel.entry.finish(task, sc, args, action)
+        elif task.trap is not None:
+            sig, code, addr = task.trap
+            task.trap = None
+            kernel.signals.force_fault(task, sig, code, addr)
+        elif task.alive and task.state == TASK_RUNNING and not task.sigpending_flag:
+            # nothing asked for the stop: the host timer ended the slice (the one nondeterministic event)
+            if kernel.tracer is not None:
+                kernel.tracer.note(task, "preempted by host timer")
+        if task.alive and task.state == TASK_RUNNING and task not in self.runq:
+            self.runq.append(task)
+
+    def cpu_exception(self, task: Task, err: int) -> None:
+        """emu_start failed: a guest fault becomes a signal; anything else is reported as a kernel bug."""
+        kernel = self.kernel
+        mm = task.mm
+        if task.hook_error is not None:
+            exc, where = task.hook_error
+            task.hook_error = None
+            kernel.kernel_bug(task, where, exc)
+            return
+        if err in _FAULTS:
+            kernel.signals.force_fault(task, S.SIGSEGV, _FAULTS[err], mm.fault_addr)
+        elif err == UC_ERR_INSN_INVALID:
+            kernel.signals.force_fault(task, S.SIGILL, 1, mm.cpu.reg(RIP))  # ILL_ILLOPC
+        elif err in (UC_ERR_READ_UNALIGNED, UC_ERR_WRITE_UNALIGNED, UC_ERR_FETCH_UNALIGNED):
+            kernel.signals.force_fault(task, S.SIGBUS, 1, mm.fault_addr)  # BUS_ADRALN
+        elif err == UC_ERR_EXCEPTION:
+            kernel.signals.force_fault(task, S.SIGSEGV, 0x80, 0)  # SI_KERNEL (general protection)
+        else:
+            kernel.kernel_bug(task, f"emu_start error {err}", RuntimeError(f"uc_err {err}"))
+        if task.alive and task.state == TASK_RUNNING and task not in self.runq:
+            self.runq.append(task)
+
+
+def format_exception(exc: BaseException) -> str:
+    return "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+
+
+def rax_of(ret: int) -> int:
+    return ret & 0xFFFFFFFFFFFFFFFF
+
+
+__all__ = ["Block", "Deferred", "NORETURN", "Scheduler", "WaitQueue", "E", "Errno", "RAX", "TASK_DEAD"]

@@ -1,0 +1,120 @@
+"""Clocks and sleeping: clock_gettime, clock_getres, gettimeofday, time, nanosleep, clock_nanosleep."""
+
+from __future__ import annotations
+
+import struct
+import time as _time
+
+from ..abi import errno as E
+from ..errors import Errno
+from ..sched import Block
+from . import s32
+from .table import syscall
+
+_TS = struct.Struct("<qq")
+NSEC = 1_000_000_000
+CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID = 0, 1, 2, 3
+CLOCK_MONOTONIC_RAW, CLOCK_REALTIME_COARSE, CLOCK_MONOTONIC_COARSE, CLOCK_BOOTTIME = 4, 5, 6, 7
+CLOCK_REALTIME_ALARM, CLOCK_BOOTTIME_ALARM, CLOCK_TAI = 8, 9, 11
+TIMER_ABSTIME = 1
+_COARSE_RES = _time.clock_getres(CLOCK_REALTIME_COARSE) if hasattr(_time, "clock_getres") else 0.004
+
+
+def clock_now(task, clockid: int) -> int:
+    """The value of a clock in ns (kernel/time/posix-timers.c clockid_to_kclock); EINVAL if unknown."""
+    c = task.kernel.clock
+    if clockid in (CLOCK_REALTIME, CLOCK_REALTIME_COARSE, CLOCK_REALTIME_ALARM, CLOCK_TAI):
+        return c.realtime_ns() + (37 * NSEC if clockid == CLOCK_TAI else 0)
+    if clockid in (CLOCK_MONOTONIC, CLOCK_MONOTONIC_RAW, CLOCK_MONOTONIC_COARSE, CLOCK_BOOTTIME,
+                   CLOCK_BOOTTIME_ALARM):
+        return c.monotonic_ns()
+    if clockid in (CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID):
+        return c.cputime_ns()
+    if clockid < 0:
+        # CPU-time clocks of another process/thread: ~pid << 3 | type
+        pid = ~clockid >> 3
+        if (clockid & 7) >= 3 or (pid and pid not in task.kernel.tasks):
+            raise Errno(E.EINVAL)
+        return c.cputime_ns()
+    raise Errno(E.EINVAL)
+
+
+def read_timespec(task, addr: int) -> int:
+    sec, nsec = task.mm.read_struct(_TS, addr)
+    if sec < 0 or not 0 <= nsec < NSEC:
+        raise Errno(E.EINVAL)
+    return sec * NSEC + nsec
+
+
+def write_timespec(task, addr: int, ns: int) -> None:
+    task.mm.write_struct(_TS, addr, ns // NSEC, ns % NSEC)
+
+
+@syscall("clock_gettime", "clock", "struct_out")
+def sys_clock_gettime(task, clockid, tp):
+    write_timespec(task, tp, clock_now(task, s32(clockid)))
+    return 0
+
+
+@syscall("clock_getres", "clock", "struct_out")
+def sys_clock_getres(task, clockid, tp):
+    clockid = s32(clockid)
+    clock_now(task, clockid)  # validates
+    if tp:
+        coarse = clockid in (CLOCK_REALTIME_COARSE, CLOCK_MONOTONIC_COARSE)
+        write_timespec(task, tp, int(_COARSE_RES * NSEC) if coarse else 1)
+    return 0
+
+
+@syscall("gettimeofday", "struct_out", "struct_out")
+def sys_gettimeofday(task, tv, tz):
+    now = task.kernel.clock.realtime_ns()
+    if tv:
+        task.mm.write_struct(_TS, tv, now // NSEC, (now % NSEC) // 1000)
+    if tz:
+        task.mm.write(tz, b"\0" * 8)
+    return 0
+
+
+@syscall("time", "p")
+def sys_time(task, tloc):
+    now = task.kernel.clock.realtime_ns() // NSEC
+    if tloc:
+        task.mm.write_u64(tloc, now)
+    return now
+
+
+def _sleep_until(task, deadline: int, rem: int):
+    """Block until the monotonic deadline; re-run on wake-up (the remaining time goes to rem on EINTR)."""
+    if task.kernel.clock.monotonic_ns() >= deadline:
+        task.sleep_deadline = None
+        return 0
+    task.sleep_deadline = deadline
+    return Block(deadline=deadline, what="nanosleep")
+
+
+@syscall("nanosleep", "timespec_in", "struct_out")
+def sys_nanosleep(task, req, rem):
+    deadline = getattr(task, "sleep_deadline", None)
+    if deadline is None:
+        deadline = task.kernel.clock.monotonic_ns() + read_timespec(task, req)
+    return _sleep_until(task, deadline, rem)
+
+
+@syscall("clock_nanosleep", "clock", "x", "timespec_in", "struct_out")
+def sys_clock_nanosleep(task, clockid, flags, req, rem):
+    clockid = s32(clockid)
+    if clockid in (CLOCK_THREAD_CPUTIME_ID,):
+        raise Errno(E.EINVAL)
+    if clockid not in (CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_BOOTTIME, CLOCK_TAI, CLOCK_PROCESS_CPUTIME_ID,
+                       CLOCK_REALTIME_ALARM, CLOCK_BOOTTIME_ALARM):
+        raise Errno(E.EINVAL if clockid >= 0 else E.EINVAL)
+    deadline = getattr(task, "sleep_deadline", None)
+    if deadline is None:
+        ns = read_timespec(task, req)
+        if flags & TIMER_ABSTIME:
+            now = clock_now(task, clockid)
+            deadline = task.kernel.clock.monotonic_ns() + max(0, ns - now)
+        else:
+            deadline = task.kernel.clock.monotonic_ns() + ns
+    return _sleep_until(task, deadline, rem)

@@ -1,0 +1,123 @@
+"""Task (Linux task_struct): one thread of execution and its references to shared state.
+
+Run states follow Linux's names: RUNNING (runnable or on the CPU), INTERRUPTIBLE (blocked on a wait queue,
+a signal wakes it), STOPPED, DEAD.  Exit states advance only through `set_exit_state`, which asserts the
+previous one (NONE -> EXITING -> ZOMBIE -> DEAD), as gVisor's advanceExitStateLocked does.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .kernel import Kernel
+    from .mm import AddressSpace
+    from .threadgroup import ThreadGroup
+
+# run states
+TASK_RUNNING = "R"
+TASK_INTERRUPTIBLE = "S"
+TASK_STOPPED = "T"
+TASK_DEAD = "X"
+
+# exit states
+EXIT_NONE = 0
+EXIT_EXITING = 1
+EXIT_ZOMBIE = 2
+EXIT_DEAD = 3
+
+_NEXT_EXIT_STATE = {EXIT_NONE: EXIT_EXITING, EXIT_EXITING: EXIT_ZOMBIE, EXIT_ZOMBIE: EXIT_DEAD}
+
+
+class Creds:
+    """Credentials (struct cred): real/effective/saved/fs ids and supplementary groups."""
+
+    __slots__ = ("uid", "euid", "suid", "fsuid", "gid", "egid", "sgid", "fsgid", "groups")
+
+    def __init__(self, uid: int = 0, gid: int = 0, groups: tuple[int, ...] = ()) -> None:
+        self.uid = self.euid = self.suid = self.fsuid = uid
+        self.gid = self.egid = self.sgid = self.fsgid = gid
+        self.groups = groups
+
+    def copy(self) -> Creds:
+        c = Creds.__new__(Creds)
+        for k in Creds.__slots__:
+            setattr(c, k, getattr(self, k))
+        return c
+
+
+class SigHand:
+    """The signal handler table (sighand_struct), shared by CLONE_SIGHAND: sig -> (handler, flags, restorer, mask)."""
+
+    __slots__ = ("actions",)
+
+    def __init__(self) -> None:
+        self.actions: dict[int, tuple[int, int, int, int]] = {}
+
+    def copy(self) -> SigHand:
+        s = SigHand()
+        s.actions = dict(self.actions)
+        return s
+
+
+class Task:
+    """One thread (task_struct)."""
+
+    def __init__(self, kernel: Kernel, tid: int) -> None:
+        self.kernel = kernel
+        self.tid = tid
+        self.tg: ThreadGroup = None  # type: ignore[assignment]
+        self.mm: AddressSpace | None = None
+        self.files = None  # FdTable
+        self.fs = None  # FsContext
+        self.sighand = SigHand()
+        self.creds = Creds()
+        self.state = TASK_RUNNING
+        self.exit_state = EXIT_NONE
+        self.exit_code = 0  # wait status this task dies with
+        self.comm = b""
+        self.ctx = None  # saved CPU context while another task of the same mm runs
+        self.fs_base = 0
+        # signals (the full model arrives with the signals issue; mask and pending bits live here now)
+        self.sigmask = 0
+        self.sigpending = 0
+        self.sigpending_flag = False  # something may need delivering on return to user mode
+        # threads
+        self.set_child_tid = 0
+        self.clear_child_tid = 0
+        self.robust_list = 0
+        self.robust_list_len = 0
+        # process tree
+        self.parent: Task | None = None
+        self.real_parent: Task | None = None
+        self.children: list[Task] = []
+        self.exit_signal = 17  # SIGCHLD
+        self.pdeath_signal = 0
+        # scheduler
+        self.blocked_on = None  # what the task waits for (shown by the deadlock report)
+        self.restart = None  # (syscall entry, args) to re-run after a wake-up
+        self.wake_deadline = None
+        self.kthread = False
+        self.pending = None  # (syscall entry, args, action) left by the hook for the run loop
+        self.trap = None  # (signal, si_code, address) from a CPU exception
+        self.hook_error = None  # (exception, where) when a hook caught a kernel bug
+        self.slow_entry = False  # every syscall takes the slow path (ptrace, seccomp)
+        self.pid = None  # the Pid (numbers per namespace level)
+
+    # -- exit state machine --------------------------------------------------------------------------
+    def set_exit_state(self, old: int, new: int) -> None:
+        """Advance the exit state; any unexpected transition is a kernel bug."""
+        assert self.exit_state == old and _NEXT_EXIT_STATE.get(old) == new, \
+            f"task {self.tid}: exit state {self.exit_state} -> {new}, expected {old}"
+        self.exit_state = new
+
+    @property
+    def alive(self) -> bool:
+        return self.exit_state == EXIT_NONE
+
+    @property
+    def tgid(self) -> int:
+        return self.tg.tgid
+
+    def __repr__(self) -> str:
+        return f"<Task {self.tid} {self.comm.decode(errors='replace')} {self.state}>"

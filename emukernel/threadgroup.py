@@ -1,0 +1,59 @@
+"""ThreadGroup (Linux signal_struct): the tgid is first-class, the leader may be dead.
+
+Holds what the threads of one process share: the thread list, group exit state, the shared pending
+signals, resource limits, process group and session.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .pidns import Pid
+    from .task import Task
+
+RLIM_INFINITY = 0xFFFFFFFFFFFFFFFF
+
+# RLIMIT_* numbers (include/uapi/asm-generic/resource.h) and Linux's defaults for init's children
+RLIMIT_CPU, RLIMIT_FSIZE, RLIMIT_DATA, RLIMIT_STACK, RLIMIT_CORE, RLIMIT_RSS = 0, 1, 2, 3, 4, 5
+RLIMIT_NPROC, RLIMIT_NOFILE, RLIMIT_MEMLOCK, RLIMIT_AS, RLIMIT_LOCKS = 6, 7, 8, 9, 10
+RLIMIT_SIGPENDING, RLIMIT_MSGQUEUE, RLIMIT_NICE, RLIMIT_RTPRIO, RLIMIT_RTTIME = 11, 12, 13, 14, 15
+RLIM_NLIMITS = 16
+
+
+def default_rlimits() -> list[list[int]]:
+    """Soft/hard pairs as a login shell typically sees them (include/asm-generic/resource.h INIT_RLIMITS)."""
+    inf = RLIM_INFINITY
+    r = [[inf, inf] for _ in range(RLIM_NLIMITS)]
+    r[RLIMIT_STACK] = [8 * 1024 * 1024, inf]
+    r[RLIMIT_CORE] = [0, inf]
+    r[RLIMIT_NPROC] = [4096, 4096]
+    r[RLIMIT_NOFILE] = [1024, 1024 * 1024]
+    r[RLIMIT_MEMLOCK] = [8 * 1024 * 1024, 8 * 1024 * 1024]
+    r[RLIMIT_SIGPENDING] = [4096, 4096]
+    r[RLIMIT_MSGQUEUE] = [819200, 819200]
+    return r
+
+
+class ThreadGroup:
+    """signal_struct."""
+
+    def __init__(self, pid: Pid, leader: Task) -> None:
+        self.pid = pid  # the tgid's Pid
+        self.tgid = pid.numbers[0]
+        self.leader = leader
+        self.tasks: list[Task] = [leader]
+        self.live = 1  # threads not yet zombie (signal_struct.live)
+        self.group_exit = False  # SIGNAL_GROUP_EXIT
+        self.group_exit_code = 0
+        self.execing: Task | None = None  # group_exit_task during de_thread
+        self.shared_pending = 0
+        self.rlimits = default_rlimits()
+        self.pgid = self.tgid
+        self.sid = self.tgid
+        self.child_subreaper = False
+        self.has_child_subreaper = False
+        self.exit_status_for_wait = None
+
+    def living_threads(self) -> list[Task]:
+        return [t for t in self.tasks if t.alive]
