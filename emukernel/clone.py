@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import struct
 from typing import TYPE_CHECKING
 
+from .abi import errno as E
 from .abi import signal as S
+from .cpu import FS_BASE, RAX, RSP
+from .errors import Errno
+from .sched import Block, Deferred, WaitQueue
 from .task import Task
-from .threadgroup import ThreadGroup
+from .threadgroup import RLIMIT_NPROC, ThreadGroup
 
 if TYPE_CHECKING:
     from .kernel import Kernel
@@ -38,12 +43,191 @@ CLONE_IO = 0x80000000
 CLONE_CLEAR_SIGHAND = 0x100000000
 CLONE_INTO_CGROUP = 0x200000000
 CSIGNAL = 0xFF
+CLONE_LEGACY_FLAGS = 0xFFFFFFFF
+CLONE_ARGS_SIZE_VER0, CLONE_ARGS_SIZE_VER1, CLONE_ARGS_SIZE_VER2 = 64, 80, 88
+MAX_PID_NS_LEVEL = 32
+CLONE_ARGS = struct.Struct("<11Q")
+MAX_TASKS = 512  # the emulator's threads-max: every task is a Python object and every process a Unicorn
 
 
-def copy_process(kernel: Kernel, parent: Task, flags: int, exit_signal: int = S.SIGCHLD) -> Task:
+class CloneArgs:
+    """struct kernel_clone_args."""
+
+    __slots__ = ("flags", "pidfd", "child_tid", "parent_tid", "exit_signal", "stack", "stack_size", "tls",
+                 "set_tid", "cgroup", "legacy")
+
+    def __init__(self, flags: int = 0, exit_signal: int = S.SIGCHLD, stack: int = 0, stack_size: int = 0,
+                 tls: int = 0, parent_tid: int = 0, child_tid: int = 0, pidfd: int = 0,
+                 set_tid: tuple[int, ...] = (), cgroup: int = 0, legacy: bool = True) -> None:
+        self.flags = flags
+        self.exit_signal = exit_signal
+        self.stack = stack
+        self.stack_size = stack_size
+        self.tls = tls
+        self.parent_tid = parent_tid
+        self.child_tid = child_tid
+        self.pidfd = pidfd
+        self.set_tid = set_tid
+        self.cgroup = cgroup
+        self.legacy = legacy
+
+
+def copy_clone_args_from_user(task: Task, uargs: int, usize: int) -> CloneArgs:
+    """clone3's struct clone_args, sized 64/80/88 or larger with a zero tail (copy_struct_from_user)."""
+    if usize > 4096:
+        raise Errno(E.E2BIG)
+    if usize < CLONE_ARGS_SIZE_VER0:
+        raise Errno(E.EINVAL)
+    raw = task.mm.read(uargs, usize)
+    if usize > CLONE_ARGS.size and any(raw[CLONE_ARGS.size:]):
+        raise Errno(E.E2BIG)
+    raw = raw[:CLONE_ARGS.size].ljust(CLONE_ARGS.size, b"\0")
+    (flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size,
+     cgroup) = CLONE_ARGS.unpack(raw)
+    if set_tid_size > MAX_PID_NS_LEVEL:
+        raise Errno(E.EINVAL)
+    if not set_tid and set_tid_size > 0:
+        raise Errno(E.EINVAL)
+    if set_tid and set_tid_size == 0:
+        raise Errno(E.EINVAL)
+    if exit_signal & ~CSIGNAL or exit_signal > S.NSIG:
+        raise Errno(E.EINVAL)
+    if flags & CLONE_INTO_CGROUP and (cgroup > 0x7FFFFFFF or usize < CLONE_ARGS_SIZE_VER2):
+        raise Errno(E.EINVAL)
+    tids: tuple[int, ...] = ()
+    if set_tid_size:
+        tids = struct.unpack(f"<{set_tid_size}i", task.mm.read(set_tid, 4 * set_tid_size))
+    return CloneArgs(flags, exit_signal, stack, stack_size, tls, parent_tid, child_tid, pidfd, tids, cgroup,
+                     legacy=False)
+
+
+def clone3_args_valid(args: CloneArgs) -> None:
+    if args.flags & ~(CLONE_LEGACY_FLAGS | CLONE_CLEAR_SIGHAND | CLONE_INTO_CGROUP):
+        raise Errno(E.EINVAL)
+    if args.flags & (CLONE_SIGHAND | CLONE_CLEAR_SIGHAND) == CLONE_SIGHAND | CLONE_CLEAR_SIGHAND:
+        raise Errno(E.EINVAL)
+    if args.flags & (CLONE_THREAD | CLONE_PARENT) and args.exit_signal:
+        raise Errno(E.EINVAL)
+    if (args.stack == 0) != (args.stack_size == 0):
+        raise Errno(E.EINVAL)
+
+
+def check_clone_flags(task: Task, args: CloneArgs) -> None:
+    """The flag rules at the top of copy_process, in Linux's order."""
+    f = args.flags
+    if f & (CLONE_NEWNS | CLONE_FS) == CLONE_NEWNS | CLONE_FS:
+        raise Errno(E.EINVAL)
+    if f & (CLONE_NEWUSER | CLONE_FS) == CLONE_NEWUSER | CLONE_FS:
+        raise Errno(E.EINVAL)
+    if f & CLONE_THREAD and not f & CLONE_SIGHAND:
+        raise Errno(E.EINVAL)
+    if f & CLONE_SIGHAND and not f & CLONE_VM:
+        raise Errno(E.EINVAL)
+    if f & CLONE_PARENT and task.kernel.pidns.child_reaper is task:
+        raise Errno(E.EINVAL)
+    if f & CLONE_THREAD and f & (CLONE_NEWUSER | CLONE_NEWPID):
+        raise Errno(E.EINVAL)
+    if f & CLONE_PIDFD and f & CLONE_DETACHED:
+        raise Errno(E.EINVAL)
+    if f & (CLONE_NEWPID | CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET
+             | CLONE_NEWCGROUP):
+        if task.creds.euid != 0:
+            raise Errno(E.EPERM)
+        raise Errno(E.EINVAL)  # namespaces other than the root ones are not implemented yet
+    if args.set_tid:
+        if len(args.set_tid) > task.kernel.pidns.level + 1:
+            raise Errno(E.EINVAL)
+        if task.creds.euid != 0:
+            raise Errno(E.EPERM)
+    if f & CLONE_INTO_CGROUP:
+        cgfile = task.files.get(args.cgroup)  # EBADF for a closed fd
+        if not getattr(cgfile, "is_cgroup", False):
+            raise Errno(E.EINVAL)
+
+
+def kernel_clone(task: Task, args: CloneArgs):
+    """fork/vfork/clone/clone3: validate, copy, set up the child's registers, and (vfork) wait."""
+    kernel = task.kernel
+    f = args.flags
+    if f & CLONE_PIDFD and f & CLONE_PARENT_SETTID and args.legacy is False and args.pidfd == args.parent_tid:
+        raise Errno(E.EINVAL)
+    check_clone_flags(task, args)
+    live = len(kernel.tasks) - 1
+    if live >= MAX_TASKS:
+        raise Errno(E.EAGAIN)
+    nproc = task.tg.rlimits[RLIMIT_NPROC][0]
+    if task.creds.uid != 0:
+        # RLIMIT_NPROC counts the user's tasks; root is exempt (kernel/fork.c copy_process)
+        owned = sum(1 for t in kernel.tasks.values() if not t.kthread and t.creds.uid == task.creds.uid)
+        if owned >= nproc:
+            raise Errno(E.EAGAIN)
+    mm = task.mm
+    cpu = mm.cpu
+    child = copy_process(kernel, task, f, args.exit_signal, args.set_tid)
+    # the child's registers: the parent's at the syscall, with rax = 0
+    if f & CLONE_VM:
+        child.ctx = cpu.context_alloc()
+        cpu.context_save(child.ctx)
+        ccpu = None
+    else:
+        ctx = cpu.context_alloc()
+        cpu.context_save(ctx)
+        ccpu = child.mm.cpu
+        ccpu.context_restore(ctx)
+        cpu.context_free(ctx)
+        ccpu.current = child
+    regs = {RAX: 0}
+    if args.stack:
+        regs[RSP] = args.stack + args.stack_size if not args.legacy else args.stack
+    if f & CLONE_SETTLS:
+        regs[FS_BASE] = args.tls
+        child.fs_base = args.tls
+    else:
+        child.fs_base = task.fs_base
+    for reg, val in regs.items():
+        if ccpu is None:
+            cpu.context_reg_write(child.ctx, reg, val)
+        else:
+            ccpu.set_reg(reg, val)
+    tid = child.tid
+    if f & CLONE_PARENT_SETTID:
+        mm.write_u32(args.parent_tid, tid)
+    if f & CLONE_CHILD_SETTID:
+        child.mm.write_u32(args.child_tid, tid)
+    if f & CLONE_CHILD_CLEARTID:
+        child.clear_child_tid = args.child_tid
+    if f & CLONE_PIDFD:
+        fd = kernel.make_pidfd(task, child)
+        if args.legacy:
+            mm.write_u32(args.parent_tid, fd)
+        else:
+            mm.write_u32(args.pidfd, fd)
+    if f & CLONE_CLEAR_SIGHAND:
+        child.sighand.actions = {s: a for s, a in child.sighand.actions.items() if a[0] == S.SIG_IGN}
+    kernel.sched.enqueue(child)
+    if f & CLONE_VFORK:
+        done = WaitQueue("vfork child to exec or exit")
+        child.vfork_done = done
+
+        def resume():
+            if child.vfork_done is None:
+                return tid
+            return Block(done, what=done.name, resume=resume)
+
+        return Block(done, what=done.name, resume=resume)
+    return tid
+
+
+def clone_syscall(task: Task, args: CloneArgs):
+    """Every clone runs outside emulation, where rip/rcx/r11 already hold their after-syscall values."""
+    return Deferred(lambda: kernel_clone(task, args))
+
+
+def copy_process(kernel: Kernel, parent: Task, flags: int, exit_signal: int = S.SIGCHLD,
+                 set_tid: tuple[int, ...] = ()) -> Task:
     """Create a task from parent, sharing or copying each part by its clone flag."""
     ns = kernel.pidns
-    pid = ns.alloc_pid()
+    pid = ns.alloc_pid(set_tid)
     t = Task(kernel, pid.numbers[0])
     t.pid = pid
     pid.tasks.append(t)

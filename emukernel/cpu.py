@@ -27,6 +27,8 @@ _context_alloc = _lib.uc_context_alloc
 _context_save = _lib.uc_context_save
 _context_restore = _lib.uc_context_restore
 _context_free = _lib.uc_context_free
+_context_reg_write = _lib.uc_context_reg_write
+_context_reg_read = _lib.uc_context_reg_read
 _hook_add = _lib.uc_hook_add
 _hook_add.argtypes = (ctypes.c_void_p, ctypes.POINTER(ctypes.c_size_t), ctypes.c_int, ctypes.c_void_p,
                       ctypes.c_void_p, ctypes.c_uint64, ctypes.c_uint64, ctypes.c_int)
@@ -139,6 +141,15 @@ class Cpu:
 
     def context_restore(self, ctx: ctypes.c_void_p) -> None:
         _context_restore(self.handle, ctx)
+
+    def context_reg_write(self, ctx: ctypes.c_void_p, regid: int, value: int) -> None:
+        """Write one register of a saved context (a new thread's registers before it first runs)."""
+        self._val.value = value & 0xFFFFFFFFFFFFFFFF
+        _context_reg_write(ctx, regid, self._ref)
+
+    def context_reg_read(self, ctx: ctypes.c_void_p, regid: int) -> int:
+        _context_reg_read(ctx, regid, self._ref)
+        return self._val.value
 
     @staticmethod
     def context_free(ctx: ctypes.c_void_p) -> None:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from .abi import errno as E
 from .cpu import EFLAGS, R8, R9, R10, R11, RAX, RCX, RDI, RDX, RIP, RSI, _reg_read_batch, _reg_write_batch
 from .errors import Errno
-from .sched import NORETURN, Block, Deferred
+from .sched import NORETURN, Block, Deferred, Yield
 from .syscalls.table import NR_SYSCALLS, TABLE, Syscall, syscall_name
 
 if TYPE_CHECKING:
@@ -69,6 +69,8 @@ class SyscallEntry:
         entry_for = self.entry_for
         tracer = kernel.tracer
         stop = cpu.stop
+        sched = kernel.sched
+        runq = sched.runq
 
         def on_syscall(_h, _u):
             # Linux: arch/x86/entry/entry_64.S entry_SYSCALL_64 + do_syscall_64
@@ -100,6 +102,12 @@ class SyscallEntry:
                         tracer.syscall(task, sc, tuple(args), ret)
                     if task.sigpending_flag:
                         stop()
+                    elif runq:
+                        # others are runnable: switch after a PRNG-chosen number of syscalls (deterministic)
+                        sched.budget -= 1
+                        if sched.budget <= 0:
+                            task.preempted = True
+                            stop()
                     return
                 wvals[0] = rvals[0]
                 _reg_write_batch(handle, wids, wptrs, 3)
@@ -162,8 +170,15 @@ class SyscallEntry:
                     kernel.tracer.syscall(task, sc, args, 0)
                 return
             if isinstance(result, Block):
-                task.restart = (sc, args)
+                task.restart = (sc, args, result.resume)
                 kernel.sched.block(task, result)
+                return
+            if isinstance(result, Yield):
+                if task.alive and task.mm is not None:
+                    task.mm.cpu.set_reg(RAX, result.ret)
+                if kernel.tracer is not None:
+                    kernel.tracer.syscall(task, sc, args, result.ret)
+                kernel.sched.yield_task(task)
                 return
             if isinstance(result, Deferred):
                 try:

@@ -37,13 +37,15 @@ def do_exit(kernel: Kernel, task: Task, status: int) -> None:
     task.state = TASK_DEAD
     mm = task.mm
     if mm is not None:
-        if task.clear_child_tid and mm.users > 1 and not tg.group_exit:
-            # Linux: kernel/fork.c mm_release: clear the tid word and wake a futex waiter
+        # Linux: kernel/fork.c exit_mm_release -> futex_exit_release + mm_release
+        kernel.futexes.exit_robust_list(task)
+        if task.clear_child_tid and mm.users > 1:
             try:
                 mm.write_u32(task.clear_child_tid, 0)
-                kernel.futex_wake_addr(task, task.clear_child_tid)
             except Exception:
                 pass
+            kernel.futex_wake_addr(task, task.clear_child_tid)
+        kernel.release_vfork(task)
         if mm.cpu.current is task:
             mm.cpu.current = None
         if task.ctx is not None:

@@ -50,6 +50,8 @@ class Kernel:
         self.sched = Scheduler(self, seed)
         self.entry = SyscallEntry(self)
         self.signals = Signals(self)
+        from .futex import Futexes
+        self.futexes = Futexes(self)
         self._reported: set = set()
         self.statuses: dict[int, int] = {}  # tgid -> wait status, for processes reaped by init
         self.init = self._boot_init()
@@ -136,8 +138,31 @@ class Kernel:
         _exit.do_group_exit(self, task, status)
 
     def futex_wake_addr(self, task: Task, addr: int) -> None:
-        """Wake one waiter on the futex word at addr (the futex issue fills this in)."""
+        """Wake one waiter on the futex word at addr (CLONE_CHILD_CLEARTID at thread exit)."""
+        try:
+            self.futexes.wake(task, addr, 1)
+        except Errno:
+            pass
 
+    def release_vfork(self, task: Task) -> None:
+        """The vfork child exec'd or exited: its parent may run again (mm_release's complete_vfork_done)."""
+        q = task.vfork_done
+        if q is not None:
+            task.vfork_done = None
+            self.sched.wake_all(q)
+
+    def make_pidfd(self, task: Task, target: Task) -> int:
+        """A pidfd for target in task's fd table (CLOEXEC), as CLONE_PIDFD and pidfd_open give."""
+        from .fs.pidfd import PidFd
+        return task.files.install(PidFd(self, target), cloexec=True)
+
+    def pidfd_target(self, task: Task, fd: int) -> int:
+        """The tgid a pidfd names (waitid P_PIDFD); EBADF/EINVAL as Linux."""
+        from .fs.pidfd import PidFd
+        f = task.files.get(fd)
+        if not isinstance(f, PidFd):
+            raise Errno(E.EINVAL)
+        return f.tgid
     # -- services ------------------------------------------------------------------------------------
     def random_bytes(self, n: int) -> bytes:
         """Deterministic randomness for AT_RANDOM, getrandom and /dev/urandom (seeded by --seed)."""

@@ -77,13 +77,25 @@ def uc_perms(prot: int) -> int:
     return p | 1 if p else 0
 
 
+class SharedBlock:
+    """A host mapping behind MAP_SHARED VMAs, possibly in several address spaces; freed with its last VMA."""
+
+    __slots__ = ("base", "size", "refs")
+
+    def __init__(self, base: int, size: int) -> None:
+        self.base = base
+        self.size = size
+        self.refs = 1
+
+
 class Vma:
     """One virtual memory area (vm_area_struct): [start, end) with its protection and host backing."""
 
-    __slots__ = ("start", "end", "prot", "flags", "host", "name", "pgoff", "inode", "growsdown")
+    __slots__ = ("start", "end", "prot", "flags", "host", "name", "pgoff", "inode", "growsdown", "block")
 
     def __init__(self, start: int, end: int, prot: int, flags: int, host: int, name: str = "",
-                 pgoff: int = 0, inode: object = None, growsdown: bool = False) -> None:
+                 pgoff: int = 0, inode: object = None, growsdown: bool = False,
+                 block: SharedBlock | None = None) -> None:
         self.start = start
         self.end = end
         self.prot = prot
@@ -93,12 +105,16 @@ class Vma:
         self.pgoff = pgoff
         self.inode = inode
         self.growsdown = growsdown
+        self.block = block
 
     def split(self, at: int) -> Vma:
         """Cut this VMA at `at`; this keeps [start, at), the returned VMA holds [at, end)."""
         off = at - self.start
         tail = Vma(at, self.end, self.prot, self.flags, self.host + off, self.name,
-                   self.pgoff + (off >> 12 if self.inode is not None else 0), self.inode, self.growsdown)
+                   self.pgoff + (off >> 12 if self.inode is not None else 0), self.inode, self.growsdown,
+                   self.block)
+        if self.block is not None:
+            self.block.refs += 1
         self.end = at
         return tail
 
@@ -172,12 +188,15 @@ class AddressSpace:
                    host: int | None = None, pgoff: int = 0, inode: object = None,
                    growsdown: bool = False) -> Vma:
         """Map [start, start+length) (page-aligned, free) with fresh or given host memory."""
+        block = None
         if host is None:
             host = host_alloc(length, shared=flags & M.MAP_TYPE == M.MAP_SHARED)
+            if flags & M.MAP_TYPE == M.MAP_SHARED:
+                block = SharedBlock(host, length)
         err = self.cpu.map_ptr(start, length, uc_perms(prot), host)
         if err:
             raise RuntimeError(f"uc_mem_map_ptr({start:#x}, {length:#x}) failed: {err}")
-        vma = Vma(start, start + length, prot, flags, host, name, pgoff, inode, growsdown)
+        vma = Vma(start, start + length, prot, flags, host, name, pgoff, inode, growsdown, block)
         self._insert(vma)
         return vma
 
@@ -195,6 +214,11 @@ class AddressSpace:
 
     def _release_host(self, v: Vma) -> None:
         size = v.end - v.start
+        if v.block is not None:
+            v.block.refs -= 1
+            if v.block.refs == 0:
+                host_free(v.block.base, v.block.size)
+            return
         lo, hi = self.stack_reserve[0], self.stack_reserve[0] + self.stack_reserve[1]
         if self._brk_host <= v.host < self._brk_host + BRK_RESERVE or lo <= v.host < hi:
             _host_madvise(v.host, size, M.MADV_DONTNEED)  # keep the reservation, drop the pages
@@ -347,18 +371,27 @@ class AddressSpace:
         self.cpu.unmap(old, old_len)
         self.vmas.remove(piece)
         self._reindex()
-        host = _host_mremap(piece.host, old_len, new_len, 1)  # MREMAP_MAYMOVE on the host
-        if host is None or host == _HOST_FAILED:
-            host = host_alloc(new_len, piece.shared)
+        block = None
+        if piece.block is not None:
+            # shared memory may be mapped by other address spaces: never move its host pages; the moved
+            # range gets a copy in a block of its own (Linux would keep sharing the shmem object)
+            host = host_alloc(new_len, True)
+            block = SharedBlock(host, new_len)
             _memmove(host, piece.host, old_len)
             self._release_host(piece)
-        elif self._is_reserved(piece.host):
-            pass  # pages moved out of a reservation: the hole left behind is harmless
+        else:
+            reserved = self._is_reserved(piece.host) or self._in_stack_reserve(piece.host)
+            # pages of a heap or stack reservation are copied: moving them would leave a hole there
+            host = None if reserved else _host_mremap(piece.host, old_len, new_len, 1)  # MREMAP_MAYMOVE
+            if host is None or host == _HOST_FAILED:
+                host = host_alloc(new_len)
+                _memmove(host, piece.host, old_len)
+                self._release_host(piece)
         err = self.cpu.map_ptr(dest, new_len, uc_perms(piece.prot), host)
         if err:
             raise RuntimeError(f"uc_mem_map_ptr in mremap failed: {err}")
         self._insert(Vma(dest, dest + new_len, piece.prot, piece.flags, host, piece.name, piece.pgoff,
-                         piece.inode, piece.growsdown))
+                         piece.inode, piece.growsdown, block))
         return dest
 
     def _is_reserved(self, host: int) -> bool:
@@ -578,12 +611,51 @@ class AddressSpace:
             yield cur, n
             cur += n
 
+    # -- fork ----------------------------------------------------------------------------------------
+    def dup(self, kernel) -> AddressSpace:
+        """dup_mmap: a new address space on a new CPU; private memory copied, MAP_SHARED memory shared."""
+        from .cpu import Cpu
+
+        cpu = Cpu()
+        child = AddressSpace(cpu)
+        kernel.entry.install(cpu)
+        for attr in ("mmap_base", "start_brk", "brk", "exe", "arg_start", "arg_end", "env_start", "env_end",
+                     "start_code", "end_code", "start_data", "end_data", "start_stack"):
+            setattr(child, attr, getattr(self, attr))
+        if self.stack_reserve[1]:
+            child.stack_reserve = (host_alloc(self.stack_reserve[1]), self.stack_reserve[1])
+        if self._brk_host:
+            child._brk_host = host_alloc(BRK_RESERVE)
+        for v in self.vmas:
+            size = v.end - v.start
+            if v.block is not None:
+                host = v.host
+                v.block.refs += 1
+            elif self._is_reserved(v.host):
+                host = child._brk_host + (v.host - self._brk_host)
+                _memmove(host, v.host, size)
+            elif self._in_stack_reserve(v.host):
+                host = child.stack_reserve[0] + (v.host - self.stack_reserve[0])
+                _memmove(host, v.host, size)
+            else:
+                host = host_alloc(size)
+                _memmove(host, v.host, size)
+            err = cpu.map_ptr(v.start, size, uc_perms(v.prot), host)
+            if err:
+                raise RuntimeError(f"uc_mem_map_ptr in fork failed: {err}")
+            child.vmas.append(Vma(v.start, v.end, v.prot, v.flags, host, v.name, v.pgoff, v.inode,
+                                  v.growsdown, v.block))
+        child._starts = [v.start for v in child.vmas]
+        return child
+
     # -- teardown ----------------------------------------------------------------------------------
     def release(self) -> None:
         """Drop every mapping and the host memory behind it (exit_mmap)."""
         for v in self.vmas:
             self.cpu.unmap(v.start, v.end - v.start)
-            if not (self._is_reserved(v.host) or self._in_stack_reserve(v.host)):
+            if v.block is not None:
+                self._release_host(v)
+            elif not (self._is_reserved(v.host) or self._in_stack_reserve(v.host)):
                 host_free(v.host, v.end - v.start)
         self.vmas.clear()
         self._starts.clear()

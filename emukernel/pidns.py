@@ -60,10 +60,14 @@ class PidNamespace:
                     return nr
         raise Errno(E.EAGAIN)
 
-    def alloc_pid(self) -> Pid:
-        """A new Pid with a number in this namespace and in every ancestor (alloc_pid)."""
+    def alloc_pid(self, set_tid: tuple[int, ...] = ()) -> Pid:
+        """A new Pid with a number in this namespace and in every ancestor (alloc_pid).
+
+        set_tid (clone3) asks for specific numbers, innermost level first."""
         if not self.alive:
             raise Errno(E.ENOMEM)
+        if len(set_tid) > self.level + 1:
+            raise Errno(E.EINVAL)
         chain = []
         ns: PidNamespace | None = self
         while ns is not None:
@@ -72,8 +76,18 @@ class PidNamespace:
         numbers = [0] * (self.level + 1)
         taken = []
         try:
-            for ns in chain:
-                nr = ns._alloc_nr()
+            for i, ns in enumerate(chain):
+                want = set_tid[i] if i < len(set_tid) else 0
+                if want:
+                    if not 0 < want < ns.pid_max:
+                        raise Errno(E.EINVAL)
+                    if want != 1 and ns.child_reaper is None:
+                        raise Errno(E.EINVAL)
+                    if want in ns.pids:
+                        raise Errno(E.EEXIST)
+                    nr = want
+                else:
+                    nr = ns._alloc_nr()
                 numbers[ns.level] = nr
                 taken.append((ns, nr))
                 ns.pids[nr] = None  # type: ignore[assignment]  # reserve while the chain completes

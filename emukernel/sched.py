@@ -16,17 +16,16 @@ import traceback
 from collections import deque
 from typing import TYPE_CHECKING
 
-from .abi import errno as E
 from .abi import signal as S
-from .cpu import RAX, RIP
-from .errors import Errno
-from .task import TASK_DEAD, TASK_INTERRUPTIBLE, TASK_RUNNING
+from .cpu import RIP
+from .task import TASK_INTERRUPTIBLE, TASK_RUNNING
 
 if TYPE_CHECKING:
     from .kernel import Kernel
     from .task import Task
 
 TIMESLICE_US = 20_000  # host-timer preemption slice while another task is runnable
+PREEMPT_SYSCALLS = 16  # mean number of syscalls between deterministic switches when others are runnable
 
 # uc_err codes from emu_start
 UC_ERR_OK = 0
@@ -54,14 +53,28 @@ class WaitQueue:
 
 
 class Block:
-    """Handler result: park the task on `queue` (and/or until `deadline`, monotonic ns)."""
+    """Handler result: park the task on `queue` and/or until `deadline` (monotonic ns).
 
-    __slots__ = ("queue", "deadline", "what")
+    On wake-up the run loop calls `resume()` if given (a continuation: futex waits, vfork, exec's wait
+    for its siblings), else runs the same handler again to re-check its condition (level-triggered)."""
 
-    def __init__(self, queue: WaitQueue | None = None, deadline: int | None = None, what: str = "") -> None:
+    __slots__ = ("queue", "deadline", "what", "resume")
+
+    def __init__(self, queue: WaitQueue | None = None, deadline: int | None = None, what: str = "",
+                 resume=None) -> None:
         self.queue = queue
         self.deadline = deadline
         self.what = what or (queue.name if queue else "sleep")
+        self.resume = resume
+
+
+class Yield:
+    """Handler result: the task stays runnable but lets the others go first (sched_yield)."""
+
+    __slots__ = ("ret",)
+
+    def __init__(self, ret: int = 0) -> None:
+        self.ret = ret
 
 
 class Deferred:
@@ -93,6 +106,8 @@ class Scheduler:
         self._timer_seq = 0
         self.rng = random.Random(seed)
         self.current: Task | None = None
+        self.yielder: Task | None = None
+        self.budget = PREEMPT_SYSCALLS  # syscalls left before a switch while others are runnable
 
     # -- queues --------------------------------------------------------------------------------------
     def enqueue(self, task: Task) -> None:
@@ -132,15 +147,26 @@ class Scheduler:
                 self.wake(task)
 
     # -- the run loop --------------------------------------------------------------------------------
+    def yield_task(self, task: Task) -> None:
+        """sched_yield: the caller goes behind every other runnable task."""
+        self.yielder = task
+
     def pick_next(self) -> Task | None:
+        """Choose the next task from the run queue with the seeded PRNG (deterministic for a seed)."""
         runq = self.runq
         while runq:
-            if len(runq) > 1:
-                # deterministic choice among the runnable tasks (--seed)
-                i = self.rng.randrange(len(runq))
-                runq.rotate(-i)
-            task = runq.popleft()
+            n = len(runq)
+            if n == 1:
+                task = runq.popleft()
+            else:
+                i = self.rng.randrange(n)
+                if runq[i] is self.yielder:
+                    i = (i + 1 + self.rng.randrange(n - 1)) % n
+                task = runq[i]
+                del runq[i]
             if task.state == TASK_RUNNING and task.alive:
+                self.yielder = None
+                self.budget = self.rng.randint(1, 2 * PREEMPT_SYSCALLS)
                 return task
         return None
 
@@ -186,9 +212,9 @@ class Scheduler:
         self.switch_to(task)
         cpu = task.mm.cpu
         if task.restart is not None:
-            sc, args = task.restart
+            sc, args, resume = task.restart
             task.restart = None
-            kernel.entry.finish(task, sc, args, kernel.entry.call(task, sc, args))
+            kernel.entry.finish(task, sc, args, resume() if resume is not None else kernel.entry.call(task, sc, args))
             if task.state != TASK_RUNNING or not task.alive:
                 return
         if task.sigpending_flag:
@@ -210,6 +236,8 @@ class Scheduler:
             sig, code, addr = task.trap
             task.trap = None
             kernel.signals.force_fault(task, sig, code, addr)
+        elif task.preempted:
+            task.preempted = False  # a deterministic switch at a syscall boundary
         elif task.alive and task.state == TASK_RUNNING and not task.sigpending_flag:
             # nothing asked for the stop: the host timer ended the slice (the one nondeterministic event)
             if kernel.tracer is not None:
@@ -242,10 +270,3 @@ class Scheduler:
 
 def format_exception(exc: BaseException) -> str:
     return "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-
-
-def rax_of(ret: int) -> int:
-    return ret & 0xFFFFFFFFFFFFFFFF
-
-
-__all__ = ["Block", "Deferred", "NORETURN", "Scheduler", "WaitQueue", "E", "Errno", "RAX", "TASK_DEAD"]

@@ -101,8 +101,10 @@ class Task:
         self.pending = None  # (syscall entry, args, action) left by the hook for the run loop
         self.trap = None  # (signal, si_code, address) from a CPU exception
         self.hook_error = None  # (exception, where) when a hook caught a kernel bug
+        self.preempted = False  # stopped at a syscall boundary to let another task run
         self.slow_entry = False  # every syscall takes the slow path (ptrace, seccomp)
         self.pid = None  # the Pid (numbers per namespace level)
+        self.vfork_done = None  # WaitQueue the vfork parent sleeps on until we exec or exit
 
     # -- exit state machine --------------------------------------------------------------------------
     def set_exit_state(self, old: int, new: int) -> None:
@@ -110,6 +112,10 @@ class Task:
         assert self.exit_state == old and _NEXT_EXIT_STATE.get(old) == new, \
             f"task {self.tid}: exit state {self.exit_state} -> {new}, expected {old}"
         self.exit_state = new
+
+    def signal_interrupts(self) -> bool:
+        """A deliverable signal is pending: an interruptible wait must give way (signal_pending)."""
+        return self.sigpending_flag
 
     @property
     def alive(self) -> bool:

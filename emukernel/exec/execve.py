@@ -52,6 +52,7 @@ def do_execve(task: Task, path: bytes, argv: list[bytes], envp: list[bytes]) -> 
     mm.setup_stack()
     sp = build_stack(mm, argv, envp, path, image, task.creds, kernel.random_bytes(16))
     old = task.mm
+    kernel.release_vfork(task)
     if old is not None:
         if old.cpu.current is task:
             old.cpu.current = None

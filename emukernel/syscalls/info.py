@@ -177,3 +177,10 @@ def sys_prctl(task, option, arg2, arg3, arg4, arg5):
 
 
 __all__ = ["RLIM_INFINITY"]
+
+
+@syscall("sched_yield")
+def sys_sched_yield(task):
+    from ..sched import Yield
+
+    return Yield(0) if task.kernel.sched.runq else 0

@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 from ..abi import errno as E
+from ..abi import signal as S
+from ..clone import (
+    CLONE_VFORK,
+    CLONE_VM,
+    CSIGNAL,
+    CloneArgs,
+    clone3_args_valid,
+    clone_syscall,
+    copy_clone_args_from_user,
+)
 from ..cpu import FS_BASE, GS_BASE
 from ..errors import Errno
 from ..mm import TASK_SIZE
 from ..sched import NORETURN
+from ..wait import sys_wait4_impl, sys_waitid_impl
+from . import s32
 from .table import syscall
 
 ARCH_SET_GS, ARCH_SET_FS, ARCH_GET_FS, ARCH_GET_GS = 0x1001, 0x1002, 0x1003, 0x1004
@@ -119,3 +131,107 @@ def sys_arch_prctl(task, code, addr):
     if code == ARCH_SET_CPUID:
         raise Errno(E.ENODEV)  # no CPUID faulting on this CPU
     raise Errno(E.EINVAL)
+
+
+# -- creation -------------------------------------------------------------------------------------------
+@syscall("fork")
+def sys_fork(task):
+    return clone_syscall(task, CloneArgs(exit_signal=S.SIGCHLD))
+
+
+@syscall("vfork")
+def sys_vfork(task):
+    return clone_syscall(task, CloneArgs(CLONE_VM | CLONE_VFORK, S.SIGCHLD))
+
+
+@syscall("clone", "x", "p", "p", "p", "p")
+def sys_clone(task, flags, newsp, parent_tid, child_tid, tls):
+    # x86-64 argument order: flags, stack, parent_tid, child_tid, tls (CLONE_BACKWARDS is not set here)
+    flags &= 0xFFFFFFFF
+    return clone_syscall(task, CloneArgs(flags & ~CSIGNAL, flags & CSIGNAL, newsp, 0, tls, parent_tid,
+                                         child_tid))
+
+
+@syscall("clone3", "struct_in", "u")
+def sys_clone3(task, uargs, size):
+    args = copy_clone_args_from_user(task, uargs, size)
+    clone3_args_valid(args)
+    return clone_syscall(task, args)
+
+
+# -- waiting ---------------------------------------------------------------------------------------------
+@syscall("wait4", "d", "p", "x", "p")
+def sys_wait4(task, pid, wstatus, options, rusage):
+    return sys_wait4_impl(task, s32(pid), wstatus, options & 0xFFFFFFFF, rusage)
+
+
+@syscall("waitid", "d", "d", "p", "x", "p")
+def sys_waitid(task, idtype, id, infop, options, rusage):
+    return sys_waitid_impl(task, s32(idtype), s32(id), infop, options & 0xFFFFFFFF, rusage)
+
+
+# -- process groups and sessions (kernel/sys.c) ------------------------------------------------------------
+def _find_group(task, pid: int):
+    if pid == 0:
+        return task.tg
+    t = task.kernel.tasks.get(pid)
+    if t is None or t.kthread or t.tg.tgid != pid:
+        raise Errno(E.ESRCH)
+    return t.tg
+
+
+@syscall("getpgid", "d")
+def sys_getpgid(task, pid):
+    return _find_group(task, s32(pid)).pgid
+
+
+@syscall("getpgrp")
+def sys_getpgrp(task):
+    return task.tg.pgid
+
+
+@syscall("getsid", "d")
+def sys_getsid(task, pid):
+    return _find_group(task, s32(pid)).sid
+
+
+@syscall("setpgid", "d", "d")
+def sys_setpgid(task, pid, pgid):
+    # Linux: kernel/sys.c setpgid
+    pid, pgid = s32(pid), s32(pgid)
+    if pgid < 0:
+        raise Errno(E.EINVAL)
+    k = task.kernel
+    target_tg = task.tg if pid == 0 else None
+    if target_tg is None:
+        t = k.tasks.get(pid)
+        if t is None or t.kthread or t.tg.tgid != pid:
+            raise Errno(E.ESRCH)
+        target_tg = t.tg
+    pgid = pgid or target_tg.tgid
+    if target_tg is not task.tg:
+        leader = target_tg.leader
+        if leader.real_parent is None or leader.real_parent.tg is not task.tg:
+            raise Errno(E.ESRCH)
+        if target_tg.sid != task.tg.sid:
+            raise Errno(E.EPERM)
+        if getattr(target_tg, "did_exec", False):
+            raise Errno(E.EACCES)
+    if target_tg.sid == target_tg.tgid:
+        raise Errno(E.EPERM)  # a session leader cannot move
+    if pgid != target_tg.tgid:
+        if not any(t.tg.pgid == pgid and t.tg.sid == task.tg.sid for t in k.tasks.values()
+                   if not t.kthread and t.tg.live):
+            raise Errno(E.EPERM)
+    target_tg.pgid = pgid
+    return 0
+
+
+@syscall("setsid")
+def sys_setsid(task):
+    tg = task.tg
+    k = task.kernel
+    if any(t.tg.pgid == tg.tgid for t in k.tasks.values() if not t.kthread and t.tg.live):
+        raise Errno(E.EPERM)  # already a group leader, or the pid is some group's pgid
+    tg.sid = tg.pgid = tg.tgid
+    return tg.sid

@@ -1,0 +1,186 @@
+"""wait4 / waitid (Linux kernel/exit.c do_wait, wait_consider_task, wait_task_zombie).
+
+A waiter scans the children of every thread of its group (only its own with __WNOTHREAD), picks the first
+eligible one with a reportable event, and blocks on its group's child-exit queue otherwise.  Blocking is
+level-triggered: every wake-up re-runs the scan.
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import TYPE_CHECKING
+
+from .abi import errno as E
+from .abi import signal as S
+from .errors import Errno
+from .sched import Block, WaitQueue
+from .task import EXIT_ZOMBIE
+
+if TYPE_CHECKING:
+    from .task import Task
+
+WNOHANG, WUNTRACED, WSTOPPED, WEXITED, WCONTINUED = 1, 2, 2, 4, 8
+WNOWAIT = 0x01000000
+__WNOTHREAD, __WALL, __WCLONE = 0x20000000, 0x40000000, 0x80000000
+P_ALL, P_PID, P_PGID, P_PIDFD = 0, 1, 2, 3
+CLD_EXITED, CLD_KILLED, CLD_DUMPED, CLD_TRAPPED, CLD_STOPPED, CLD_CONTINUED = 1, 2, 3, 4, 5, 6
+
+SIGINFO_CHLD = struct.Struct("<iii4xiii4xqq")  # signo, errno, code, pid, uid, status, utime, stime
+SIGINFO_SIZE = 128
+RUSAGE_SIZE = 144
+
+
+class WaitOpts:
+    __slots__ = ("kind", "id", "flags", "pgid")
+
+    def __init__(self, kind: int, id: int, flags: int) -> None:
+        self.kind = kind  # P_ALL / P_PID / P_PGID
+        self.id = id
+        self.flags = flags
+
+
+def wait_queue(task: Task) -> WaitQueue:
+    tg = task.tg
+    q = getattr(tg, "wait_chldexit", None)
+    if q is None:
+        q = tg.wait_chldexit = WaitQueue("wait for a child")
+    return q
+
+
+def eligible_child(opts: WaitOpts, waiter: Task, child: Task) -> bool:
+    """eligible_pid + eligible_child: the pid selector, then the __WCLONE/__WALL rule."""
+    if opts.kind == P_PID and child.tg.tgid != opts.id:
+        return False
+    if opts.kind == P_PGID and child.tg.pgid != opts.id:
+        return False
+    if opts.flags & __WNOTHREAD and child.real_parent is not waiter:
+        return False
+    # a "clone child" reports to its parent with a signal other than SIGCHLD (or none at all)
+    is_clone = child.exit_signal != S.SIGCHLD
+    return bool(opts.flags & __WALL) or is_clone == bool(opts.flags & __WCLONE)
+
+
+def decode_status(status: int) -> tuple[int, int]:
+    """(si_code, si_status) for a wait status."""
+    sig = status & 0x7F
+    if sig:
+        return (CLD_DUMPED if status & 0x80 else CLD_KILLED), sig
+    return CLD_EXITED, (status >> 8) & 0xFF
+
+
+class Reaped:
+    __slots__ = ("pid", "status", "uid", "code", "si_status", "utime", "stime")
+
+    def __init__(self, pid: int, status: int, uid: int, utime: int, stime: int) -> None:
+        self.pid = pid
+        self.status = status
+        self.uid = uid
+        self.code, self.si_status = decode_status(status)
+        self.utime = utime
+        self.stime = stime
+
+
+def do_wait(task: Task, opts: WaitOpts):
+    """One scan: a Reaped record, 0 for WNOHANG with nothing ready, Block to wait, or Errno(ECHILD)."""
+    from .exit import group_status, release_task
+
+    kernel = task.kernel
+    threads = [task] if opts.flags & __WNOTHREAD else [t for t in task.tg.tasks if t.alive]
+    if task not in threads:
+        threads.append(task)
+    any_eligible = False
+    for parent in threads:
+        for child in list(parent.children):
+            if not eligible_child(opts, task, child):
+                continue
+            any_eligible = True
+            tg = child.tg
+            # a zombie leader is reportable only once its whole group is gone (delay_group_leader)
+            if child.exit_state == EXIT_ZOMBIE and tg.leader is child and tg.live == 0:
+                if not opts.flags & WEXITED:
+                    continue
+                status = group_status(child)
+                rec = Reaped(child.tgid, status, child.creds.uid, getattr(child, "cputime", 0), 0)
+                if not opts.flags & WNOWAIT:
+                    release_task(kernel, child)
+                return rec
+    if not any_eligible:
+        raise Errno(E.ECHILD)
+    if opts.flags & WNOHANG:
+        return 0
+    return Block(wait_queue(task), what="wait for a child")
+
+
+def write_rusage(task: Task, addr: int, rec: Reaped | None) -> None:
+    if addr:
+        task.mm.write(addr, b"\0" * RUSAGE_SIZE)
+
+
+def sys_wait4_impl(task: Task, pid: int, wstatus: int, options: int, rusage: int):
+    if options & ~(WNOHANG | WUNTRACED | WCONTINUED | __WNOTHREAD | __WCLONE | __WALL):
+        raise Errno(E.EINVAL)
+    if pid == -(1 << 31):
+        raise Errno(E.ESRCH)  # -INT_MIN cannot be negated into a pgid
+    if pid > 0:
+        opts = WaitOpts(P_PID, pid, options | WEXITED)
+    elif pid == 0:
+        opts = WaitOpts(P_PGID, task.tg.pgid, options | WEXITED)
+    elif pid < -1:
+        opts = WaitOpts(P_PGID, -pid, options | WEXITED)
+    else:
+        opts = WaitOpts(P_ALL, 0, options | WEXITED)
+
+    def attempt():
+        r = do_wait(task, opts)
+        if isinstance(r, Block):
+            if task.signal_interrupts():
+                return -E.ERESTARTSYS
+            return Block(r.queue, what=r.what, resume=attempt)
+        if r == 0:
+            return 0
+        if wstatus:
+            task.mm.write_u32(wstatus, r.status)
+        write_rusage(task, rusage, r)
+        return r.pid
+
+    return attempt()
+
+
+def sys_waitid_impl(task: Task, idtype: int, id: int, infop: int, options: int, rusage: int):
+    if options & ~(WNOHANG | WNOWAIT | WEXITED | WSTOPPED | WCONTINUED | __WNOTHREAD | __WCLONE | __WALL):
+        raise Errno(E.EINVAL)
+    if not options & (WEXITED | WSTOPPED | WCONTINUED):
+        raise Errno(E.EINVAL)
+    if idtype == P_ALL:
+        opts = WaitOpts(P_ALL, 0, options)
+    elif idtype == P_PID:
+        if id <= 0:
+            raise Errno(E.EINVAL)
+        opts = WaitOpts(P_PID, id, options)
+    elif idtype == P_PGID:
+        if id < 0:
+            raise Errno(E.EINVAL)
+        opts = WaitOpts(P_PGID, id or task.tg.pgid, options)
+    elif idtype == P_PIDFD:
+        target = task.kernel.pidfd_target(task, id)
+        opts = WaitOpts(P_PID, target, options)
+    else:
+        raise Errno(E.EINVAL)
+
+    def attempt():
+        r = do_wait(task, opts)
+        if isinstance(r, Block):
+            if task.signal_interrupts():
+                return -E.ERESTARTSYS
+            return Block(r.queue, what=r.what, resume=attempt)
+        if r == 0:
+            if infop:
+                task.mm.write(infop, b"\0" * 32)  # si_signo..si_status cleared, as Linux does
+            return 0
+        if infop:
+            task.mm.write(infop, SIGINFO_CHLD.pack(S.SIGCHLD, 0, r.code, r.pid, r.uid, r.si_status,
+                                                   r.utime, r.stime))
+        write_rusage(task, rusage, r)
+        return 0
+
+    return attempt()
