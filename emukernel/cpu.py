@@ -201,6 +201,51 @@ class Cpu:
         self._add_hook(UC_HOOK_MEM_INVALID,
                        HOOK_MEM_INVALID_CB(lambda _h, access, addr, size, _v, _u: fn(access, addr, size)))
 
+    def sigcontext_regs(self) -> RegBatch:
+        """The 18 registers of a sigcontext, 8 bytes each, in its order (cached per CPU)."""
+        b = self.__dict__.get("_gpr_batch")
+        if b is None:
+            b = self._gpr_batch = RegBatch(self, SIGCONTEXT_GPRS, 8)
+        return b
+
+    def fp_regs(self) -> RegBatch:
+        """FPCW, FPSW, FPTAG, MXCSR, XMM0-15, ST0-7 in 16-byte slots (cached per CPU)."""
+        b = self.__dict__.get("_fp_batch")
+        if b is None:
+            b = self._fp_batch = RegBatch(self, FP_REGS, 16)
+        return b
+
     def init_fpu(self) -> None:
         self.set_reg(MXCSR, LINUX_MXCSR)
         self.set_reg(FPCW, LINUX_FPCW)
+
+
+# sigcontext order (arch/x86/include/uapi/asm/sigcontext.h struct sigcontext_64)
+SIGCONTEXT_GPRS = (R8, R9, R10, R11, R12, R13, R14, R15, RDI, RSI, RBP, RBX, RDX, RAX, RCX, RSP, RIP, EFLAGS)
+FP_REGS = (FPCW, X.UC_X86_REG_FPSW, X.UC_X86_REG_FPTAG, MXCSR,
+           *[getattr(X, f"UC_X86_REG_XMM{i}") for i in range(16)],
+           *[getattr(X, f"UC_X86_REG_FP{i}") for i in range(8)])
+
+
+class RegBatch:
+    """A prebuilt batched read/write of a fixed register list, each register in a 16-byte slot."""
+
+    def __init__(self, cpu: Cpu, regs: tuple[int, ...], slot: int = 16) -> None:
+        n = len(regs)
+        self.n = n
+        self.slot = slot
+        self.handle = cpu.handle
+        self.ids = (ctypes.c_int * n)(*regs)
+        self.buf = (ctypes.c_char * (slot * n))()
+        base = ctypes.addressof(self.buf)
+        self.base = base
+        self.ptrs = (ctypes.c_void_p * n)(*[base + slot * i for i in range(n)])
+
+    def read(self) -> bytes:
+        ctypes.memset(self.base, 0, self.slot * self.n)
+        _reg_read_batch(self.handle, self.ids, self.ptrs, self.n)
+        return bytes(self.buf)
+
+    def write(self, data: bytes) -> None:
+        ctypes.memmove(self.base, data, len(data))
+        _reg_write_batch(self.handle, self.ids, self.ptrs, self.n)

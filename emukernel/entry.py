@@ -87,7 +87,7 @@ class SyscallEntry:
                     args = tuple(rvals[3:3 + sc.nargs])
                     wvals[0] = rvals[0]
                     _reg_write_batch(handle, wids, wptrs, 3)
-                    task.pending = (sc, args, None)
+                    task.syscall_action = (sc, args, None)
                     stop()
                     return
                 args = rvals[3:3 + sc.nargs]
@@ -101,6 +101,9 @@ class SyscallEntry:
                     if tracer is not None:
                         tracer.syscall(task, sc, tuple(args), ret)
                     if task.sigpending_flag:
+                        if -517 < ret < -511:
+                            task.restart_ret = ret
+                            task.restart_nr = nr
                         stop()
                     elif runq:
                         # others are runnable: switch after a PRNG-chosen number of syscalls (deterministic)
@@ -111,7 +114,7 @@ class SyscallEntry:
                     return
                 wvals[0] = rvals[0]
                 _reg_write_batch(handle, wids, wptrs, 3)
-                task.pending = (sc, tuple(args), ret)
+                task.syscall_action = (sc, tuple(args), ret)
                 stop()
             except BaseException as exc:  # a kernel bug must never take the host down
                 task.hook_error = (exc, f"syscall {syscall_name(rvals[0])} ({rvals[0]})")
@@ -160,6 +163,11 @@ class SyscallEntry:
                 result = self.call(task, sc, args)
                 continue
             if result.__class__ is int:
+                if -E.ERESTART_RESTARTBLOCK <= result <= -E.ERESTARTSYS:
+                    # interrupted: signal delivery turns this into EINTR or a restart
+                    task.restart_ret = result
+                    task.restart_nr = sc.nr
+                    task.sigpending_flag = True
                 if task.alive and task.mm is not None:
                     task.mm.cpu.set_reg(RAX, result)
                 if kernel.tracer is not None:

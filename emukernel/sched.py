@@ -12,6 +12,7 @@ emulation (emukernel.entry), everything else comes back here as an *action*:
 from __future__ import annotations
 
 import heapq
+import time
 import traceback
 from collections import deque
 from typing import TYPE_CHECKING
@@ -102,7 +103,7 @@ class Scheduler:
 
         self.kernel = kernel
         self.runq: deque[Task] = deque()
-        self.timers: list[tuple[int, int, Task]] = []
+        self.timers: list[list] = []  # heap of [deadline_ns, seq, callback or None when cancelled]
         self._timer_seq = 0
         self.rng = random.Random(seed)
         self.current: Task | None = None
@@ -120,9 +121,7 @@ class Scheduler:
         if blk.queue is not None:
             blk.queue.waiters.append(task)
         if blk.deadline is not None:
-            self._timer_seq += 1
-            task.wake_deadline = blk.deadline
-            heapq.heappush(self.timers, (blk.deadline, self._timer_seq, task))
+            task.wake_deadline = self.add_timer(blk.deadline, lambda: self.wake(task))
 
     def wake(self, task: Task) -> None:
         """try_to_wake_up: make a blocked task runnable; its handler re-checks its condition."""
@@ -132,19 +131,40 @@ class Scheduler:
         if blk is not None and blk.queue is not None and task in blk.queue.waiters:
             blk.queue.waiters.remove(task)
         task.blocked_on = None
-        task.wake_deadline = None
+        if task.wake_deadline is not None:
+            task.wake_deadline[2] = None  # cancel the timeout
+            task.wake_deadline = None
         self.enqueue(task)
 
     def wake_all(self, queue: WaitQueue) -> None:
         for t in list(queue.waiters):
             self.wake(t)
 
+    def add_timer(self, deadline: int, fn) -> list:
+        """Call fn() once monotonic time reaches deadline; returns a handle for cancel_timer."""
+        self._timer_seq += 1
+        entry = [deadline, self._timer_seq, fn]
+        heapq.heappush(self.timers, entry)
+        return entry
+
+    @staticmethod
+    def cancel_timer(entry: list | None) -> None:
+        if entry is not None:
+            entry[2] = None
+
     def _fire_timers(self) -> None:
         now = self.kernel.clock.monotonic_ns()
-        while self.timers and self.timers[0][0] <= now:
-            deadline, _, task = heapq.heappop(self.timers)
-            if task.wake_deadline == deadline and task.state == TASK_INTERRUPTIBLE:
-                self.wake(task)
+        timers = self.timers
+        while timers and (timers[0][0] <= now or timers[0][2] is None):
+            _, _, fn = heapq.heappop(timers)
+            if fn is not None:
+                fn()
+
+    def next_deadline(self) -> int | None:
+        timers = self.timers
+        while timers and timers[0][2] is None:
+            heapq.heappop(timers)
+        return timers[0][0] if timers else None
 
     # -- the run loop --------------------------------------------------------------------------------
     def yield_task(self, task: Task) -> None:
@@ -178,11 +198,11 @@ class Scheduler:
                 self._fire_timers()
             task = self.pick_next()
             if task is None:
-                if self.timers:
-                    kernel.clock.advance_to(self.timers[0][0])
+                deadline = self.next_deadline()
+                if deadline is not None:
+                    kernel.clock.advance_to(deadline)
                     if kernel.clock.realtime:
-                        import time
-                        delay = self.timers[0][0] - kernel.clock.monotonic_ns()
+                        delay = deadline - kernel.clock.monotonic_ns()
                         if delay > 0:
                             time.sleep(delay / 1e9)
                     continue
@@ -221,15 +241,16 @@ class Scheduler:
             kernel.signals.deliver(task)
             if not task.alive or task.state != TASK_RUNNING:
                 return
-        timeout = TIMESLICE_US if self.runq else 0
-        task.pending = None
+        timeout = TIMESLICE_US if self.runq or self.timers else 0
+        task.syscall_action = None
+        t0 = time.monotonic_ns() if timeout else 0
         err = cpu.start(cpu.reg(RIP), timeout)
         if err != UC_ERR_OK:
             self.cpu_exception(task, err)
             return
-        pending = task.pending
+        pending = task.syscall_action
         if pending is not None:
-            task.pending = None
+            task.syscall_action = None
             sc, args, action = pending
             kernel.entry.finish(task, sc, args, action)
         elif task.trap is not None:
@@ -238,12 +259,21 @@ class Scheduler:
             kernel.signals.force_fault(task, sig, code, addr)
         elif task.preempted:
             task.preempted = False  # a deterministic switch at a syscall boundary
-        elif task.alive and task.state == TASK_RUNNING and not task.sigpending_flag:
-            # nothing asked for the stop: the host timer ended the slice (the one nondeterministic event)
+        elif task.hook_error is not None:
+            exc, where = task.hook_error
+            task.hook_error = None
+            kernel.kernel_bug(task, where, exc)
+        elif task.alive and task.state == TASK_RUNNING and not task.sigpending_flag and timeout:
+            # nothing asked for the stop: the host timer ended the slice (the one nondeterministic event);
+            # virtual time moves on by the time the guest computed, so timers fire for spinning programs
+            kernel.clock.advance_to(kernel.clock.monotonic_ns() + time.monotonic_ns() - t0)
             if kernel.tracer is not None:
                 kernel.tracer.note(task, "preempted by host timer")
-        if task.alive and task.state == TASK_RUNNING and task not in self.runq:
-            self.runq.append(task)
+        if task.alive and task.state == TASK_RUNNING:
+            if task.sigpending_flag:
+                kernel.signals.deliver(task)
+            if task.alive and task.state == TASK_RUNNING and task not in self.runq:
+                self.runq.append(task)
 
     def cpu_exception(self, task: Task, err: int) -> None:
         """emu_start failed: a guest fault becomes a signal; anything else is reported as a kernel bug."""

@@ -78,10 +78,21 @@ class Task:
         self.comm = b""
         self.ctx = None  # saved CPU context while another task of the same mm runs
         self.fs_base = 0
-        # signals (the full model arrives with the signals issue; mask and pending bits live here now)
-        self.sigmask = 0
-        self.sigpending = 0
+        # signals
+        from .signal import SigPending
+        self.sigmask = 0  # blocked
+        self.real_blocked = 0  # the mask before rt_sigtimedwait unblocked its set
+        self.saved_sigmask = None  # sigsuspend/ppoll: restored after the handler runs
+        self.pending = SigPending()
         self.sigpending_flag = False  # something may need delivering on return to user mode
+        self.jobctl_stop = False  # this thread must join a group stop
+        self.restart_ret = 0  # an ERESTART* code the last syscall returned
+        self.restart_nr = 0  # ... and the syscall number to restart
+        self.restart_block = None  # restart_syscall's continuation (ERESTART_RESTARTBLOCK)
+        self.sas_ss_sp = 0
+        self.sas_ss_size = 0
+        self.sas_ss_flags = 2  # SS_DISABLE
+        self.ptrace = None
         # threads
         self.set_child_tid = 0
         self.clear_child_tid = 0
@@ -98,7 +109,7 @@ class Task:
         self.restart = None  # (syscall entry, args) to re-run after a wake-up
         self.wake_deadline = None
         self.kthread = False
-        self.pending = None  # (syscall entry, args, action) left by the hook for the run loop
+        self.syscall_action = None  # (syscall entry, args, action) left by the hook for the run loop
         self.trap = None  # (signal, si_code, address) from a CPU exception
         self.hook_error = None  # (exception, where) when a hook caught a kernel bug
         self.preempted = False  # stopped at a syscall boundary to let another task run

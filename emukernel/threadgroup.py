@@ -47,13 +47,24 @@ class ThreadGroup:
         self.group_exit = False  # SIGNAL_GROUP_EXIT
         self.group_exit_code = 0
         self.execing: Task | None = None  # group_exit_task during de_thread
-        self.shared_pending = 0
+        from .signal import SigPending
+        self.shared = SigPending()  # shared_pending
+        self.unkillable = False  # SIGNAL_UNKILLABLE: a pid namespace's init
+        self.stop_pending = 0  # a group stop in progress (its signal)
+        self.stopped = False  # SIGNAL_STOP_STOPPED
+        self.stop_code = 0  # the stop signal, reportable by WUNTRACED until consumed
+        self.stop_reported = False
+        self.continued = False  # SIGNAL_STOP_CONTINUED, reportable by WCONTINUED
         self.rlimits = default_rlimits()
         self.pgid = self.tgid
         self.sid = self.tgid
         self.child_subreaper = False
         self.has_child_subreaper = False
         self.exit_status_for_wait = None
+
+    def orphaned_pgrp(self) -> bool:
+        """is_current_pgrp_orphaned: no member has a parent in another group of the same session."""
+        return False
 
     def living_threads(self) -> list[Task]:
         return [t for t in self.tasks if t.alive]

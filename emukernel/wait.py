@@ -104,6 +104,22 @@ def do_wait(task: Task, opts: WaitOpts):
                 if not opts.flags & WNOWAIT:
                     release_task(kernel, child)
                 return rec
+            if child.exit_state:
+                continue
+            # wait_task_stopped: a group stop not yet reported
+            if opts.flags & WSTOPPED and tg.stopped and tg.stop_code:
+                rec = Reaped(child.tgid, (tg.stop_code << 8) | 0x7F, child.creds.uid, 0, 0)
+                rec.code, rec.si_status = CLD_STOPPED, tg.stop_code
+                if not opts.flags & WNOWAIT:
+                    tg.stop_code = 0
+                return rec
+            # wait_task_continued
+            if opts.flags & WCONTINUED and tg.continued:
+                rec = Reaped(child.tgid, 0xFFFF, child.creds.uid, 0, 0)
+                rec.code, rec.si_status = CLD_CONTINUED, S.SIGCONT
+                if not opts.flags & WNOWAIT:
+                    tg.continued = False
+                return rec
     if not any_eligible:
         raise Errno(E.ECHILD)
     if opts.flags & WNOHANG:

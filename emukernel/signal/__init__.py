@@ -1,25 +1,44 @@
-"""Signals: pending sets, sending (complete_signal) and delivery on return to user mode.
+"""Signals (Linux kernel/signal.c, arch/x86/kernel/signal.c): queues, sending, delivery, group stop.
 
-This first cut implements the state (per-thread and shared pending sets, masks, the handler table) and the
-default actions (terminate, core, ignore); running guest handlers (rt_sigframe), stop/continue and the
-ERESTART rules arrive with the signals issue and plug into `deliver`.
+State: each task has a pending bitmask plus a queue of SigInfo per signal (real-time signals queue in order,
+standard ones coalesce); the thread group has the shared equivalents.  `task.sigpending_flag` is the one
+attribute the syscall return path tests: it is set whenever something may be deliverable.
+
+Delivery happens on return to user mode (after a syscall, and when the scheduler resumes a task): the
+lowest synchronous signal first, then the lowest number; default actions terminate (with the core bit when
+RLIMIT_CORE allows a dump), stop the group, continue, or ignore; a handler gets an rt_sigframe.
 """
 
 from __future__ import annotations
 
+import struct
 from typing import TYPE_CHECKING
 
+from ..abi import errno as E
 from ..abi import signal as S
-from ..threadgroup import RLIMIT_CORE
+from ..cpu import EFLAGS, RAX, RDI, RDX, RIP, RSI, RSP
+from ..threadgroup import RLIMIT_CORE, RLIMIT_SIGPENDING
+from . import frame as F
+from .siginfo import (
+    CLD_CONTINUED,
+    CLD_STOPPED,
+    SI_KERNEL,
+    SI_USER,
+    SigInfo,
+)
 
 if TYPE_CHECKING:
     from ..kernel import Kernel
     from ..task import Task
 
-_ALL = (1 << 64) - 1
 _UNBLOCKABLE = S.SIG_KERNEL_ONLY_MASK
 _SYNCHRONOUS = (S.sigmask(S.SIGSEGV) | S.sigmask(S.SIGBUS) | S.sigmask(S.SIGILL) | S.sigmask(S.SIGTRAP)
                 | S.sigmask(S.SIGFPE) | S.sigmask(S.SIGSYS))
+_STOP = S.SIG_KERNEL_STOP_MASK
+_CONT = S.sigmask(S.SIGCONT)
+_NR_RESTART_SYSCALL = 219
+_RESTARTS = (E.ERESTARTSYS, E.ERESTARTNOINTR, E.ERESTARTNOHAND, E.ERESTART_RESTARTBLOCK)
+_GPR = struct.Struct("<18Q")
 
 
 def handler_of(task: Task, sig: int) -> int:
@@ -27,106 +46,422 @@ def handler_of(task: Task, sig: int) -> int:
     return act[0] if act else S.SIG_DFL
 
 
+def is_rt(sig: int) -> bool:
+    return sig >= S.SIGRTMIN
+
+
+class SigPending:
+    """struct sigpending: a bitmask and the queued siginfo of each pending signal."""
+
+    __slots__ = ("bits", "queue")
+
+    def __init__(self) -> None:
+        self.bits = 0
+        self.queue: dict[int, list[SigInfo]] = {}
+
+    def add(self, info: SigInfo) -> bool:
+        """Queue info; a standard signal already pending is coalesced (returns False)."""
+        sig = info.signo
+        bit = S.sigmask(sig)
+        if self.bits & bit and not is_rt(sig):
+            return False
+        self.bits |= bit
+        self.queue.setdefault(sig, []).append(info)
+        return True
+
+    def take(self, sig: int) -> SigInfo:
+        q = self.queue.get(sig)
+        info = q.pop(0) if q else SigInfo(sig, SI_USER)
+        if not q:
+            self.queue.pop(sig, None)
+            self.bits &= ~S.sigmask(sig)
+        return info
+
+    def discard(self, mask: int) -> None:
+        for sig in [s for s in self.queue if S.sigmask(s) & mask]:
+            del self.queue[sig]
+        self.bits &= ~mask
+
+    def count(self) -> int:
+        return sum(len(q) for q in self.queue.values())
+
+
 class Signals:
     def __init__(self, kernel: Kernel) -> None:
         self.kernel = kernel
 
-    # -- sending -------------------------------------------------------------------------------------
-    def sig_ignored(self, task: Task, sig: int) -> bool:
-        """kernel/signal.c sig_ignored: an unblocked signal whose action is to ignore is dropped at send."""
-        if task.sigmask & S.sigmask(sig):
-            return False
-        h = handler_of(task, sig)
-        return h == S.SIG_IGN or (h == S.SIG_DFL and bool(S.sigmask(sig) & S.SIG_KERNEL_IGNORE_MASK))
-
+    # -- dispositions ---------------------------------------------------------------------------------
     def sig_ignored_by_handler(self, task: Task, sig: int) -> bool:
         """The disposition alone says ignore (SIG_IGN, or SIG_DFL of an ignore-by-default signal)."""
         h = handler_of(task, sig)
         return h == S.SIG_IGN or (h == S.SIG_DFL and bool(S.sigmask(sig) & S.SIG_KERNEL_IGNORE_MASK))
 
-    def send(self, task: Task, sig: int, group: bool = True) -> None:
-        """send_signal_locked: queue sig for the thread (or its group) and pick a thread to wake."""
-        if sig == 0 or not task.alive:
-            return
+    def sig_ignored(self, task: Task, sig: int) -> bool:
+        """kernel/signal.c sig_ignored: an unblocked signal whose action is to ignore is dropped at send."""
+        if (task.sigmask | task.real_blocked) & S.sigmask(sig):
+            return False
+        if task.ptrace is not None and sig != S.SIGKILL:
+            return False
+        return self.sig_ignored_by_handler(task, sig)
+
+    # -- sending -------------------------------------------------------------------------------------
+    def send(self, task: Task, sig: int, group: bool = True, info: SigInfo | None = None,
+             from_task: Task | None = None) -> int:
+        """send_signal_locked: side effects, then queue for the thread (or its group) and wake a thread.
+
+        Returns 0, or -EAGAIN when a real-time signal cannot be queued (RLIMIT_SIGPENDING)."""
+        if sig == 0 or not task.tg.live:
+            return 0
         tg = task.tg
-        if sig == S.SIGKILL:
-            self.kill_group(tg.leader if tg.leader.alive else task, sig)
-            return
+        if info is None:
+            info = SigInfo(sig, SI_KERNEL)
+        # init of a pid namespace only gets the signals it has handlers for, from inside (SIGNAL_UNKILLABLE)
+        if tg.unkillable and from_task is not None and handler_of(task, sig) == S.SIG_DFL:
+            return 0
+        self.prepare_signal(task, sig)
         if self.sig_ignored(task, sig):
-            return
-        bit = S.sigmask(sig)
-        if group:
-            tg.shared_pending |= bit
-        else:
-            task.sigpending |= bit
+            return 0
+        pending = tg.shared if group else task.pending
+        if is_rt(sig) and info.code != SI_KERNEL:
+            limit = tg.rlimits[RLIMIT_SIGPENDING][0]
+            if self.queued_count(task) >= limit:
+                return -E.EAGAIN
+        if not pending.add(info):
+            return 0
         self.complete_signal(task, sig, group)
+        return 0
+
+    def queued_count(self, task: Task) -> int:
+        n = 0
+        for tg in {t.tg for t in self.kernel.tasks.values() if t.creds.uid == task.creds.uid}:
+            n += tg.shared.count() + sum(t.pending.count() for t in tg.tasks)
+        return n
+
+    def prepare_signal(self, task: Task, sig: int) -> None:
+        """Side effects at send time, even if the signal is then ignored: SIGKILL kills, stop signals
+        drop pending SIGCONT, SIGCONT drops pending stops and resumes a stopped group."""
+        tg = task.tg
+        bit = S.sigmask(sig)
+        if bit & _STOP:
+            tg.shared.discard(_CONT)
+            for t in tg.tasks:
+                t.pending.discard(_CONT)
+        elif sig == S.SIGCONT:
+            tg.shared.discard(_STOP)
+            for t in tg.tasks:
+                t.pending.discard(_STOP)
+            tg.stop_pending = 0
+            if tg.stopped:
+                tg.stopped = False
+                tg.stop_code = 0
+                tg.continued = True  # reportable through WCONTINUED
+                for t in tg.tasks:
+                    t.jobctl_stop = False
+                    if t.alive and t.state == "T":
+                        self.kernel.sched.enqueue(t)
+                self.notify_parent_cldstop(tg.leader, CLD_CONTINUED, S.SIGCONT)
+            else:
+                for t in tg.tasks:
+                    t.jobctl_stop = False
+        elif sig == S.SIGKILL:
+            # every thread dies; a stopped group is woken so it can
+            for t in tg.tasks:
+                t.jobctl_stop = False
+                if t.alive:
+                    t.sigpending_flag = True
+                    if t.state == "T":
+                        self.kernel.sched.enqueue(t)
 
     def complete_signal(self, task: Task, sig: int, group: bool) -> None:
-        """Choose a living thread that does not block sig, preferring `task` (never a zombie leader)."""
+        """Choose a living thread that does not block sig, preferring `task` (never a zombie leader);
+        a fatal signal takes the whole group down at once (the SIGKILL fast path)."""
+        tg = task.tg
         bit = S.sigmask(sig)
         target = None
         if task.alive and not task.sigmask & bit:
             target = task
         elif group:
-            for t in task.tg.tasks:
+            for t in tg.tasks:
                 if t.alive and not t.sigmask & bit:
                     target = t
                     break
         if target is None:
             return
-        target.sigpending_flag = True
-        self.kernel.sched.wake(target)
+        if sig == S.SIGKILL or (group and not tg.group_exit and handler_of(target, sig) == S.SIG_DFL
+                                and self._is_fatal_default(sig) and target.ptrace is None):
+            if sig == S.SIGKILL or not (target.sigmask | target.real_blocked) & bit:
+                tg.shared.discard(bit)
+                self.kill_group(target, sig, from_send=True)
+                return
+        self.signal_wake_up(target)
+
+    @staticmethod
+    def _is_fatal_default(sig: int) -> bool:
+        bit = S.sigmask(sig)
+        return not bit & (S.SIG_KERNEL_IGNORE_MASK | _STOP | _CONT)
+
+    def signal_wake_up(self, t: Task) -> None:
+        t.sigpending_flag = True
+        if t.state == "S":
+            self.kernel.sched.wake(t)
 
     def recalc(self, task: Task) -> None:
-        """recalc_sigpending: is anything deliverable to task?"""
-        task.sigpending_flag = bool((task.sigpending | task.tg.shared_pending) & ~task.sigmask)
+        """recalc_sigpending: is anything deliverable to task?  Also retarget group signals the caller
+        just blocked to a thread that can take them."""
+        blocked = task.sigmask
+        task.sigpending_flag = bool((task.pending.bits | task.tg.shared.bits) & ~blocked) or task.jobctl_stop
+        shared = task.tg.shared.bits & blocked
+        if shared:
+            for t in task.tg.tasks:
+                if t is not task and t.alive and shared & ~t.sigmask:
+                    self.signal_wake_up(t)
 
-    # -- delivery ------------------------------------------------------------------------------------
-    def deliver(self, task: Task) -> None:
-        """get_signal: dequeue deliverable signals (synchronous first, then lowest) and act on them."""
+    def set_blocked(self, task: Task, mask: int) -> None:
+        task.sigmask = mask & ~_UNBLOCKABLE
+        self.recalc(task)
+
+    # -- dequeue / delivery ---------------------------------------------------------------------------
+    def dequeue(self, task: Task, mask: int) -> SigInfo | None:
+        """dequeue_signal: from the thread's queue first, then the group's; synchronous signals first."""
+        for pending in (task.pending, task.tg.shared):
+            ready = pending.bits & ~mask
+            if ready:
+                sync = ready & _SYNCHRONOUS
+                pick = sync or ready
+                sig = (pick & -pick).bit_length()
+                return pending.take(sig)
+        return None
+
+    def deliver(self, task: Task, in_hook: bool = False) -> None:
+        """get_signal + handle_signal on return to user mode; handles syscall restarts too."""
+        kernel = self.kernel
+        restart = task.restart_ret
+        task.restart_ret = 0
         while task.alive:
-            ready = (task.sigpending | task.tg.shared_pending) & ~task.sigmask
-            if not ready:
-                task.sigpending_flag = False
+            tg = task.tg
+            if tg.group_exit:
+                kernel.do_exit(task, tg.group_exit_code)
                 return
-            sync = ready & _SYNCHRONOUS
-            pick = sync or ready
-            sig = (pick & -pick).bit_length()
-            bit = S.sigmask(sig)
-            if task.sigpending & bit:
-                task.sigpending &= ~bit
-            else:
-                task.tg.shared_pending &= ~bit
-            h = handler_of(task, sig)
-            if h == S.SIG_IGN:
+            if task.jobctl_stop or tg.stop_pending:
+                if self.do_signal_stop(task, restart, in_hook):
+                    return
+            info = self.dequeue(task, task.sigmask)
+            if info is None:
+                task.sigpending_flag = bool(task.jobctl_stop)
+                if task.saved_sigmask is not None:  # sigsuspend woken by a signal that ran no handler
+                    mask, task.saved_sigmask = task.saved_sigmask, None
+                    self.set_blocked(task, mask)
+                if restart:
+                    self._restart_no_handler(task, restart, in_hook)
+                return
+            sig = info.signo
+            act = task.sighand.actions.get(sig)
+            handler = act[0] if act else S.SIG_DFL
+            if handler == S.SIG_IGN:
                 continue
-            if h == S.SIG_DFL:
-                if bit & (S.SIG_KERNEL_IGNORE_MASK | S.SIG_KERNEL_STOP_MASK):
-                    continue  # stop/continue semantics come with the signals issue
+            if handler == S.SIG_DFL:
+                bit = S.sigmask(sig)
+                if bit & S.SIG_KERNEL_IGNORE_MASK:
+                    continue
+                if tg.unkillable and not bit & S.SIG_KERNEL_ONLY_MASK:
+                    continue  # a namespace init: SIG_DFL signals never reach it
+                if bit & _STOP:
+                    if sig != S.SIGSTOP and tg.orphaned_pgrp():
+                        continue  # is_current_pgrp_orphaned: terminal stops are discarded
+                    tg.stop_pending = sig
+                    for t in tg.tasks:
+                        if t.alive:
+                            t.jobctl_stop = True
+                            self.signal_wake_up(t)
+                    if self.do_signal_stop(task, restart, in_hook):
+                        return
+                    continue
+                if kernel.tracer is not None:
+                    kernel.tracer.signal(task, sig, info.fields())
                 self.kill_group(task, sig)
                 return
-            # guest handlers are not delivered yet (signals issue): report once, then treat as default
-            self.kernel.report_once(f"handler-{sig}", f"signal handlers are not delivered yet "
-                                                      f"({S.signal_name(sig)} taken with its default action)")
-            if bit & (S.SIG_KERNEL_IGNORE_MASK | S.SIG_KERNEL_STOP_MASK):
-                continue
-            self.kill_group(task, sig)
+            if kernel.tracer is not None:
+                kernel.tracer.signal(task, sig, info.fields())
+            self.handle_signal(task, sig, info, act, restart, in_hook)
             return
 
-    def kill_group(self, task: Task, sig: int) -> None:
+    def _restart_no_handler(self, task: Task, ret: int, in_hook: bool) -> None:
+        """No handler ran: restart the interrupted syscall (arch_do_signal_or_restart)."""
+        cpu = task.mm.cpu
+        bias = 2 if in_hook else 0
+        rip = cpu.reg(RIP) + bias
+        if ret == -E.ERESTART_RESTARTBLOCK:
+            cpu.set_reg(RAX, _NR_RESTART_SYSCALL)
+        else:
+            cpu.set_reg(RAX, task.restart_nr)
+        cpu.set_reg(RIP, rip - 2 - bias)
+
+    def handle_signal(self, task: Task, sig: int, info: SigInfo, act: tuple, restart: int,
+                      in_hook: bool) -> None:
+        """handle_signal + setup_rt_frame: push an rt_sigframe and enter the handler."""
+        handler, flags, restorer, sa_mask = act
+        cpu = task.mm.cpu
+        bias = 2 if in_hook else 0
+        regs = cpu.sigcontext_regs()
+        gprs = list(_GPR.unpack(regs.read()))
+        gprs[F.SC_RIP] += bias
+        if restart:
+            # Linux: arch/x86/kernel/signal.c handle_signal, "are we from a system call?"
+            if restart in (-E.ERESTART_RESTARTBLOCK, -E.ERESTARTNOHAND) or \
+                    (restart == -E.ERESTARTSYS and not flags & S.SA_RESTART):
+                gprs[F.SC_RAX] = (-E.EINTR) & 0xFFFFFFFFFFFFFFFF
+            else:
+                gprs[F.SC_RAX] = task.restart_nr
+                gprs[F.SC_RIP] -= 2
+        sp = gprs[F.SC_RSP]
+        ss_sp, ss_size, ss_flags = task.sas_ss_sp, task.sas_ss_size, task.sas_ss_flags
+        on_stack = ss_size and ss_sp < sp <= ss_sp + ss_size
+        onstack_top = None
+        if flags & S.SA_ONSTACK and ss_size and not on_stack:
+            onstack_top = ss_sp + ss_size
+        frame, fpaddr = F.frame_address(sp, onstack_top)
+        if not ss_size:
+            uc_flags = F.SS_DISABLE
+        else:
+            uc_flags = (F.SS_ONSTACK if on_stack else 0) | (ss_flags & F.SS_AUTODISARM)
+        oldmask = task.sigmask
+        if task.saved_sigmask is not None:  # sigsuspend/ppoll: the frame restores the mask from before
+            oldmask = task.saved_sigmask
+            task.saved_sigmask = None
+        if not flags & S.SA_RESTORER:
+            self.force_sigsegv(task)
+            return
+        fp = F.fxsave_from_regs(cpu.fp_regs().read())
+        data = F.build_frame(tuple(gprs), restorer, info.pack(), oldmask, (ss_sp, uc_flags, ss_size), fpaddr,
+                             cr2=info.addr if info.kind == "fault" else 0)
+        try:
+            task.mm.write(frame, data)
+            task.mm.write(fpaddr, fp)
+        except Exception:
+            self.force_sigsegv(task)
+            return
+        if onstack_top is not None and ss_flags & F.SS_AUTODISARM:
+            task.sas_ss_sp = task.sas_ss_size = 0
+            task.sas_ss_flags = F.SS_DISABLE
+        cpu.set_reg(RSP, frame)
+        cpu.set_reg(RIP, handler - bias)
+        cpu.set_reg(RDI, sig)
+        cpu.set_reg(RSI, frame + F.SIGINFO_OFFSET)
+        cpu.set_reg(RDX, frame + F.UC_OFFSET)
+        cpu.set_reg(RAX, 0)
+        cpu.set_reg(EFLAGS, gprs[F.SC_EFLAGS] & ~(0x400 | 0x100 | 0x10000))  # clear DF, TF, RF
+        # signal_delivered: block sa_mask (and the signal unless SA_NODEFER); SA_RESETHAND
+        mask = task.sigmask | sa_mask
+        if not flags & S.SA_NODEFER:
+            mask |= S.sigmask(sig)
+        if flags & S.SA_RESETHAND:
+            task.sighand.actions.pop(sig, None)
+        self.set_blocked(task, mask)
+
+    def sigreturn(self, task: Task, in_hook: bool) -> bool:
+        """rt_sigreturn: restore registers, mask, FP state and altstack from the frame; False if bad."""
+        cpu = task.mm.cpu
+        bias = 2 if in_hook else 0
+        frame = cpu.reg(RSP) - 8
+        try:
+            raw = task.mm.read(frame, F.FRAME_SIZE)
+        except Exception:
+            return False
+        uc_flags, _, ss_sp, ss_flags, ss_size = F.UCONTEXT_HEAD.unpack_from(raw, F.UC_OFFSET)
+        sc = F.SIGCONTEXT.unpack_from(raw, F.MCONTEXT_OFFSET)
+        mask = struct.unpack_from("<Q", raw, F.SIGMASK_OFFSET)[0]
+        gprs = list(sc[:18])
+        fpaddr = sc[26]
+        cur = cpu.sigcontext_regs()
+        now = _GPR.unpack(cur.read())
+        gprs[F.SC_EFLAGS] = (now[F.SC_EFLAGS] & ~F.FIX_EFLAGS) | (gprs[F.SC_EFLAGS] & F.FIX_EFLAGS)
+        if fpaddr:
+            try:
+                fp = task.mm.read(fpaddr, F.FPSTATE_SIZE)
+            except Exception:
+                return False
+        gprs[F.SC_RIP] -= bias
+        cur.write(_GPR.pack(*gprs))
+        if fpaddr:
+            cpu.fp_regs().write(F.regs_from_fxsave(fp))
+        self.set_blocked(task, mask)
+        # restore_altstack: ignore failures the way Linux's do_sigaltstack would report them
+        if not ss_flags & F.SS_ONSTACK:
+            if ss_flags & F.SS_DISABLE or not ss_size:
+                task.sas_ss_sp, task.sas_ss_size, task.sas_ss_flags = 0, 0, F.SS_DISABLE
+            elif ss_size >= F.MINSIGSTKSZ:
+                task.sas_ss_sp, task.sas_ss_size, task.sas_ss_flags = ss_sp, ss_size, ss_flags & F.SS_AUTODISARM
+        return True
+
+    # -- group stop -----------------------------------------------------------------------------------
+    def do_signal_stop(self, task: Task, restart: int, in_hook: bool) -> bool:
+        """Participate in a group stop: this thread stops; the last one to stop notifies the parent."""
+        tg = task.tg
+        sig = tg.stop_pending or tg.stop_code
+        if not sig:
+            task.jobctl_stop = False
+            return False
+        if restart:
+            self._restart_no_handler(task, restart, in_hook)
+        task.jobctl_stop = False
+        task.state = "T"
+        if task in self.kernel.sched.runq:
+            self.kernel.sched.runq.remove(task)
+        if all(t.state == "T" or not t.alive for t in tg.tasks) and tg.stop_pending:
+            tg.stop_code = tg.stop_pending
+            tg.stop_pending = 0
+            tg.stopped = True
+            tg.stop_reported = False
+            self.notify_parent_cldstop(tg.leader, CLD_STOPPED, tg.stop_code)
+        return True
+
+    def notify_parent_cldstop(self, leader: Task, why: int, sig: int) -> None:
+        """do_notify_parent_cldstop: SIGCHLD to the parent unless it set SA_NOCLDSTOP; wake its waiters."""
+        parent = leader.real_parent
+        if parent is None or parent.kthread:
+            return
+        act = parent.sighand.actions.get(S.SIGCHLD)
+        if not (act is not None and act[1] & S.SA_NOCLDSTOP) and handler_of(parent, S.SIGCHLD) != S.SIG_IGN:
+            info = SigInfo(S.SIGCHLD, why, pid=leader.tgid, uid=leader.creds.uid, status=sig, kind="chld")
+            self.send(parent, S.SIGCHLD, group=True, info=info)
+        self.kernel.child_exited(parent, leader)
+
+    # -- fatal ----------------------------------------------------------------------------------------
+    def kill_group(self, task: Task, sig: int, from_send: bool = False) -> None:
         """Terminate the whole thread group by sig; the core bit follows RLIMIT_CORE (do_coredump)."""
         status = sig
         if S.sigmask(sig) & S.SIG_KERNEL_COREDUMP_MASK and task.tg.rlimits[RLIMIT_CORE][0] > 0:
             status |= 0x80
-        if self.kernel.tracer is not None:
-            self.kernel.tracer.signal(task, sig, {"si_signo": sig})
+        if from_send and self.kernel.tracer is not None:
+            self.kernel.tracer.signal(task, sig, {"si_signo": sig, "si_code": SI_USER})
         self.kernel.do_group_exit(task, status)
 
+    def force_sig_info(self, task: Task, info: SigInfo) -> None:
+        """force_sig_info: a synchronous signal; if blocked or ignored it is unblocked and made SIG_DFL."""
+        sig = info.signo
+        bit = S.sigmask(sig)
+        act = task.sighand.actions.get(sig)
+        blocked = bool(task.sigmask & bit)
+        if blocked or (act is not None and act[0] == S.SIG_IGN):
+            if act is not None and act[0] == S.SIG_IGN:
+                task.sighand.actions.pop(sig, None)
+            if blocked:
+                task.sigmask &= ~bit
+                task.sighand.actions.pop(sig, None)
+        if handler_of(task, sig) == S.SIG_DFL:
+            task.tg.unkillable = False  # a fatal fault kills even init
+        task.pending.add(info)
+        task.sigpending_flag = True
+
     def force_fault(self, task: Task, sig: int, code: int, addr: int) -> None:
-        """force_sig_fault: a synchronous signal from the CPU; blocked or ignored ones kill anyway."""
-        if self.kernel.tracer is not None:
-            self.kernel.tracer.signal(task, sig, {"si_signo": sig, "si_code": code, "si_addr": addr})
-        status = sig
-        if S.sigmask(sig) & S.SIG_KERNEL_COREDUMP_MASK and task.tg.rlimits[RLIMIT_CORE][0] > 0:
-            status |= 0x80
-        self.kernel.do_group_exit(task, status)
+        """A CPU exception: queue the fault signal with its si_code and si_addr, and deliver it now."""
+        info = SigInfo(sig, code, addr=addr, kind="fault")
+        if sig == S.SIGTRAP and code == SI_KERNEL:
+            info = SigInfo(sig, SI_KERNEL, kind="kill")
+        self.force_sig_info(task, info)
+        self.deliver(task)
+
+    def force_sigsegv(self, task: Task) -> None:
+        """A frame could not be built or restored: SIGSEGV with the default action."""
+        task.sighand.actions.pop(S.SIGSEGV, None)
+        self.force_sig_info(task, SigInfo(S.SIGSEGV, SI_KERNEL))

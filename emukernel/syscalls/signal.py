@@ -1,4 +1,4 @@
-"""Signal syscalls: rt_sigaction, rt_sigprocmask, rt_sigpending, kill, tkill, tgkill."""
+"""Signal syscalls: dispositions, masks, sending, waiting for signals, sigreturn, altstacks and timers."""
 
 from __future__ import annotations
 
@@ -6,18 +6,35 @@ import struct
 
 from ..abi import errno as E
 from ..abi import signal as S
+from ..cpu import RSP
 from ..errors import Errno
+from ..sched import NORETURN, Block, Deferred
+from ..signal import frame as F
+from ..signal.siginfo import SI_QUEUE, SI_TIMER, SI_TKILL, SI_USER, SigInfo
 from . import s32
 from .table import syscall
+from .time import NSEC, read_timespec, write_timespec
 
 _SIGACTION = struct.Struct("<QQQQ")  # handler, flags, restorer, mask (struct kernel_sigaction, x86-64)
+_STACK_T = struct.Struct("<Qi4xQ")  # ss_sp, ss_flags, ss_size
+_ITIMERVAL = struct.Struct("<qqqq")  # it_interval {sec, usec}, it_value {sec, usec}
+_ITIMERSPEC = struct.Struct("<qqqq")  # it_interval {sec, nsec}, it_value {sec, nsec}
+_SIGEVENT = struct.Struct("<Qiii")  # sigev_value, sigev_signo, sigev_notify, sigev_notify_thread_id
 _UNBLOCKABLE = S.sigmask(S.SIGKILL) | S.sigmask(S.SIGSTOP)
+ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF = 0, 1, 2
+SIGEV_SIGNAL, SIGEV_NONE, SIGEV_THREAD, SIGEV_THREAD_ID = 0, 1, 2, 4
+TIMER_ABSTIME = 1
 
 
 def _valid(sig: int) -> bool:
     return 1 <= sig <= S.NSIG
 
 
+def _sender_info(task, sig: int, code: int) -> SigInfo:
+    return SigInfo(sig, code, pid=task.tg.tgid, uid=task.creds.uid, kind="kill")
+
+
+# -- dispositions and masks ---------------------------------------------------------------------------------
 @syscall("rt_sigaction", "sig", "p", "struct_out", "u")
 def sys_rt_sigaction(task, sig, act, oact, sigsetsize):
     # Linux: kernel/signal.c do_sigaction
@@ -37,12 +54,12 @@ def sys_rt_sigaction(task, sig, act, oact, sigsetsize):
             task.sighand.actions.pop(sig, None)
         else:
             task.sighand.actions[sig] = (handler, flags & 0xFFFFFFFF, restorer, mask)
-        # POSIX: setting SIG_IGN (or SIG_DFL for an ignore-by-default signal) discards pending instances
+        # POSIX: setting an ignoring disposition discards the pending instances, in every thread
         if task.kernel.signals.sig_ignored_by_handler(task, sig):
             bit = S.sigmask(sig)
+            task.tg.shared.discard(bit)
             for t in task.tg.tasks:
-                t.sigpending &= ~bit
-            task.tg.shared_pending &= ~bit
+                t.pending.discard(bit)
     return 0
 
 
@@ -61,8 +78,7 @@ def sys_rt_sigprocmask(task, how, set_ptr, oset_ptr, sigsetsize):
             mask = new
         else:
             raise Errno(E.EINVAL)
-        task.sigmask = mask & ~_UNBLOCKABLE
-        task.kernel.signals.recalc(task)
+        task.kernel.signals.set_blocked(task, mask)
     if oset_ptr:
         task.mm.write_u64(oset_ptr, old)
     return 0
@@ -72,44 +88,57 @@ def sys_rt_sigprocmask(task, how, set_ptr, oset_ptr, sigsetsize):
 def sys_rt_sigpending(task, set_ptr, sigsetsize):
     if sigsetsize > 8:
         raise Errno(E.EINVAL)
-    pending = (task.sigpending | task.tg.shared_pending) & task.sigmask
+    pending = (task.pending.bits | task.tg.shared.bits) & task.sigmask
     task.mm.write(set_ptr, pending.to_bytes(8, "little")[:sigsetsize])
     return 0
 
 
-def _may_signal(task, target) -> bool:
-    """kernel/signal.c kill_ok_by_cred: same uid/euid pairs, or CAP_KILL (euid 0 here)."""
+# -- sending ---------------------------------------------------------------------------------------------
+def may_signal(task, target, sig: int) -> bool:
+    """check_kill_permission: same uid/euid pairs, CAP_KILL (euid 0), or SIGCONT within the session."""
     c, t = task.creds, target.creds
-    return c.euid == 0 or c.euid in (t.uid, t.suid) or c.uid in (t.uid, t.suid)
+    if c.euid == 0 or c.euid in (t.uid, t.suid) or c.uid in (t.uid, t.suid):
+        return True
+    return sig == S.SIGCONT and task.tg.sid == target.tg.sid
 
 
-def _send_to_group(task, target, sig: int) -> None:
-    if not _may_signal(task, target):
+def living(tg):
+    for t in tg.tasks:
+        if t.alive:
+            return t
+    return None
+
+
+def group_send(task, target, sig: int, info: SigInfo) -> None:
+    """group_send_sig_info: permission, then queue on the group."""
+    if not may_signal(task, target, sig):
         raise Errno(E.EPERM)
     if sig:
-        task.kernel.signals.send(target, sig, group=True)
+        r = task.kernel.signals.send(target, sig, group=True, info=info, from_task=task)
+        if r:
+            raise Errno(-r)
 
 
-@syscall("kill", "d", "sig")
-def sys_kill(task, pid, sig):
-    # Linux: kernel/signal.c kill_something_info
-    pid, sig = s32(pid), s32(sig)
-    if not 0 <= sig <= S.NSIG:
-        raise Errno(E.EINVAL)
+def kill_pid_info(task, pid: int, sig: int, info: SigInfo) -> int:
+    t = task.kernel.tasks.get(pid)
+    if t is None or t.kthread or t.tg.tgid != pid or not t.tg.live:
+        raise Errno(E.ESRCH)
+    group_send(task, living(t.tg) or t, sig, info)
+    return 0
+
+
+def kill_something_info(task, pid: int, sig: int, info: SigInfo) -> int:
+    """kill(2)'s four cases: a process, my process group, every process I may signal, a process group."""
     k = task.kernel
     if pid > 0:
-        target = k.tasks.get(pid)
-        if target is None or target.kthread or target.tg.tgid != pid or not target.tg.live:
-            raise Errno(E.ESRCH)
-        _send_to_group(task, next(t for t in target.tg.tasks if t.alive) if not target.alive else target, sig)
-        return 0
+        return kill_pid_info(task, pid, sig, info)
     if pid == -1:
-        groups = {t.tg for t in k.tasks.values() if not t.kthread and t.tg.live and t.tg is not task.tg}
+        groups = sorted({t.tg for t in k.tasks.values() if not t.kthread and t.tg.live and t.tg is not task.tg
+                         and t.tg.tgid != 1}, key=lambda g: g.tgid)
         sent, err = 0, E.ESRCH
-        for tg in sorted(groups, key=lambda g: g.tgid):
-            t = next(x for x in tg.tasks if x.alive)
+        for tg in groups:
             try:
-                _send_to_group(task, t, sig)
+                group_send(task, living(tg), sig, info)
                 sent += 1
             except Errno as e:
                 err = e.errno
@@ -117,13 +146,14 @@ def sys_kill(task, pid, sig):
             raise Errno(err)
         return 0
     pgid = task.tg.pgid if pid == 0 else -pid
-    groups = {t.tg for t in k.tasks.values() if not t.kthread and t.tg.live and t.tg.pgid == pgid}
+    groups = sorted({t.tg for t in k.tasks.values() if not t.kthread and t.tg.live and t.tg.pgid == pgid},
+                    key=lambda g: g.tgid)
     if not groups:
         raise Errno(E.ESRCH)
     sent, err = 0, E.EPERM
-    for tg in sorted(groups, key=lambda g: g.tgid):
+    for tg in groups:
         try:
-            _send_to_group(task, next(x for x in tg.tasks if x.alive), sig)
+            group_send(task, living(tg), sig, info)
             sent += 1
         except Errno as e:
             err = e.errno
@@ -132,28 +162,424 @@ def sys_kill(task, pid, sig):
     return 0
 
 
-def _tkill(task, tgid: int, tid: int, sig: int) -> int:
-    # Linux: kernel/signal.c do_tkill
+@syscall("kill", "d", "sig")
+def sys_kill(task, pid, sig):
+    pid, sig = s32(pid), s32(sig)
+    if not 0 <= sig <= S.NSIG:
+        raise Errno(E.EINVAL)
+    if pid == -(1 << 31):
+        raise Errno(E.ESRCH)
+    return kill_something_info(task, pid, sig, _sender_info(task, sig, SI_USER))
+
+
+def do_tkill(task, tgid: int, tid: int, sig: int, info: SigInfo) -> int:
+    # Linux: kernel/signal.c do_send_specific
     if tid <= 0 or not 0 <= sig <= S.NSIG:
         raise Errno(E.EINVAL)
     target = task.kernel.tasks.get(tid)
     if target is None or target.kthread or not target.alive or (tgid > 0 and target.tg.tgid != tgid):
         raise Errno(E.ESRCH)
-    if not _may_signal(task, target):
+    if not may_signal(task, target, sig):
         raise Errno(E.EPERM)
     if sig:
-        task.kernel.signals.send(target, sig, group=False)
+        r = task.kernel.signals.send(target, sig, group=False, info=info, from_task=task)
+        if r:
+            raise Errno(-r)
     return 0
 
 
 @syscall("tkill", "d", "sig")
 def sys_tkill(task, tid, sig):
-    return _tkill(task, -1, s32(tid), s32(sig))
+    sig = s32(sig)
+    return do_tkill(task, -1, s32(tid), sig, _sender_info(task, sig, SI_TKILL))
 
 
 @syscall("tgkill", "d", "d", "sig")
 def sys_tgkill(task, tgid, tid, sig):
-    tgid = s32(tgid)
+    tgid, sig = s32(tgid), s32(sig)
     if tgid <= 0:
         raise Errno(E.EINVAL)
-    return _tkill(task, tgid, s32(tid), s32(sig))
+    return do_tkill(task, tgid, s32(tid), sig, _sender_info(task, sig, SI_TKILL))
+
+
+def _user_info(task, sig: int, uinfo: int, target_tgid: int) -> SigInfo:
+    raw = task.mm.read(uinfo, 128)
+    info = SigInfo.from_user(sig, raw)
+    # a process may not impersonate the kernel or kill(): only negative si_codes, unless to itself
+    if (info.code >= 0 or info.code == SI_TKILL) and target_tgid != task.tg.tgid:
+        raise Errno(E.EPERM)
+    return info
+
+
+@syscall("rt_sigqueueinfo", "d", "sig", "p")
+def sys_rt_sigqueueinfo(task, pid, sig, uinfo):
+    pid, sig = s32(pid), s32(sig)
+    if not 0 <= sig <= S.NSIG:
+        raise Errno(E.EINVAL)
+    info = _user_info(task, sig, uinfo, pid)
+    return kill_pid_info(task, pid, sig, info)
+
+
+@syscall("rt_tgsigqueueinfo", "d", "d", "sig", "p")
+def sys_rt_tgsigqueueinfo(task, tgid, tid, sig, uinfo):
+    tgid, tid, sig = s32(tgid), s32(tid), s32(sig)
+    if tgid <= 0 or tid <= 0:
+        raise Errno(E.EINVAL)
+    info = _user_info(task, sig, uinfo, tgid)
+    return do_tkill(task, tgid, tid, sig, info)
+
+
+# -- sigreturn and altstack ------------------------------------------------------------------------------------
+@syscall("rt_sigreturn", ret="d")
+def sys_rt_sigreturn(task):
+    def restore():
+        if not task.kernel.signals.sigreturn(task, in_hook=False):
+            task.kernel.signals.force_sigsegv(task)
+        return NORETURN
+
+    return Deferred(restore)
+
+
+def on_sig_stack(task, sp: int) -> bool:
+    return bool(task.sas_ss_size) and task.sas_ss_sp < sp <= task.sas_ss_sp + task.sas_ss_size
+
+
+@syscall("sigaltstack", "p", "struct_out")
+def sys_sigaltstack(task, uss, uoss):
+    # Linux: kernel/signal.c do_sigaltstack
+    sp = task.mm.cpu.reg(RSP)
+    onstack = on_sig_stack(task, sp)
+    new = task.mm.read_struct(_STACK_T, uss) if uss else None
+    if uoss:
+        flags = F.SS_DISABLE if not task.sas_ss_size else (F.SS_ONSTACK if onstack else 0)
+        flags |= task.sas_ss_flags & F.SS_AUTODISARM
+        task.mm.write_struct(_STACK_T, uoss, task.sas_ss_sp, flags if flags < 2**31 else flags - 2**32,
+                             task.sas_ss_size)
+    if new is not None:
+        ss_sp, ss_flags, ss_size = new
+        ss_flags &= 0xFFFFFFFF
+        if onstack:
+            raise Errno(E.EPERM)
+        mode = ss_flags & ~F.SS_AUTODISARM
+        if mode not in (F.SS_DISABLE, F.SS_ONSTACK, 0):
+            raise Errno(E.EINVAL)
+        if mode == F.SS_DISABLE:
+            task.sas_ss_sp = task.sas_ss_size = 0
+            task.sas_ss_flags = F.SS_DISABLE
+        else:
+            if ss_size < F.MINSIGSTKSZ:
+                raise Errno(E.ENOMEM)
+            task.sas_ss_sp, task.sas_ss_size = ss_sp, ss_size
+            task.sas_ss_flags = ss_flags & F.SS_AUTODISARM
+    return 0
+
+
+# -- waiting for signals ------------------------------------------------------------------------------------
+def _wait_for_signal(task, what: str):
+    def resume():
+        if task.sigpending_flag:
+            return -E.ERESTARTNOHAND
+        return Block(None, None, what, resume)
+
+    return resume()
+
+
+@syscall("pause")
+def sys_pause(task):
+    return _wait_for_signal(task, "pause")
+
+
+@syscall("rt_sigsuspend", "p", "u")
+def sys_rt_sigsuspend(task, mask_ptr, sigsetsize):
+    if sigsetsize != 8:
+        raise Errno(E.EINVAL)
+    mask = task.mm.read_u64(mask_ptr)
+    task.saved_sigmask = task.sigmask
+    task.kernel.signals.set_blocked(task, mask)
+    return _wait_for_signal(task, "sigsuspend")
+
+
+@syscall("rt_sigtimedwait", "p", "struct_out", "timespec_in", "u")
+def sys_rt_sigtimedwait(task, set_ptr, uinfo, uts, sigsetsize):
+    # Linux: kernel/signal.c do_sigtimedwait
+    if sigsetsize != 8:
+        raise Errno(E.EINVAL)
+    want = task.mm.read_u64(set_ptr) & ~_UNBLOCKABLE
+    deadline = None
+    if uts:
+        deadline = task.kernel.clock.monotonic_ns() + read_timespec(task, uts)
+    sigs = task.kernel.signals
+
+    def take():
+        info = sigs.dequeue(task, ~want & 0xFFFFFFFFFFFFFFFF)
+        if info is None:
+            return None
+        if uinfo:
+            task.mm.write(uinfo, info.pack())
+        sigs.recalc(task)
+        return info.signo
+
+    got = take()
+    if got is not None:
+        return got
+    if deadline is not None and deadline <= task.kernel.clock.monotonic_ns():
+        return -E.EAGAIN
+    task.real_blocked = task.sigmask
+    task.sigmask &= ~want
+    sigs.recalc(task)
+
+    def resume():
+        got = take()
+        if got is not None or task.sigpending_flag or \
+                (deadline is not None and task.kernel.clock.monotonic_ns() >= deadline):
+            task.sigmask = task.real_blocked
+            task.real_blocked = 0
+            sigs.recalc(task)
+            if got is not None:
+                return got
+            return -E.EAGAIN if not task.sigpending_flag else -E.EINTR
+        return Block(None, deadline, "sigtimedwait", resume)
+
+    return Block(None, deadline, "sigtimedwait", resume)
+
+
+@syscall("restart_syscall")
+def sys_restart_syscall(task):
+    fn = task.restart_block
+    task.restart_block = None
+    if fn is None:
+        return -E.EINTR
+    return fn()
+
+
+# -- timers that signal -------------------------------------------------------------------------------------
+class ItimerReal:
+    """ITIMER_REAL / alarm: one per process, SIGALRM to the group on expiry."""
+
+    def __init__(self) -> None:
+        self.deadline = 0
+        self.interval = 0
+        self.handle = None
+
+
+def _itimer(task) -> ItimerReal:
+    it = getattr(task.tg, "itimer_real", None)
+    if it is None:
+        it = task.tg.itimer_real = ItimerReal()
+    return it
+
+
+def _arm_real(task, value_ns: int, interval_ns: int) -> tuple[int, int]:
+    """Set ITIMER_REAL; returns the old (remaining, interval) in ns."""
+    k = task.kernel
+    it = _itimer(task)
+    now = k.clock.monotonic_ns()
+    old = (max(0, it.deadline - now) if it.handle is not None else 0, it.interval)
+    k.sched.cancel_timer(it.handle)
+    it.handle = None
+    it.interval = interval_ns
+    if value_ns:
+        tg = task.tg
+
+        def fire():
+            it.handle = None
+            if not tg.live:
+                return
+            t = next((x for x in tg.tasks if x.alive), None)
+            if t is not None:
+                k.signals.send(t, S.SIGALRM, group=True, info=SigInfo(S.SIGALRM, 0x80))
+            if it.interval:
+                it.deadline += it.interval
+                it.handle = k.sched.add_timer(it.deadline, fire)
+
+        it.deadline = now + value_ns
+        it.handle = k.sched.add_timer(it.deadline, fire)
+    return old
+
+
+@syscall("alarm", "u")
+def sys_alarm(task, seconds):
+    rem, _ = _arm_real(task, (seconds & 0xFFFFFFFF) * NSEC, 0)
+    secs, usec = rem // NSEC, (rem % NSEC) // 1000
+    if (not secs and usec) or usec >= 500000:
+        secs += 1
+    return secs
+
+
+def _tv_ns(sec: int, usec: int) -> int:
+    if sec < 0 or not 0 <= usec < 1000000:
+        raise Errno(E.EINVAL)
+    return sec * NSEC + usec * 1000
+
+
+@syscall("setitimer", "d", "p", "struct_out")
+def sys_setitimer(task, which, new_ptr, old_ptr):
+    which = s32(which)
+    if which not in (ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF):
+        raise Errno(E.EINVAL)
+    isec, iusec, vsec, vusec = task.mm.read_struct(_ITIMERVAL, new_ptr) if new_ptr else (0, 0, 0, 0)
+    value, interval = _tv_ns(vsec, vusec), _tv_ns(isec, iusec)
+    if which == ITIMER_REAL:
+        rem, ival = _arm_real(task, value, interval)
+    else:
+        timers = task.tg.__dict__.setdefault("cpu_itimers", {})
+        rem, ival = timers.get(which, (0, 0))
+        timers[which] = (value, interval)
+    if old_ptr:
+        task.mm.write_struct(_ITIMERVAL, old_ptr, ival // NSEC, ival % NSEC // 1000, rem // NSEC,
+                             rem % NSEC // 1000)
+    return 0
+
+
+@syscall("getitimer", "d", "struct_out")
+def sys_getitimer(task, which, ptr):
+    which = s32(which)
+    if which == ITIMER_REAL:
+        it = _itimer(task)
+        rem = max(0, it.deadline - task.kernel.clock.monotonic_ns()) if it.handle is not None else 0
+        ival = it.interval
+    elif which in (ITIMER_VIRTUAL, ITIMER_PROF):
+        rem, ival = task.tg.__dict__.get("cpu_itimers", {}).get(which, (0, 0))
+    else:
+        raise Errno(E.EINVAL)
+    task.mm.write_struct(_ITIMERVAL, ptr, ival // NSEC, ival % NSEC // 1000, rem // NSEC, rem % NSEC // 1000)
+    return 0
+
+
+class PosixTimer:
+    __slots__ = ("id", "clockid", "signo", "notify", "value", "tid", "deadline", "interval", "handle",
+                 "overrun", "pending_info")
+
+    def __init__(self, id: int, clockid: int, signo: int, notify: int, value: int, tid: int) -> None:
+        self.id = id
+        self.clockid = clockid
+        self.signo = signo
+        self.notify = notify
+        self.value = value
+        self.tid = tid
+        self.deadline = 0
+        self.interval = 0
+        self.handle = None
+        self.overrun = 0
+        self.pending_info = None
+
+
+def _timers(task) -> dict:
+    return task.tg.__dict__.setdefault("posix_timers", {})
+
+
+@syscall("timer_create", "clock", "p", "struct_out")
+def sys_timer_create(task, clockid, sevp, timerid_ptr):
+    from .time import clock_now
+
+    clockid = s32(clockid)
+    clock_now(task, clockid)  # EINVAL for an unknown clock
+    if sevp:
+        value, signo, notify, tid = task.mm.read_struct(_SIGEVENT, sevp)
+    else:
+        value, signo, notify, tid = 0, S.SIGALRM, SIGEV_SIGNAL, 0
+    base = notify & ~SIGEV_THREAD_ID
+    if notify not in (SIGEV_SIGNAL, SIGEV_NONE, SIGEV_THREAD, SIGEV_THREAD_ID) or base not in (0, 1, 2):
+        raise Errno(E.EINVAL)
+    if notify != SIGEV_NONE and not _valid(signo):
+        raise Errno(E.EINVAL)
+    if notify == SIGEV_THREAD_ID:
+        t = task.kernel.tasks.get(tid)
+        if t is None or t.tg is not task.tg:
+            raise Errno(E.EINVAL)
+    timers = _timers(task)
+    tid_ = 0
+    while tid_ in timers:
+        tid_ += 1
+    timer = PosixTimer(tid_, clockid, signo, notify, value if sevp else tid_, tid)
+    timers[tid_] = timer
+    task.mm.write_u32(timerid_ptr, tid_)
+    return 0
+
+
+def _get_timer(task, timerid: int) -> PosixTimer:
+    t = _timers(task).get(s32(timerid))
+    if t is None:
+        raise Errno(E.EINVAL)
+    return t
+
+
+def _timer_fire(task_tg, kernel, timer: PosixTimer) -> None:
+    timer.handle = None
+    if not task_tg.live:
+        return
+    if timer.notify != SIGEV_NONE:
+        if timer.pending_info is not None and timer.pending_info.signo == timer.signo and \
+                S.sigmask(timer.signo) & (task_tg.shared.bits | sum(t.pending.bits for t in task_tg.tasks)):
+            timer.pending_info.overrun += 1  # still queued: count an overrun instead of queueing again
+        else:
+            info = SigInfo(timer.signo, SI_TIMER, tid=timer.id, overrun=timer.overrun, value=timer.value,
+                           kind="timer")
+            timer.pending_info = info
+            timer.overrun = 0
+            if timer.notify == SIGEV_THREAD_ID:
+                target = kernel.tasks.get(timer.tid)
+                if target is not None and target.alive:
+                    kernel.signals.send(target, timer.signo, group=False, info=info)
+            else:
+                t = next((x for x in task_tg.tasks if x.alive), None)
+                if t is not None:
+                    kernel.signals.send(t, timer.signo, group=True, info=info)
+    if timer.interval:
+        timer.deadline += timer.interval
+        timer.handle = kernel.sched.add_timer(timer.deadline, lambda: _timer_fire(task_tg, kernel, timer))
+
+
+@syscall("timer_settime", "d", "x", "p", "struct_out")
+def sys_timer_settime(task, timerid, flags, new_ptr, old_ptr):
+    from .time import clock_now
+
+    timer = _get_timer(task, timerid)
+    isec, insec, vsec, vnsec = task.mm.read_struct(_ITIMERSPEC, new_ptr)
+    if isec < 0 or vsec < 0 or not 0 <= insec < NSEC or not 0 <= vnsec < NSEC:
+        raise Errno(E.EINVAL)
+    k = task.kernel
+    now = k.clock.monotonic_ns()
+    if old_ptr:
+        rem = max(0, timer.deadline - now) if timer.handle is not None else 0
+        task.mm.write_struct(_ITIMERSPEC, old_ptr, timer.interval // NSEC, timer.interval % NSEC, rem // NSEC,
+                             rem % NSEC)
+    k.sched.cancel_timer(timer.handle)
+    timer.handle = None
+    timer.interval = isec * NSEC + insec
+    value = vsec * NSEC + vnsec
+    if value:
+        if flags & TIMER_ABSTIME:
+            value = max(0, value - clock_now(task, timer.clockid))
+        timer.deadline = now + value
+        tg = task.tg
+        timer.handle = k.sched.add_timer(timer.deadline, lambda: _timer_fire(tg, k, timer))
+    return 0
+
+
+@syscall("timer_gettime", "d", "struct_out")
+def sys_timer_gettime(task, timerid, ptr):
+    timer = _get_timer(task, timerid)
+    now = task.kernel.clock.monotonic_ns()
+    rem = max(0, timer.deadline - now) if timer.handle is not None else 0
+    task.mm.write_struct(_ITIMERSPEC, ptr, timer.interval // NSEC, timer.interval % NSEC, rem // NSEC,
+                         rem % NSEC)
+    return 0
+
+
+@syscall("timer_getoverrun", "d")
+def sys_timer_getoverrun(task, timerid):
+    timer = _get_timer(task, timerid)
+    info = timer.pending_info
+    return info.overrun if info is not None else 0
+
+
+@syscall("timer_delete", "d")
+def sys_timer_delete(task, timerid):
+    timer = _get_timer(task, timerid)
+    task.kernel.sched.cancel_timer(timer.handle)
+    del _timers(task)[timer.id]
+    return 0
+
+
+__all__ = ["SI_QUEUE", "write_timespec"]

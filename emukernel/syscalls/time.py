@@ -85,20 +85,27 @@ def sys_time(task, tloc):
 
 
 def _sleep_until(task, deadline: int, rem: int):
-    """Block until the monotonic deadline; re-run on wake-up (the remaining time goes to rem on EINTR)."""
-    if task.kernel.clock.monotonic_ns() >= deadline:
-        task.sleep_deadline = None
-        return 0
-    task.sleep_deadline = deadline
-    return Block(deadline=deadline, what="nanosleep")
+    """Block until the monotonic deadline.  A signal ends the sleep with ERESTART_RESTARTBLOCK: EINTR with
+    the remaining time in rem when a handler runs, else restart_syscall sleeps on to the same deadline."""
+    clock = task.kernel.clock
+
+    def resume():
+        now = clock.monotonic_ns()
+        if now >= deadline:
+            return 0
+        if task.signal_interrupts():
+            if rem:
+                write_timespec(task, rem, deadline - now)
+            task.restart_block = lambda: _sleep_until(task, deadline, 0)
+            return -E.ERESTART_RESTARTBLOCK
+        return Block(deadline=deadline, what="nanosleep", resume=resume)
+
+    return resume()
 
 
 @syscall("nanosleep", "timespec_in", "struct_out")
 def sys_nanosleep(task, req, rem):
-    deadline = getattr(task, "sleep_deadline", None)
-    if deadline is None:
-        deadline = task.kernel.clock.monotonic_ns() + read_timespec(task, req)
-    return _sleep_until(task, deadline, rem)
+    return _sleep_until(task, task.kernel.clock.monotonic_ns() + read_timespec(task, req), rem)
 
 
 @syscall("clock_nanosleep", "clock", "x", "timespec_in", "struct_out")
@@ -109,12 +116,8 @@ def sys_clock_nanosleep(task, clockid, flags, req, rem):
     if clockid not in (CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_BOOTTIME, CLOCK_TAI, CLOCK_PROCESS_CPUTIME_ID,
                        CLOCK_REALTIME_ALARM, CLOCK_BOOTTIME_ALARM):
         raise Errno(E.EINVAL if clockid >= 0 else E.EINVAL)
-    deadline = getattr(task, "sleep_deadline", None)
-    if deadline is None:
-        ns = read_timespec(task, req)
-        if flags & TIMER_ABSTIME:
-            now = clock_now(task, clockid)
-            deadline = task.kernel.clock.monotonic_ns() + max(0, ns - now)
-        else:
-            deadline = task.kernel.clock.monotonic_ns() + ns
-    return _sleep_until(task, deadline, rem)
+    ns = read_timespec(task, req)
+    if flags & TIMER_ABSTIME:
+        now = clock_now(task, clockid)
+        return _sleep_until(task, task.kernel.clock.monotonic_ns() + max(0, ns - now), 0)
+    return _sleep_until(task, task.kernel.clock.monotonic_ns() + ns, rem)

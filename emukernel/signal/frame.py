@@ -1,0 +1,81 @@
+"""The x86-64 rt_sigframe, byte for byte (arch/x86/kernel/signal_64.c, asm/sigframe.h, uapi sigcontext.h).
+
+    rt_sigframe:  +0 pretcode (sa_restorer)   +8 struct ucontext (304 bytes)   +312 siginfo (128 bytes)
+    ucontext:     +0 uc_flags  +8 uc_link  +16 uc_stack {ss_sp, ss_flags, ss_size}  +40 uc_mcontext
+                  (struct sigcontext, 256 bytes)  +296 uc_sigmask (8 bytes)
+    sigcontext:   r8..r15, rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, eflags, cs/gs/fs/ss (u16 each),
+                  err, trapno, oldmask, cr2, fpstate pointer, 8 reserved words
+The FP state is a 512-byte FXSAVE image placed above the frame, 64-byte aligned (legacy format:
+uc_flags has no UC_FP_XSTATE, so no xsave header follows it).
+"""
+
+from __future__ import annotations
+
+import struct
+
+FRAME_SIZE = 440
+UC_OFFSET = 8
+SIGINFO_OFFSET = 312
+MCONTEXT_OFFSET = UC_OFFSET + 40
+SIGMASK_OFFSET = UC_OFFSET + 296
+FPSTATE_SIZE = 512
+UC_FP_XSTATE, UC_SIGCONTEXT_SS, UC_STRICT_RESTORE_SS = 1, 2, 4
+USER_CS, USER_DS = 0x33, 0x2B
+FIX_EFLAGS = 0x40DD5 | 0x10000  # AC OF DF TF SF ZF AF PF CF RF: what sigreturn may change
+MINSIGSTKSZ, SIGSTKSZ = 2048, 8192
+SS_ONSTACK, SS_DISABLE, SS_AUTODISARM = 1, 2, 1 << 31
+
+UCONTEXT_HEAD = struct.Struct("<QQQi4xQ")  # uc_flags, uc_link, ss_sp, ss_flags, ss_size
+SIGCONTEXT = struct.Struct("<18QHHHHQQQQQ64x")  # 18 regs, cs gs fs ss, err trapno oldmask cr2 fpstate
+GPRS = struct.Struct("<18Q")
+# offsets inside a sigcontext of the fields signal code touches
+SC_RAX, SC_RSP, SC_RIP, SC_EFLAGS = 13, 15, 16, 17
+assert UCONTEXT_HEAD.size == 40 and SIGCONTEXT.size == 256
+
+
+def fxsave_from_regs(fp: bytes) -> bytes:
+    """Build an FXSAVE image from the fp_regs batch (FPCW, FPSW, FPTAG, MXCSR, XMM0-15, ST0-7)."""
+    fcw, fsw, ftw, mxcsr = (struct.unpack_from("<I", fp, 16 * i)[0] for i in range(4))
+    # abridged tag: one bit per register, 1 = valid (full tag 11 = empty)
+    abridged = 0
+    for i in range(8):
+        if (ftw >> (2 * i)) & 3 != 3:
+            abridged |= 1 << i
+    img = bytearray(FPSTATE_SIZE)
+    struct.pack_into("<HHBxHQQII", img, 0, fcw & 0xFFFF, fsw & 0xFFFF, abridged, 0, 0, 0, mxcsr, 0xFFFF)
+    for i in range(8):
+        img[32 + 16 * i:32 + 16 * i + 10] = fp[16 * (20 + i):16 * (20 + i) + 10]
+    img[160:416] = fp[64:320]
+    return bytes(img)
+
+
+def regs_from_fxsave(img: bytes) -> bytes:
+    """The inverse of fxsave_from_regs: an fp_regs batch image."""
+    fcw, fsw, abridged = struct.unpack_from("<HHB", img, 0)
+    mxcsr = struct.unpack_from("<I", img, 24)[0]
+    ftw = 0
+    for i in range(8):
+        ftw |= (0 if abridged >> i & 1 else 3) << (2 * i)
+    out = bytearray(16 * 28)
+    for i, v in enumerate((fcw, fsw, ftw, mxcsr & 0xFFFF_FFFF)):
+        struct.pack_into("<I", out, 16 * i, v)
+    out[64:320] = img[160:416]
+    for i in range(8):
+        out[16 * (20 + i):16 * (20 + i) + 10] = img[32 + 16 * i:32 + 16 * i + 10]
+    return bytes(out)
+
+
+def frame_address(sp: int, onstack_top: int | None) -> tuple[int, int]:
+    """get_sigframe: (frame, fpstate) below sp (past the red zone) or at the top of the altstack."""
+    sp = onstack_top if onstack_top is not None else sp - 128
+    fpstate = (sp - FPSTATE_SIZE) & ~63
+    frame = ((fpstate - FRAME_SIZE) & ~15) - 8
+    return frame, fpstate
+
+
+def build_frame(gprs: tuple, restorer: int, info: bytes, oldmask: int, stack: tuple[int, int, int],
+                fpstate_addr: int, cr2: int = 0, trapno: int = 0, err: int = 0) -> bytes:
+    """The rt_sigframe bytes: pretcode, ucontext (with the interrupted registers) and siginfo."""
+    head = UCONTEXT_HEAD.pack(UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS, 0, stack[0], stack[1], stack[2])
+    sc = SIGCONTEXT.pack(*gprs, USER_CS, 0, 0, USER_DS, err, trapno, oldmask, cr2, fpstate_addr)
+    return struct.pack("<Q", restorer) + head + sc + struct.pack("<Q", oldmask) + info

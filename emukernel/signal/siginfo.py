@@ -1,0 +1,87 @@
+"""siginfo_t (include/uapi/asm-generic/siginfo.h), 128 bytes on x86-64, and the si_code values."""
+
+from __future__ import annotations
+
+import struct
+
+SI_USER, SI_KERNEL, SI_QUEUE, SI_TIMER, SI_MESGQ, SI_ASYNCIO, SI_SIGIO, SI_TKILL = 0, 0x80, -1, -2, -3, -4, -5, -6
+ILL_ILLOPC, ILL_ILLOPN = 1, 2
+FPE_INTDIV = 1
+SEGV_MAPERR, SEGV_ACCERR = 1, 2
+BUS_ADRALN, BUS_ADRERR = 1, 2
+TRAP_BRKPT, TRAP_TRACE = 1, 2
+CLD_EXITED, CLD_KILLED, CLD_DUMPED, CLD_TRAPPED, CLD_STOPPED, CLD_CONTINUED = 1, 2, 3, 4, 5, 6
+SIGINFO_SIZE = 128
+
+# layouts of the union that starts at offset 16
+_HEAD = struct.Struct("<iii4x")
+_KILL = struct.Struct("<iI")  # si_pid, si_uid
+_RT = struct.Struct("<iIQ")  # si_pid, si_uid, si_value
+_CHLD = struct.Struct("<iIi4xqq")  # si_pid, si_uid, si_status, si_utime, si_stime
+_FAULT = struct.Struct("<Q")  # si_addr
+_TIMER = struct.Struct("<iiQ")  # si_tid, si_overrun, si_value
+_SYS = struct.Struct("<QiI")  # si_call_addr, si_syscall, si_arch
+
+
+class SigInfo:
+    """A queued signal's information.  `kind` says which union member is meaningful."""
+
+    __slots__ = ("signo", "errno", "code", "pid", "uid", "value", "status", "utime", "stime", "addr",
+                 "tid", "overrun", "kind", "raw")
+
+    def __init__(self, signo: int, code: int = SI_KERNEL, *, pid: int = 0, uid: int = 0, value: int = 0,
+                 status: int = 0, utime: int = 0, stime: int = 0, addr: int = 0, tid: int = 0,
+                 overrun: int = 0, kind: str = "kill", errno: int = 0, raw: bytes | None = None) -> None:
+        self.signo = signo
+        self.errno = errno
+        self.code = code
+        self.pid = pid
+        self.uid = uid
+        self.value = value
+        self.status = status
+        self.utime = utime
+        self.stime = stime
+        self.addr = addr
+        self.tid = tid
+        self.overrun = overrun
+        self.kind = kind
+        self.raw = raw  # a user-supplied siginfo (rt_sigqueueinfo) kept as given
+
+    def pack(self) -> bytes:
+        """The 128 bytes a handler or signalfd sees."""
+        if self.raw is not None:
+            return _HEAD.pack(self.signo, self.errno, self.code) + self.raw[16:128]
+        head = _HEAD.pack(self.signo, self.errno, self.code)
+        k = self.kind
+        if k == "rt":
+            body = _RT.pack(self.pid, self.uid, self.value)
+        elif k == "chld":
+            body = _CHLD.pack(self.pid, self.uid, self.status, self.utime, self.stime)
+        elif k == "fault":
+            body = _FAULT.pack(self.addr)
+        elif k == "timer":
+            body = _TIMER.pack(self.tid, self.overrun, self.value)
+        else:
+            body = _KILL.pack(self.pid, self.uid)
+        return (head + body).ljust(SIGINFO_SIZE, b"\0")
+
+    def fields(self) -> dict:
+        """For the tracer's `--- SIGxxx {...} ---` line."""
+        d = {"si_signo": self.signo, "si_code": self.code}
+        if self.kind in ("kill", "rt", "chld"):
+            d["si_pid"] = self.pid
+            d["si_uid"] = self.uid
+        if self.kind == "chld":
+            d["si_status"] = self.status
+        if self.kind == "rt":
+            d["si_value"] = self.value
+        if self.kind == "fault":
+            d["si_addr"] = self.addr
+        return d
+
+    @classmethod
+    def from_user(cls, signo: int, raw: bytes) -> SigInfo:
+        """rt_sigqueueinfo's siginfo: the caller's bytes, with si_signo forced to the signal sent."""
+        _, errno, code = _HEAD.unpack_from(raw)
+        pid, uid, value = _RT.unpack_from(raw, 16)
+        return cls(signo, code, pid=pid, uid=uid, value=value, kind="rt", errno=errno, raw=raw)
