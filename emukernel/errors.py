@@ -27,9 +27,14 @@ class Fault(Errno):
         self.addr = addr
 
 
-class ExecFormatError(Exception):
+class ExecFormatError(Errno):
     """The file cannot be executed by this kernel; `errno` is what execve returns, the text is for humans."""
 
+    __slots__ = ("message",)
+
     def __init__(self, errno: int, message: str) -> None:
-        super().__init__(message)
-        self.errno = errno
+        super().__init__(errno)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message

@@ -1,4 +1,10 @@
-"""execve (Linux fs/exec.c do_execveat_common, begin_new_exec): swap the task's image for a new program."""
+"""execve (Linux fs/exec.c do_execveat_common, bprm_execve, begin_new_exec; fs/binfmt_script.c).
+
+Everything up to the point of no return may fail and leaves the caller exactly as it was: the file lookup,
+the argument copies (E2BIG, EFAULT), `#!` interpreter resolution (nested up to 5 levels, then ELOOP) and ELF
+validation (ENOEXEC).  Then de_thread kills every other thread of the group (the caller takes over the
+leader's tid if it is not the leader) and the image is replaced.
+"""
 
 from __future__ import annotations
 
@@ -15,42 +21,164 @@ from .stack import build_stack
 if TYPE_CHECKING:
     from ..task import Task
 
+MAX_ARG_STRLEN = 32 * 4096
 MAX_ARG_STRINGS = 0x7FFFFFFF
-ARG_MAX = 2 * 1024 * 1024  # a quarter of the 8 MiB stack rlimit, as Linux computes it
+BINPRM_BUF_SIZE = 256
+MAX_INTERP_DEPTH = 5  # Linux: fs/exec.c exec_binprm "depth > 5"
 
 
-def check_args(argv: list[bytes], envp: list[bytes]) -> None:
-    """E2BIG as Linux's bprm_stack_limits + copy_strings decide it."""
-    total = sum(len(a) + 1 for a in argv) + sum(len(e) + 1 for e in envp)
-    if total + (len(argv) + len(envp) + 2) * 8 > ARG_MAX:
+class Binprm:
+    """struct linux_binprm: what is being executed and with which arguments."""
+
+    def __init__(self, filename: bytes, argv: list[bytes], envp: list[bytes]) -> None:
+        self.filename = filename  # what AT_EXECFN shows (the path given to execve)
+        self.interp = filename  # the file actually loaded (the interpreter for scripts)
+        self.argv = argv
+        self.envp = envp
+        self.file = None
+        self.data = b""
+
+
+def stack_limit(task: Task) -> int:
+    """bprm_stack_limits: a quarter of RLIMIT_STACK (at least 128 KiB, at most 6 MiB worth)."""
+    from ..threadgroup import RLIMIT_STACK
+
+    rlim = task.tg.rlimits[RLIMIT_STACK][0]
+    limit = max(min(rlim, 1 << 62) // 4, 32 * 4096)
+    return min(limit, 3 * (1 << 21))
+
+
+def check_args(task: Task, argv: list[bytes], envp: list[bytes]) -> None:
+    """E2BIG as bprm_stack_limits + copy_strings decide it."""
+    ptr_size = (len(argv) + len(envp) + 2) * 8
+    strings = sum(len(a) + 1 for a in argv) + sum(len(e) + 1 for e in envp)
+    if ptr_size + strings > stack_limit(task):
         raise Errno(E.E2BIG)
-    for s in (*argv, *envp):
-        if len(s) + 1 > 32 * 4096:
+
+
+def read_string_array(task: Task, ptr: int, limit: int = MAX_ARG_STRINGS) -> list[bytes]:
+    """count() + copy_strings for a user argv/envp: NULL array pointer means empty."""
+    out: list[bytes] = []
+    if not ptr:
+        return out
+    mm = task.mm
+    budget = stack_limit(task)
+    while True:
+        p = mm.read_u64(ptr + 8 * len(out))
+        if not p:
+            return out
+        if len(out) >= limit:
             raise Errno(E.E2BIG)
+        try:
+            s = mm.read_cstring(p, MAX_ARG_STRLEN)
+        except Errno as e:
+            raise Errno(E.E2BIG if e.errno == E.ENAMETOOLONG else e.errno) from None
+        budget -= len(s) + 1 + 8
+        if budget < 0:
+            raise Errno(E.E2BIG)
+        out.append(s)
 
 
-def do_execve(task: Task, path: bytes, argv: list[bytes], envp: list[bytes]) -> None:
-    """Load `path` into `task`.  Errors before the point of no return leave the task untouched
-    (ExecFormatError for a file we cannot run, Errno otherwise)."""
+def open_exec(task: Task, path: bytes, dirfd: int | None = None, flags: int = 0, file=None):
+    """do_open_execat: (File, bytes) for path (relative to dirfd), or for `file` itself (AT_EMPTY_PATH)."""
+    vfs = task.kernel.vfs
+    if file is not None:
+        return vfs.open_exec_file(file, task.creds)
+    return vfs.open_exec(task.fs, path, task.creds, dirfd_file=dirfd, nofollow=bool(flags & 0x100))
+
+
+def load_script(task: Task, bprm: Binprm) -> bool:
+    """binfmt_script: rewrite argv for a `#!` file; returns False if bprm is not a script."""
+    data = bprm.data
+    if not data.startswith(b"#!"):
+        return False
+    line = data[2:BINPRM_BUF_SIZE]
+    nl = line.find(b"\n")
+    if nl < 0:
+        # the whole buffer is one line: only acceptable if the interpreter name ends inside it
+        stripped = line.lstrip(b" \t")
+        if not stripped or all(c not in b" \t" for c in stripped.rstrip(b"\0")) and len(data) > BINPRM_BUF_SIZE:
+            raise Errno(E.ENOEXEC)
+        nl = len(line)
+    line = line[:nl].split(b"\0", 1)[0].strip(b" \t")
+    if not line:
+        raise Errno(E.ENOEXEC)
+    parts = line.split(None, 1)
+    interp = parts[0]
+    arg = parts[1].strip(b" \t") if len(parts) > 1 else None
+    argv = [interp] + ([arg] if arg else []) + [bprm.interp] + bprm.argv[1:]
+    bprm.argv = argv
+    bprm.interp = interp
+    if bprm.file is not None and hasattr(bprm.file, "put"):
+        bprm.file.put()
+    bprm.file, bprm.data = open_exec(task, interp)
+    return True
+
+
+def prepare(task: Task, bprm: Binprm):
+    """After the file is open: follow `#!` interpreters, check the argument size, validate the ELF."""
+    depth = 0
+    while load_script(task, bprm):
+        depth += 1
+        if depth > MAX_INTERP_DEPTH - 1:
+            raise Errno(E.ELOOP)
+    check_args(task, bprm.argv, bprm.envp)
+    return parse_elf(bprm.data)
+
+
+def de_thread(task: Task) -> None:
+    """Kill every other thread of the group; a non-leader caller takes over the leader's identity."""
     kernel = task.kernel
-    check_args(argv, envp)
-    file, data = kernel.vfs.open_exec(task.fs, path.decode("utf-8", "surrogateescape"))
-    elf = parse_elf(data)
-    # -- point of no return (begin_new_exec) -------------------------------------------------------
+    tg = task.tg
+    for t in list(tg.tasks):
+        if t is not task and t.alive:
+            kernel.do_exit(t, S.SIGKILL)
+    leader = tg.leader
+    if leader is task:
+        return
+    # Linux: fs/exec.c de_thread: the caller becomes the leader, with the tgid as its tid; the old leader
+    # (now a zombie that nobody will be told about) is released
+    old_pid = task.pid
+    kernel.tasks.pop(task.tid, None)
+    old_pid.tasks.remove(task)
+    kernel.pidns.free_pid(old_pid)
+    task.tid = leader.tid
+    task.pid = leader.pid
+    leader.pid.tasks.remove(leader)
+    leader.pid.tasks.append(task)
+    leader.pid = None
+    task.real_parent = leader.real_parent
+    task.parent = leader.parent
+    parent = leader.real_parent
+    if parent is not None and leader in parent.children:
+        parent.children[parent.children.index(leader)] = task
+    tg.leader = task
+    task.exit_signal = S.SIGCHLD
+    kernel.tasks[task.tid] = task
+    leader.exit_state = 3  # EXIT_DEAD: released here, never reported
+    if leader in tg.tasks:
+        tg.tasks.remove(leader)
+
+
+def exec_binprm(task: Task, bprm: Binprm, elf) -> None:
+    """The point of no return (begin_new_exec): de_thread, new mm, and the rest of the new image."""
+    kernel = task.kernel
+    de_thread(task)
     cpu = Cpu()
     mm = AddressSpace(cpu)
     kernel.entry.install(cpu)
+    name = bprm.interp.decode("utf-8", "surrogateescape")
     try:
-        image = load_elf(mm, elf, data, path.decode("utf-8", "surrogateescape"))
+        image = load_elf(mm, elf, bprm.data, name)
     except (Errno, ExecFormatError):
         mm.release()
         raise
     mm.start_brk = mm.brk = image.brk
     mm.start_code, mm.end_code = image.start_code, image.end_code
     mm.start_data, mm.end_data = image.start_data, image.end_data
-    mm.exe = file
+    mm.exe = bprm.file
     mm.setup_stack()
-    sp = build_stack(mm, argv, envp, path, image, task.creds, kernel.random_bytes(16))
+    sp = build_stack(mm, bprm.argv, bprm.envp, bprm.filename, image, task.creds, kernel.random_bytes(16))
     old = task.mm
     kernel.release_vfork(task)
     if old is not None:
@@ -69,20 +197,37 @@ def do_execve(task: Task, path: bytes, argv: list[bytes], envp: list[bytes]) -> 
     cpu.set_reg(RIP, image.entry)
     cpu.set_reg(EFLAGS, 0x202)  # Linux start_thread: X86_EFLAGS_IF
     task.fs_base = 0
-    # the rest of begin_new_exec / setup_new_exec
     if task.files is not None:
+        if task.files.users > 1:  # unshare_files: the new image gets a private table
+            task.files.users -= 1
+            task.files = task.files.copy()
+            task.files.users = 1
         task.files.close_on_exec()
     flush_signal_handlers(task)
+    task.sas_ss_sp = task.sas_ss_size = 0
+    task.sas_ss_flags = 2  # SS_DISABLE
     task.exit_signal = S.SIGCHLD
     task.robust_list = 0
     task.clear_child_tid = 0
-    name = path.rsplit(b"/", 1)[-1]
-    task.comm = name[:15]
+    task.tg.did_exec = True
+    for timer in getattr(task.tg, "posix_timers", {}).values():  # exit_itimers
+        kernel.sched.cancel_timer(timer.handle)
+    task.tg.__dict__.pop("posix_timers", None)
+    task.comm = bprm.filename.rsplit(b"/", 1)[-1][:15]
+
+
+def do_execve(task: Task, path: bytes, argv: list[bytes], envp: list[bytes]) -> None:
+    """Load `path` into `task` (used for the first program and by the execve syscall)."""
+    bprm = Binprm(path, list(argv) or [b""], list(envp))
+    bprm.file, bprm.data = open_exec(task, path)
+    elf = prepare(task, bprm)
+    exec_binprm(task, bprm, elf)
 
 
 def flush_signal_handlers(task: Task) -> None:
-    """Caught signals go back to SIG_DFL, ignored ones stay ignored (kernel/signal.c flush_signal_handlers)."""
-    sh = task.sighand.copy()  # an exec'ing task never shares its handler table afterwards
+    """Caught signals go back to SIG_DFL, ignored ones stay ignored (kernel/signal.c flush_signal_handlers);
+    the handler table is unshared first (unshare_sighand)."""
+    sh = task.sighand.copy()
     for sig, (handler, _flags, _restorer, _mask) in list(sh.actions.items()):
         if handler == S.SIG_IGN:
             sh.actions[sig] = (S.SIG_IGN, 0, 0, 0)

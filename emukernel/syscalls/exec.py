@@ -1,0 +1,56 @@
+"""execve / execveat: copy the file name and argument arrays, then exec outside emulation."""
+
+from __future__ import annotations
+
+from ..abi import errno as E
+from ..errors import Errno
+from ..exec.execve import Binprm, exec_binprm, open_exec, prepare, read_string_array
+from ..sched import NORETURN, Deferred
+from . import s32
+from .table import syscall
+
+AT_FDCWD = -100
+AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH = 0x100, 0x1000
+
+
+def do_execveat(task, dirfd: int, path_ptr: int, argv_ptr: int, envp_ptr: int, flags: int):
+    # Linux: fs/exec.c do_execveat_common, in its order of checks
+    if flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH):
+        raise Errno(E.EINVAL)
+    path = task.mm.read_cstring(path_ptr, 4096)
+    file = None
+    dirfile = None
+    if not path:
+        if not flags & AT_EMPTY_PATH:
+            raise Errno(E.ENOENT)
+        file = task.files.get(dirfd)
+    elif dirfd != AT_FDCWD and not path.startswith(b"/"):
+        dirfile = task.files.get(dirfd)
+    bprm = Binprm(path, [], [])
+    if file is not None:
+        # fexecve: the name the new program sees is /dev/fd/N, as Linux builds it
+        bprm.filename = bprm.interp = b"/dev/fd/%d" % dirfd
+    elif dirfile is not None:
+        bprm.filename = bprm.interp = b"/dev/fd/%d/%s" % (dirfd, path)
+    bprm.file, bprm.data = open_exec(task, path, dirfile, flags, file)
+    argv = read_string_array(task, argv_ptr)
+    envp = read_string_array(task, envp_ptr)
+    bprm.argv = argv or [b""]  # Linux 5.18+: an empty argv becomes { "" }
+    bprm.envp = envp
+    elf = prepare(task, bprm)
+
+    def run():
+        exec_binprm(task, bprm, elf)
+        return NORETURN
+
+    return Deferred(run)
+
+
+@syscall("execve", "path", "p", "p")
+def sys_execve(task, path, argv, envp):
+    return do_execveat(task, AT_FDCWD, path, argv, envp, 0)
+
+
+@syscall("execveat", "atfd", "path", "p", "p", "atflags")
+def sys_execveat(task, dirfd, path, argv, envp, flags):
+    return do_execveat(task, s32(dirfd), path, argv, envp, flags & 0xFFFFFFFF)
