@@ -215,6 +215,13 @@ class Cpu:
             b = self._fp_batch = RegBatch(self, FP_REGS, 16)
         return b
 
+    def fp_restore_regs(self) -> RegBatch:
+        """FPCW, MXCSR, XMM0-15: what sigreturn writes back (cached per CPU)."""
+        b = self.__dict__.get("_fp_restore_batch")
+        if b is None:
+            b = self._fp_restore_batch = RegBatch(self, FP_RESTORE_REGS, 16)
+        return b
+
     def init_fpu(self) -> None:
         self.set_reg(MXCSR, LINUX_MXCSR)
         self.set_reg(FPCW, LINUX_FPCW)
@@ -225,6 +232,7 @@ SIGCONTEXT_GPRS = (R8, R9, R10, R11, R12, R13, R14, R15, RDI, RSI, RBP, RBX, RDX
 FP_REGS = (FPCW, X.UC_X86_REG_FPSW, X.UC_X86_REG_FPTAG, MXCSR,
            *[getattr(X, f"UC_X86_REG_XMM{i}") for i in range(16)],
            *[getattr(X, f"UC_X86_REG_FP{i}") for i in range(8)])
+FP_RESTORE_REGS = (FPCW, MXCSR, *[getattr(X, f"UC_X86_REG_XMM{i}") for i in range(16)])
 
 
 class RegBatch:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from .abi import errno as E
 from .cpu import EFLAGS, R8, R9, R10, R11, RAX, RCX, RDI, RDX, RIP, RSI, _reg_read_batch, _reg_write_batch
 from .errors import Errno
-from .sched import NORETURN, Block, Deferred, Yield
+from .sched import NORETURN, REGS_SET, Block, Deferred, Yield
 from .syscalls.table import NR_SYSCALLS, TABLE, Syscall, syscall_name
 
 if TYPE_CHECKING:
@@ -71,6 +71,7 @@ class SyscallEntry:
         stop = cpu.stop
         sched = kernel.sched
         runq = sched.runq
+        deliver = kernel.signals.deliver
 
         def on_syscall(_h, _u):
             # Linux: arch/x86/entry/entry_64.S entry_SYSCALL_64 + do_syscall_64
@@ -104,12 +105,22 @@ class SyscallEntry:
                         if -517 < ret < -511:
                             task.restart_ret = ret
                             task.restart_nr = nr
-                        stop()
+                        deliver(task, True)
+                        if not task.alive or task.state != "R":
+                            stop()
                     elif runq:
                         # others are runnable: switch after a PRNG-chosen number of syscalls (deterministic)
                         sched.budget -= 1
                         if sched.budget <= 0:
                             task.preempted = True
+                            stop()
+                    return
+                if ret is REGS_SET:  # rt_sigreturn restored every register, rcx and r11 included
+                    if tracer is not None:
+                        tracer.syscall(task, sc, tuple(args), rvals[0])
+                    if task.sigpending_flag:
+                        deliver(task, True)
+                        if not task.alive or task.state != "R":
                             stop()
                     return
                 wvals[0] = rvals[0]
@@ -172,6 +183,10 @@ class SyscallEntry:
                     task.mm.cpu.set_reg(RAX, result)
                 if kernel.tracer is not None:
                     kernel.tracer.syscall(task, sc, args, result)
+                return
+            if result is REGS_SET:
+                if kernel.tracer is not None:
+                    kernel.tracer.syscall(task, sc, args, task.mm.cpu.reg(RAX) if task.mm else 0)
                 return
             if result is NORETURN:
                 if kernel.tracer is not None and sc.name in ("exit", "exit_group"):

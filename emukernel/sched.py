@@ -6,7 +6,8 @@ emulation (emukernel.entry), everything else comes back here as an *action*:
 
   Block(queue, deadline)  park the task; when woken the same handler runs again (level-triggered)
   Deferred(fn)            run fn() outside emulation; its result is the syscall's result
-  NORETURN                the kernel already set the task's registers or ended it (exit, exec)
+  NORETURN                the kernel ended the task or replaced its image (exit, exec): leave emulation
+  REGS_SET                the handler set every register itself (rt_sigreturn): keep running
 """
 
 from __future__ import annotations
@@ -95,6 +96,16 @@ class _NoReturn:
 
 
 NORETURN = _NoReturn()
+
+
+class _RegsSet:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "REGS_SET"
+
+
+REGS_SET = _RegsSet()
 
 
 class Scheduler:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from ..abi import errno as E
 from ..abi import signal as S
-from ..cpu import EFLAGS, RAX, RDI, RDX, RIP, RSI, RSP
+from ..cpu import RAX, RIP, RSP
 from ..threadgroup import RLIMIT_CORE, RLIMIT_SIGPENDING
 from . import frame as F
 from .siginfo import (
@@ -335,21 +335,23 @@ class Signals:
         data = F.build_frame(tuple(gprs), restorer, info.pack(), oldmask, (ss_sp, uc_flags, ss_size), fpaddr,
                              cr2=info.addr if info.kind == "fault" else 0)
         try:
-            task.mm.write(frame, data)
-            task.mm.write(fpaddr, fp)
+            task.mm.write(frame, data + bytes(fpaddr - frame - len(data)) + fp)
         except Exception:
             self.force_sigsegv(task)
             return
         if onstack_top is not None and ss_flags & F.SS_AUTODISARM:
             task.sas_ss_sp = task.sas_ss_size = 0
             task.sas_ss_flags = F.SS_DISABLE
-        cpu.set_reg(RSP, frame)
-        cpu.set_reg(RIP, handler - bias)
-        cpu.set_reg(RDI, sig)
-        cpu.set_reg(RSI, frame + F.SIGINFO_OFFSET)
-        cpu.set_reg(RDX, frame + F.UC_OFFSET)
-        cpu.set_reg(RAX, 0)
-        cpu.set_reg(EFLAGS, gprs[F.SC_EFLAGS] & ~(0x400 | 0x100 | 0x10000))  # clear DF, TF, RF
+        # enter the handler: one batched write of the sigcontext registers
+        entry = list(gprs)
+        entry[F.SC_RSP] = frame
+        entry[F.SC_RIP] = handler - bias
+        entry[F.SC_RDI] = sig
+        entry[F.SC_RSI] = frame + F.SIGINFO_OFFSET
+        entry[F.SC_RDX] = frame + F.UC_OFFSET
+        entry[F.SC_RAX] = 0
+        entry[F.SC_EFLAGS] = gprs[F.SC_EFLAGS] & ~(0x400 | 0x100 | 0x10000)  # clear DF, TF, RF
+        regs.write(_GPR.pack(*entry))
         # signal_delivered: block sa_mask (and the signal unless SA_NODEFER); SA_RESETHAND
         mask = task.sigmask | sa_mask
         if not flags & S.SA_NODEFER:
@@ -373,8 +375,8 @@ class Signals:
         gprs = list(sc[:18])
         fpaddr = sc[26]
         cur = cpu.sigcontext_regs()
-        now = _GPR.unpack(cur.read())
-        gprs[F.SC_EFLAGS] = (now[F.SC_EFLAGS] & ~F.FIX_EFLAGS) | (gprs[F.SC_EFLAGS] & F.FIX_EFLAGS)
+        # only the user-changeable flags come from the frame; IF and bit 1 are always set in user mode
+        gprs[F.SC_EFLAGS] = 0x202 | (gprs[F.SC_EFLAGS] & F.FIX_EFLAGS)
         if fpaddr:
             try:
                 fp = task.mm.read(fpaddr, F.FPSTATE_SIZE)
@@ -383,7 +385,7 @@ class Signals:
         gprs[F.SC_RIP] -= bias
         cur.write(_GPR.pack(*gprs))
         if fpaddr:
-            cpu.fp_regs().write(F.regs_from_fxsave(fp))
+            cpu.fp_restore_regs().write(F.restore_regs_from_fxsave(fp))
         self.set_blocked(task, mask)
         # restore_altstack: ignore failures the way Linux's do_sigaltstack would report them
         if not ss_flags & F.SS_ONSTACK:

@@ -29,40 +29,42 @@ UCONTEXT_HEAD = struct.Struct("<QQQi4xQ")  # uc_flags, uc_link, ss_sp, ss_flags,
 SIGCONTEXT = struct.Struct("<18QHHHHQQQQQ64x")  # 18 regs, cs gs fs ss, err trapno oldmask cr2 fpstate
 GPRS = struct.Struct("<18Q")
 # offsets inside a sigcontext of the fields signal code touches
-SC_RAX, SC_RSP, SC_RIP, SC_EFLAGS = 13, 15, 16, 17
+SC_RDI, SC_RSI, SC_RDX, SC_RAX, SC_RSP, SC_RIP, SC_EFLAGS = 8, 9, 12, 13, 15, 16, 17
 assert UCONTEXT_HEAD.size == 40 and SIGCONTEXT.size == 256
 
 
+_FX_HEAD = struct.Struct("<HHBxHQQII")
+_FP_HEAD = struct.Struct("<I12xI12xI12xI12x")  # FPCW, FPSW, FPTAG, MXCSR slots of the fp_regs batch
+_FX_PAD = bytes(96)
+
+
+def _abridged_tag(ftw: int) -> int:
+    """FXSAVE keeps one bit per x87 register (1 = valid).  Unicorn reports a valid register as 00 and an
+    empty one as a non-zero pair (01 or 11), so any non-zero pair is empty."""
+    if ftw in (0x5555, 0xFFFF):
+        return 0
+    return sum(1 << i for i in range(8) if not (ftw >> (2 * i)) & 3)
+
+
 def fxsave_from_regs(fp: bytes) -> bytes:
-    """Build an FXSAVE image from the fp_regs batch (FPCW, FPSW, FPTAG, MXCSR, XMM0-15, ST0-7)."""
-    fcw, fsw, ftw, mxcsr = (struct.unpack_from("<I", fp, 16 * i)[0] for i in range(4))
-    # abridged tag: one bit per register, 1 = valid (full tag 11 = empty)
-    abridged = 0
-    for i in range(8):
-        if (ftw >> (2 * i)) & 3 != 3:
-            abridged |= 1 << i
-    img = bytearray(FPSTATE_SIZE)
-    struct.pack_into("<HHBxHQQII", img, 0, fcw & 0xFFFF, fsw & 0xFFFF, abridged, 0, 0, 0, mxcsr, 0xFFFF)
-    for i in range(8):
-        img[32 + 16 * i:32 + 16 * i + 10] = fp[16 * (20 + i):16 * (20 + i) + 10]
-    img[160:416] = fp[64:320]
-    return bytes(img)
+    """Build an FXSAVE image from the fp_regs batch (FPCW, FPSW, FPTAG, MXCSR, XMM0-15, ST0-7 in 16-byte
+    slots, zero-filled past each register): the ST and XMM slots already have FXSAVE's layout."""
+    fcw, fsw, ftw, mxcsr = _FP_HEAD.unpack_from(fp)
+    head = _FX_HEAD.pack(fcw & 0xFFFF, fsw & 0xFFFF, _abridged_tag(ftw), 0, 0, 0, mxcsr, 0xFFFF)
+    return head + fp[320:448] + fp[64:320] + _FX_PAD
 
 
-def regs_from_fxsave(img: bytes) -> bytes:
-    """The inverse of fxsave_from_regs: an fp_regs batch image."""
-    fcw, fsw, abridged = struct.unpack_from("<HHB", img, 0)
+_FP_RESTORE_HEAD = struct.Struct("<I12xI12x")  # FPCW, MXCSR slots of the fp_restore batch
+
+
+def restore_regs_from_fxsave(img: bytes) -> bytes:
+    """An fp_restore batch image (FPCW, MXCSR, XMM0-15) from an FXSAVE image.
+
+    The x87 tag word and stack are not restored: Unicorn cannot set a register's tag to valid through its
+    register API, and a handler's x87 use is stack-balanced, so the interrupted values are not disturbed."""
+    fcw = struct.unpack_from("<H", img, 0)[0]
     mxcsr = struct.unpack_from("<I", img, 24)[0]
-    ftw = 0
-    for i in range(8):
-        ftw |= (0 if abridged >> i & 1 else 3) << (2 * i)
-    out = bytearray(16 * 28)
-    for i, v in enumerate((fcw, fsw, ftw, mxcsr & 0xFFFF_FFFF)):
-        struct.pack_into("<I", out, 16 * i, v)
-    out[64:320] = img[160:416]
-    for i in range(8):
-        out[16 * (20 + i):16 * (20 + i) + 10] = img[32 + 16 * i:32 + 16 * i + 10]
-    return bytes(out)
+    return _FP_RESTORE_HEAD.pack(fcw, mxcsr) + img[160:416]
 
 
 def frame_address(sp: int, onstack_top: int | None) -> tuple[int, int]:

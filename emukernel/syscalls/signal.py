@@ -8,7 +8,7 @@ from ..abi import errno as E
 from ..abi import signal as S
 from ..cpu import RSP
 from ..errors import Errno
-from ..sched import NORETURN, Block, Deferred
+from ..sched import REGS_SET, Block
 from ..signal import frame as F
 from ..signal.siginfo import SI_QUEUE, SI_TIMER, SI_TKILL, SI_USER, SigInfo
 from . import s32
@@ -232,12 +232,10 @@ def sys_rt_tgsigqueueinfo(task, tgid, tid, sig, uinfo):
 # -- sigreturn and altstack ------------------------------------------------------------------------------------
 @syscall("rt_sigreturn", ret="d")
 def sys_rt_sigreturn(task):
-    def restore():
-        if not task.kernel.signals.sigreturn(task, in_hook=False):
-            task.kernel.signals.force_sigsegv(task)
-        return NORETURN
-
-    return Deferred(restore)
+    # runs inside the syscall hook (RIP there is the syscall instruction: in_hook applies the bias)
+    if not task.kernel.signals.sigreturn(task, in_hook=True):
+        task.kernel.signals.force_sigsegv(task)
+    return REGS_SET
 
 
 def on_sig_stack(task, sp: int) -> bool:
