@@ -270,4 +270,6 @@ def copy_process(kernel: Kernel, parent: Task, flags: int, exit_signal: int = S.
     if t.real_parent is not None and not flags & CLONE_THREAD:
         t.real_parent.children.append(t)
     kernel.tasks[t.tid] = t
+    if kernel.tracer is not None and len(kernel.tasks) > 2:
+        kernel.tracer.multi = True  # strace -f prefixes [pid N] once there is more than one task
     return t

@@ -92,6 +92,9 @@ class SyscallEntry:
                     stop()
                     return
                 args = rvals[3:3 + sc.nargs]
+                if tracer is not None:
+                    kernel.trace_held = []
+                    tracer.enter(task, sc, tuple(args))
                 try:
                     ret = sc.handler(task, *args)
                 except Errno as e:
@@ -100,7 +103,7 @@ class SyscallEntry:
                     wvals[0] = ret & MASK64
                     _reg_write_batch(handle, wids, wptrs, 3)
                     if tracer is not None:
-                        tracer.syscall(task, sc, tuple(args), ret)
+                        kernel.trace_syscall(task, sc, args, ret)
                     if task.sigpending_flag:
                         if -517 < ret < -511:
                             task.restart_ret = ret
@@ -117,7 +120,7 @@ class SyscallEntry:
                     return
                 if ret is REGS_SET:  # rt_sigreturn restored every register, rcx and r11 included
                     if tracer is not None:
-                        tracer.syscall(task, sc, tuple(args), rvals[0])
+                        kernel.trace_syscall(task, sc, args, cpu.reg(RAX))
                     if task.sigpending_flag:
                         deliver(task, True)
                         if not task.alive or task.state != "R":
@@ -159,6 +162,9 @@ class SyscallEntry:
     # -- slow path -----------------------------------------------------------------------------------
     def call(self, task: Task, sc, args: tuple) -> object:
         """Run a handler outside emulation; returns an int or an action."""
+        if self.kernel.tracer is not None:
+            self.kernel.trace_held = []
+            self.kernel.tracer.enter(task, sc, tuple(args))
         if isinstance(sc, _Unimplemented):
             return self.kernel.unimplemented(task, sc.nr)
         try:
@@ -182,17 +188,20 @@ class SyscallEntry:
                 if task.alive and task.mm is not None:
                     task.mm.cpu.set_reg(RAX, result)
                 if kernel.tracer is not None:
-                    kernel.tracer.syscall(task, sc, args, result)
+                    kernel.trace_syscall(task, sc, args, result)
                 return
             if result is REGS_SET:
                 if kernel.tracer is not None:
-                    kernel.tracer.syscall(task, sc, args, task.mm.cpu.reg(RAX) if task.mm else 0)
+                    kernel.trace_syscall(task, sc, args, task.mm.cpu.reg(RAX) if task.mm else 0)
                 return
             if result is NORETURN:
-                if kernel.tracer is not None and sc.name in ("exit", "exit_group"):
-                    kernel.tracer.syscall(task, sc, args, 0)
+                if kernel.tracer is not None:
+                    # exit/exit_group never return (= ?); a successful execve returns 0 in the new image
+                    kernel.trace_syscall(task, sc, args, 0 if sc.name.startswith("execve") else result)
                 return
             if isinstance(result, Block):
+                if kernel.tracer is not None:
+                    kernel.trace_flush()  # the call's line comes when it completes
                 task.restart = (sc, args, result.resume)
                 kernel.sched.block(task, result)
                 return
@@ -200,7 +209,7 @@ class SyscallEntry:
                 if task.alive and task.mm is not None:
                     task.mm.cpu.set_reg(RAX, result.ret)
                 if kernel.tracer is not None:
-                    kernel.tracer.syscall(task, sc, args, result.ret)
+                    kernel.trace_syscall(task, sc, args, result.ret)
                 kernel.sched.yield_task(task)
                 return
             if isinstance(result, Deferred):

@@ -35,6 +35,7 @@ def do_exit(kernel: Kernel, task: Task, status: int) -> None:
     if task in kernel.sched.runq:
         kernel.sched.runq.remove(task)
     task.state = TASK_DEAD
+    task.sigpending_flag = True  # a syscall that killed its own caller leaves emulation at once
     mm = task.mm
     if mm is not None:
         # Linux: kernel/fork.c exit_mm_release -> futex_exit_release + mm_release
@@ -53,7 +54,7 @@ def do_exit(kernel: Kernel, task: Task, status: int) -> None:
             task.ctx = None
         mm.users -= 1
         if mm.users == 0:
-            mm.release()
+            kernel.release_mm(mm)
         task.mm = None
     files = task.files
     if files is not None:
@@ -63,7 +64,7 @@ def do_exit(kernel: Kernel, task: Task, status: int) -> None:
         task.files = None
     task.fs = None
     if kernel.tracer is not None and tg.live == 0:
-        kernel.tracer.exit(task, tg.group_exit_code if tg.group_exit else status)
+        kernel.trace_event("exit", task, tg.group_exit_code if tg.group_exit else status)
     exit_notify(kernel, task)
 
 

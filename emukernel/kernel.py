@@ -41,6 +41,7 @@ class Kernel:
         self.clock = Clock(realtime)
         self.rng = random.Random(seed)
         self.tracer = None
+        self.trace_held: list | None = None  # events raised inside a syscall wait for its line
         if trace is not None:
             from .trace import Tracer
             self.tracer = Tracer(trace)
@@ -53,6 +54,7 @@ class Kernel:
         from .futex import Futexes
         self.futexes = Futexes(self)
         self._reported: set = set()
+        self.dead_mms: list = []
         self.statuses: dict[int, int] = {}  # tgid -> wait status, for processes reaped by init
         self.init = self._boot_init()
         self.hostname = b"emukernel"
@@ -137,6 +139,14 @@ class Kernel:
     def do_group_exit(self, task: Task, status: int) -> None:
         _exit.do_group_exit(self, task, status)
 
+    def release_mm(self, mm) -> None:
+        """exit_mmap, deferred until emulation has stopped: the CPU may be inside its syscall hook."""
+        self.dead_mms.append(mm)
+
+    def reap_mms(self) -> None:
+        while self.dead_mms:
+            self.dead_mms.pop().release()
+
     def futex_wake_addr(self, task: Task, addr: int) -> None:
         """Wake one waiter on the futex word at addr (CLONE_CHILD_CLEARTID at thread exit)."""
         try:
@@ -163,6 +173,25 @@ class Kernel:
         if not isinstance(f, PidFd):
             raise Errno(E.EINVAL)
         return f.tgid
+    # -- tracing ---------------------------------------------------------------------------------------
+    def trace_event(self, kind: str, task: Task, *args) -> None:
+        """A signal or exit line: printed now, or after the line of the syscall that caused it."""
+        if self.trace_held is not None:
+            self.trace_held.append((kind, task, args))
+        else:
+            getattr(self.tracer, kind)(task, *args)
+
+    def trace_syscall(self, task: Task, sc, args: tuple, ret) -> None:
+        """The syscall's own line, then whatever it caused."""
+        self.tracer.syscall(task, sc, tuple(args), ret)
+        self.trace_flush()
+
+    def trace_flush(self) -> None:
+        held, self.trace_held = self.trace_held, None
+        if held:
+            for kind, t, a in held:
+                getattr(self.tracer, kind)(t, *a)
+
     # -- services ------------------------------------------------------------------------------------
     def random_bytes(self, n: int) -> bytes:
         """Deterministic randomness for AT_RANDOM, getrandom and /dev/urandom (seeded by --seed)."""

@@ -222,6 +222,8 @@ class Scheduler:
                     continue
                 return
             self.run_task(task)
+            if kernel.dead_mms:
+                kernel.reap_mms()
 
     def switch_to(self, task: Task) -> None:
         """Make task's registers live on its CPU (context switch between threads of one mm)."""

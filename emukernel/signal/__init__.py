@@ -190,8 +190,11 @@ class Signals:
         if sig == S.SIGKILL or (group and not tg.group_exit and handler_of(target, sig) == S.SIG_DFL
                                 and self._is_fatal_default(sig) and target.ptrace is None):
             if sig == S.SIGKILL or not (target.sigmask | target.real_blocked) & bit:
+                if self.kernel.tracer is not None:
+                    info = (tg.shared.queue.get(sig) or task.pending.queue.get(sig) or [SigInfo(sig, SI_USER)])[0]
+                    self.kernel.trace_event("signal", target, sig, info.fields())
                 tg.shared.discard(bit)
-                self.kill_group(target, sig, from_send=True)
+                self.kill_group(target, sig)
                 return
         self.signal_wake_up(target)
 
@@ -277,11 +280,11 @@ class Signals:
                         return
                     continue
                 if kernel.tracer is not None:
-                    kernel.tracer.signal(task, sig, info.fields())
+                    kernel.trace_event("signal", task, sig, info.fields())
                 self.kill_group(task, sig)
                 return
             if kernel.tracer is not None:
-                kernel.tracer.signal(task, sig, info.fields())
+                kernel.trace_event("signal", task, sig, info.fields())
             self.handle_signal(task, sig, info, act, restart, in_hook)
             return
 
@@ -429,13 +432,11 @@ class Signals:
         self.kernel.child_exited(parent, leader)
 
     # -- fatal ----------------------------------------------------------------------------------------
-    def kill_group(self, task: Task, sig: int, from_send: bool = False) -> None:
+    def kill_group(self, task: Task, sig: int) -> None:
         """Terminate the whole thread group by sig; the core bit follows RLIMIT_CORE (do_coredump)."""
         status = sig
         if S.sigmask(sig) & S.SIG_KERNEL_COREDUMP_MASK and task.tg.rlimits[RLIMIT_CORE][0] > 0:
             status |= 0x80
-        if from_send and self.kernel.tracer is not None:
-            self.kernel.tracer.signal(task, sig, {"si_signo": sig, "si_code": SI_USER})
         self.kernel.do_group_exit(task, status)
 
     def force_sig_info(self, task: Task, info: SigInfo) -> None:

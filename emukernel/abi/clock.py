@@ -1,0 +1,22 @@
+"""POSIX clock ids and clock_nanosleep flags (include/uapi/linux/time.h)."""
+
+# fmt: off
+CLOCK_REALTIME           = 0
+CLOCK_MONOTONIC          = 1
+CLOCK_PROCESS_CPUTIME_ID = 2
+CLOCK_THREAD_CPUTIME_ID  = 3
+CLOCK_MONOTONIC_RAW      = 4
+CLOCK_REALTIME_COARSE    = 5
+CLOCK_MONOTONIC_COARSE   = 6
+CLOCK_BOOTTIME           = 7
+CLOCK_REALTIME_ALARM     = 8
+CLOCK_BOOTTIME_ALARM     = 9
+CLOCK_SGI_CYCLE          = 10
+CLOCK_TAI                = 11
+
+TIMER_ABSTIME = 1
+# fmt: on
+
+NAMES: dict[int, str] = {
+    v: k for k, v in dict(globals()).items() if k.startswith("CLOCK_") and isinstance(v, int)
+}
