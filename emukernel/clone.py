@@ -9,6 +9,7 @@ from .abi import errno as E
 from .abi import signal as S
 from .cpu import FS_BASE, RAX, RSP
 from .errors import Errno
+from .pidns import MAX_PID_NS_LEVEL
 from .sched import Block, Deferred, WaitQueue
 from .task import Task
 from .threadgroup import RLIMIT_NPROC, ThreadGroup
@@ -45,7 +46,6 @@ CLONE_INTO_CGROUP = 0x200000000
 CSIGNAL = 0xFF
 CLONE_LEGACY_FLAGS = 0xFFFFFFFF
 CLONE_ARGS_SIZE_VER0, CLONE_ARGS_SIZE_VER1, CLONE_ARGS_SIZE_VER2 = 64, 80, 88
-MAX_PID_NS_LEVEL = 32
 CLONE_ARGS = struct.Struct("<11Q")
 MAX_TASKS = 512  # the emulator's threads-max: every task is a Python object and every process a Unicorn
 
@@ -123,21 +123,26 @@ def check_clone_flags(task: Task, args: CloneArgs) -> None:
         raise Errno(E.EINVAL)
     if f & CLONE_SIGHAND and not f & CLONE_VM:
         raise Errno(E.EINVAL)
-    if f & CLONE_PARENT and task.kernel.pidns.child_reaper is task:
-        raise Errno(E.EINVAL)
-    if f & CLONE_THREAD and f & (CLONE_NEWUSER | CLONE_NEWPID):
-        raise Errno(E.EINVAL)
+    if f & CLONE_PARENT and task.tg.unkillable:
+        raise Errno(E.EINVAL)  # a namespace init cannot make siblings
+    if f & CLONE_THREAD:
+        if f & (CLONE_NEWUSER | CLONE_NEWPID) or \
+                (task.pid_ns_for_children is not None and task.pid_ns_for_children is not task.pid.ns):
+            raise Errno(E.EINVAL)
     if f & CLONE_PIDFD and f & CLONE_DETACHED:
         raise Errno(E.EINVAL)
     if f & (CLONE_NEWPID | CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET
-             | CLONE_NEWCGROUP):
-        if task.creds.euid != 0:
-            raise Errno(E.EPERM)
-        raise Errno(E.EINVAL)  # namespaces other than the root ones are not implemented yet
+             | CLONE_NEWCGROUP) and not capable(task, CAP_SYS_ADMIN):
+        raise Errno(E.EPERM)
+    if f & (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP):
+        raise Errno(E.EINVAL)  # only pid namespaces are implemented
+    ns = child_pid_ns(task)
+    if f & CLONE_NEWPID and ns.level + 1 > MAX_PID_NS_LEVEL:
+        raise Errno(E.ENOSPC)
     if args.set_tid:
-        if len(args.set_tid) > task.kernel.pidns.level + 1:
+        if len(args.set_tid) > ns.level + 1 + (1 if f & CLONE_NEWPID else 0):
             raise Errno(E.EINVAL)
-        if task.creds.euid != 0:
+        if not capable(task, CAP_SYS_ADMIN):
             raise Errno(E.EPERM)
     if f & CLONE_INTO_CGROUP:
         cgfile = task.files.get(args.cgroup)  # EBADF for a closed fd
@@ -164,6 +169,7 @@ def kernel_clone(task: Task, args: CloneArgs):
     mm = task.mm
     cpu = mm.cpu
     child = copy_process(kernel, task, f, args.exit_signal, args.set_tid)
+    ns_child = child.pid.ns
     # the child's registers: the parent's at the syscall, with rax = 0
     if f & CLONE_VM:
         child.ctx = cpu.context_alloc()
@@ -189,11 +195,11 @@ def kernel_clone(task: Task, args: CloneArgs):
             cpu.context_reg_write(child.ctx, reg, val)
         else:
             ccpu.set_reg(reg, val)
-    tid = child.tid
+    tid = kernel.vpid(task, child)  # the caller's view of the new task
     if f & CLONE_PARENT_SETTID:
         mm.write_u32(args.parent_tid, tid)
     if f & CLONE_CHILD_SETTID:
-        child.mm.write_u32(args.child_tid, tid)
+        child.mm.write_u32(args.child_tid, child.pid.nr_in(ns_child))
     if f & CLONE_CHILD_CLEARTID:
         child.clear_child_tid = args.child_tid
     if f & CLONE_PIDFD:
@@ -218,6 +224,22 @@ def kernel_clone(task: Task, args: CloneArgs):
     return tid
 
 
+def child_pid_ns(task: Task):
+    """The namespace new children of task are created in (task->nsproxy->pid_ns_for_children)."""
+    return task.pid_ns_for_children or task.pid.ns
+
+
+CAP_SYS_ADMIN = 21
+
+
+def capable(task: Task, cap: int) -> bool:
+    """ns_capable over the initial user namespace: the effective set, or euid 0 when no sets are kept."""
+    eff = getattr(task.creds, "cap_effective", None)
+    if eff is None:
+        return task.creds.euid == 0
+    return bool(eff >> cap & 1)
+
+
 def clone_syscall(task: Task, args: CloneArgs):
     """Every clone runs outside emulation, where rip/rcx/r11 already hold their after-syscall values."""
     return Deferred(lambda: kernel_clone(task, args))
@@ -226,7 +248,10 @@ def clone_syscall(task: Task, args: CloneArgs):
 def copy_process(kernel: Kernel, parent: Task, flags: int, exit_signal: int = S.SIGCHLD,
                  set_tid: tuple[int, ...] = ()) -> Task:
     """Create a task from parent, sharing or copying each part by its clone flag."""
-    ns = kernel.pidns
+    ns = child_pid_ns(parent)
+    if flags & CLONE_NEWPID:
+        from .pidns import PidNamespace
+        ns = PidNamespace(ns, ns.pid_max)
     pid = ns.alloc_pid(set_tid)
     t = Task(kernel, pid.numbers[0])
     t.pid = pid
@@ -269,6 +294,10 @@ def copy_process(kernel: Kernel, parent: Task, flags: int, exit_signal: int = S.
     t.parent = t.real_parent
     if t.real_parent is not None and not flags & CLONE_THREAD:
         t.real_parent.children.append(t)
+    t.pid_ns_for_children = None
+    if pid.ns.child_reaper is None:
+        pid.ns.child_reaper = t  # the first task of a namespace is its init
+        t.tg.unkillable = True
     kernel.tasks[t.tid] = t
     if kernel.tracer is not None and len(kernel.tasks) > 2:
         kernel.tracer.multi = True  # strace -f prefixes [pid N] once there is more than one task

@@ -73,16 +73,39 @@ def find_new_reaper(kernel: Kernel, task: Task) -> Task:
     for t in task.tg.tasks:
         if t.alive and t is not task:
             return t
+    # the nearest subreaper among the ancestors inside our pid namespace, else the namespace's init
+    ns = task.pid.ns if task.pid is not None else kernel.pidns
+    reaper = ns.child_reaper
     p = task.real_parent
-    while p is not None and not p.kthread:
+    while p is not None and not p.kthread and p is not reaper:
         if p.tg.child_subreaper and p.tg.live:
             return next(t for t in p.tg.tasks if t.alive)
         p = p.real_parent
-    return kernel.init
+    if reaper is None or reaper is task or not reaper.alive:
+        return kernel.init
+    return reaper
+
+
+def zap_pid_ns_processes(kernel: Kernel, init: Task) -> None:
+    """A namespace's init is exiting: no new tasks may enter; every other task in it is killed and
+    reaped (Linux kernel/pid_namespace.c)."""
+    ns = init.pid.ns
+    ns.alive = False
+    for t in list(kernel.tasks.values()):
+        if t is not init and t.alive and not t.kthread and t.pid is not None and \
+                ns.is_ancestor_of(t.pid.ns):
+            do_group_exit(kernel, t, S.SIGKILL)
+    # the dying init reaps them (zap_pid_ns_processes waits for its children)
+    for child in list(init.children):
+        if child.exit_state == EXIT_ZOMBIE and child.tg.live == 0:
+            release_task(kernel, child)
 
 
 def exit_notify(kernel: Kernel, task: Task) -> None:
     """Reparent the children, then become a zombie and notify the parent, or be reaped at once."""
+    if task.pid is not None and task.pid.ns.child_reaper is task and task.tg.live == 0 and \
+            task.pid.ns is not kernel.pidns:
+        zap_pid_ns_processes(kernel, task)
     if task.children:
         reaper = find_new_reaper(kernel, task)
         for child in task.children:
@@ -122,8 +145,14 @@ def do_notify_parent(kernel: Kernel, leader: Task) -> None:
         act = parent.sighand.actions.get(S.SIGCHLD)
         if act is not None and (act[0] == S.SIG_IGN or act[1] & S.SA_NOCLDWAIT):
             autoreap = True
-    if leader.exit_signal:
-        kernel.signals.send(parent, leader.exit_signal, group=True)
+    if leader.exit_signal > 0:
+        from .signal.siginfo import CLD_DUMPED, CLD_EXITED, CLD_KILLED, SigInfo
+
+        sig = status & 0x7F
+        code = (CLD_DUMPED if status & 0x80 else CLD_KILLED) if sig else CLD_EXITED
+        info = SigInfo(leader.exit_signal, code, pid=kernel.vtgid(parent, leader), uid=leader.creds.uid,
+                       status=sig if sig else (status >> 8) & 0xFF, kind="chld")
+        kernel.signals.send(parent, leader.exit_signal, group=True, info=info)
     kernel.child_exited(parent, leader)
     if autoreap:
         release_task(kernel, leader)

@@ -113,15 +113,46 @@ class Kernel:
         self.sched.run()
 
     # -- task set ------------------------------------------------------------------------------------
+    # -- pid namespace views (task_pid_nr_ns, find_task_by_vpid) -----------------------------------------
+    @staticmethod
+    def vpid(viewer: Task, task: Task) -> int:
+        """task's tid as the viewer's pid namespace numbers it (0 when invisible)."""
+        return task.pid.nr_in(viewer.pid.ns) if task.pid is not None else 0
+
+    @staticmethod
+    def vtgid(viewer: Task, task: Task) -> int:
+        """task's tgid as seen from the viewer's pid namespace (0 when invisible)."""
+        return task.tg.pid.nr_in(viewer.pid.ns)
+
+    @staticmethod
+    def find_task(viewer: Task, nr: int) -> Task | None:
+        """find_task_by_vpid: the task numbered nr in the viewer's namespace."""
+        if nr <= 0:
+            return None
+        pid = viewer.pid.ns.find(nr)
+        if pid is None or not pid.tasks:
+            return None
+        return pid.tasks[0]
+
+    def vpgid(self, viewer: Task, root_nr: int) -> int:
+        """A process-group or session id (kept as a root-namespace number) in the viewer's namespace."""
+        pid = self.pidns.find(root_nr)
+        return pid.nr_in(viewer.pid.ns) if pid is not None else 0
+
     def live_tasks(self) -> list[Task]:
         return [t for t in self.tasks.values() if t.alive and not t.kthread]
 
     def forget_task(self, task: Task) -> None:
         self.tasks.pop(task.tid, None)
         if task.pid is not None:
-            task.pid.tasks.remove(task) if task in task.pid.tasks else None
-            if not task.pid.tasks:
+            if task in task.pid.tasks:
+                task.pid.tasks.remove(task)
+            if not task.pid.tasks and not self._pgrp_in_use(task.pid.numbers[0]):
                 self.pidns.free_pid(task.pid)
+
+    def _pgrp_in_use(self, root_nr: int) -> bool:
+        """A pid stays allocated while it names a live process group or session (struct pid refcount)."""
+        return any(t.tg.live and (t.tg.pgid == root_nr or t.tg.sid == root_nr) for t in self.tasks.values())
 
     def reaped(self, leader: Task, status: int) -> None:
         """init reaped a process: keep its status for whoever spawned it."""

@@ -110,3 +110,10 @@ class PidNamespace:
 
     def find(self, nr: int) -> Pid | None:
         return self.pids.get(nr)
+
+    def is_ancestor_of(self, other: PidNamespace) -> bool:
+        """self is other or one of its ancestors (a task in self can see every task in other)."""
+        return other.level >= self.level and other.ancestor(self.level) is self
+
+
+MAX_PID_NS_LEVEL = 32

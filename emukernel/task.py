@@ -115,6 +115,7 @@ class Task:
         self.preempted = False  # stopped at a syscall boundary to let another task run
         self.slow_entry = False  # every syscall takes the slow path (ptrace, seccomp)
         self.pid = None  # the Pid (numbers per namespace level)
+        self.pid_ns_for_children = None  # unshare(CLONE_NEWPID): where our children are created
         self.vfork_done = None  # WaitQueue the vfork parent sleeps on until we exec or exit
 
     # -- exit state machine --------------------------------------------------------------------------

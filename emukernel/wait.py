@@ -48,7 +48,8 @@ def wait_queue(task: Task) -> WaitQueue:
 
 
 def eligible_child(opts: WaitOpts, waiter: Task, child: Task) -> bool:
-    """eligible_pid + eligible_child: the pid selector, then the __WCLONE/__WALL rule."""
+    """eligible_pid + eligible_child: the pid selector, then the __WCLONE/__WALL rule.
+    opts.id is a root-namespace number (the caller's number translated when the options were built)."""
     if opts.kind == P_PID and child.tg.tgid != opts.id:
         return False
     if opts.kind == P_PGID and child.tg.pgid != opts.id:
@@ -100,7 +101,7 @@ def do_wait(task: Task, opts: WaitOpts):
                 if not opts.flags & WEXITED:
                     continue
                 status = group_status(child)
-                rec = Reaped(child.tgid, status, child.creds.uid, getattr(child, "cputime", 0), 0)
+                rec = Reaped(kernel.vtgid(task, child), status, child.creds.uid, getattr(child, "cputime", 0), 0)
                 if not opts.flags & WNOWAIT:
                     release_task(kernel, child)
                 return rec
@@ -108,14 +109,14 @@ def do_wait(task: Task, opts: WaitOpts):
                 continue
             # wait_task_stopped: a group stop not yet reported
             if opts.flags & WSTOPPED and tg.stopped and tg.stop_code:
-                rec = Reaped(child.tgid, (tg.stop_code << 8) | 0x7F, child.creds.uid, 0, 0)
+                rec = Reaped(kernel.vtgid(task, child), (tg.stop_code << 8) | 0x7F, child.creds.uid, 0, 0)
                 rec.code, rec.si_status = CLD_STOPPED, tg.stop_code
                 if not opts.flags & WNOWAIT:
                     tg.stop_code = 0
                 return rec
             # wait_task_continued
             if opts.flags & WCONTINUED and tg.continued:
-                rec = Reaped(child.tgid, 0xFFFF, child.creds.uid, 0, 0)
+                rec = Reaped(kernel.vtgid(task, child), 0xFFFF, child.creds.uid, 0, 0)
                 rec.code, rec.si_status = CLD_CONTINUED, S.SIGCONT
                 if not opts.flags & WNOWAIT:
                     tg.continued = False
@@ -125,6 +126,12 @@ def do_wait(task: Task, opts: WaitOpts):
     if opts.flags & WNOHANG:
         return 0
     return Block(wait_queue(task), what="wait for a child")
+
+
+def root_nr(task: Task, nr: int) -> int:
+    """A pid number in the caller's namespace as its root-namespace number (-1: names nothing)."""
+    pid = task.pid.ns.find(nr)
+    return pid.numbers[0] if pid is not None else -1
 
 
 def write_rusage(task: Task, addr: int, rec: Reaped | None) -> None:
@@ -138,11 +145,11 @@ def sys_wait4_impl(task: Task, pid: int, wstatus: int, options: int, rusage: int
     if pid == -(1 << 31):
         raise Errno(E.ESRCH)  # -INT_MIN cannot be negated into a pgid
     if pid > 0:
-        opts = WaitOpts(P_PID, pid, options | WEXITED)
+        opts = WaitOpts(P_PID, root_nr(task, pid), options | WEXITED)
     elif pid == 0:
         opts = WaitOpts(P_PGID, task.tg.pgid, options | WEXITED)
     elif pid < -1:
-        opts = WaitOpts(P_PGID, -pid, options | WEXITED)
+        opts = WaitOpts(P_PGID, root_nr(task, -pid), options | WEXITED)
     else:
         opts = WaitOpts(P_ALL, 0, options | WEXITED)
 
@@ -172,11 +179,11 @@ def sys_waitid_impl(task: Task, idtype: int, id: int, infop: int, options: int, 
     elif idtype == P_PID:
         if id <= 0:
             raise Errno(E.EINVAL)
-        opts = WaitOpts(P_PID, id, options)
+        opts = WaitOpts(P_PID, root_nr(task, id), options)
     elif idtype == P_PGID:
         if id < 0:
             raise Errno(E.EINVAL)
-        opts = WaitOpts(P_PGID, id or task.tg.pgid, options)
+        opts = WaitOpts(P_PGID, root_nr(task, id) if id else task.tg.pgid, options)
     elif idtype == P_PIDFD:
         target = task.kernel.pidfd_target(task, id)
         opts = WaitOpts(P_PID, target, options)

@@ -115,9 +115,12 @@ class Signals:
         tg = task.tg
         if info is None:
             info = SigInfo(sig, SI_KERNEL)
-        # init of a pid namespace only gets the signals it has handlers for, from inside (SIGNAL_UNKILLABLE)
-        if tg.unkillable and from_task is not None and handler_of(task, sig) == S.SIG_DFL:
-            return 0
+        # a namespace's init ignores signals it has no handler for (SIGNAL_UNKILLABLE); from an ancestor
+        # namespace SIGKILL and SIGSTOP still get through ("force" in kernel/signal.c sig_task_ignored)
+        if tg.unkillable and handler_of(task, sig) == S.SIG_DFL:
+            force = from_task is None or not from_task.tg.pid.nr_in(task.pid.ns)
+            if not (force and S.sigmask(sig) & S.SIG_KERNEL_ONLY_MASK):
+                return 0
         self.prepare_signal(task, sig)
         if self.sig_ignored(task, sig):
             return 0
@@ -427,7 +430,8 @@ class Signals:
             return
         act = parent.sighand.actions.get(S.SIGCHLD)
         if not (act is not None and act[1] & S.SA_NOCLDSTOP) and handler_of(parent, S.SIGCHLD) != S.SIG_IGN:
-            info = SigInfo(S.SIGCHLD, why, pid=leader.tgid, uid=leader.creds.uid, status=sig, kind="chld")
+            info = SigInfo(S.SIGCHLD, why, pid=self.kernel.vtgid(parent, leader), uid=leader.creds.uid,
+                           status=sig, kind="chld")
             self.send(parent, S.SIGCHLD, group=True, info=info)
         self.kernel.child_exited(parent, leader)
 

@@ -64,7 +64,7 @@ def sys_sched_getaffinity(task, pid, size, mask):
     ncpu = os.cpu_count() or 1
     if size * 8 < ncpu or size & 7:
         raise Errno(E.EINVAL)
-    if s32(pid) and s32(pid) not in task.kernel.tasks:
+    if s32(pid) and task.kernel.find_task(task, s32(pid)) is None:
         raise Errno(E.ESRCH)
     cpus = os.sched_getaffinity(0)
     bits = sum(1 << c for c in cpus)
@@ -76,7 +76,7 @@ def sys_sched_getaffinity(task, pid, size, mask):
 @syscall("sched_setaffinity", "d", "u", "p")
 def sys_sched_setaffinity(task, pid, size, mask):
     data = task.mm.read(mask, min(size, 128))
-    if s32(pid) and s32(pid) not in task.kernel.tasks:
+    if s32(pid) and task.kernel.find_task(task, s32(pid)) is None:
         raise Errno(E.ESRCH)
     if not int.from_bytes(data, "little") & sum(1 << c for c in os.sched_getaffinity(0)):
         raise Errno(E.EINVAL)
@@ -87,7 +87,7 @@ def _target_group(task, pid: int):
     pid = s32(pid)
     if pid == 0:
         return task.tg
-    t = task.kernel.tasks.get(pid)
+    t = task.kernel.find_task(task, pid)
     if t is None or t.kthread:
         raise Errno(E.ESRCH)
     return t.tg

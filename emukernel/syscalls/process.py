@@ -27,19 +27,20 @@ ARCH_GET_CPUID, ARCH_SET_CPUID = 0x1011, 0x1012
 
 @syscall("getpid")
 def sys_getpid(task):
-    return task.tg.tgid
+    # the group's number in our own (innermost) namespace: threads share the leader's namespace
+    return task.tg.pid.numbers[-1]
 
 
 @syscall("gettid")
 def sys_gettid(task):
-    return task.tid
+    return task.pid.numbers[-1]
 
 
 @syscall("getppid")
 def sys_getppid(task):
-    # Linux: kernel/sys.c getppid: the real parent's tgid (0 when it is outside our pid namespace)
-    parent = task.tg.leader.real_parent if task.tg.leader.real_parent is not None else task.real_parent
-    return parent.tg.tgid if parent is not None else 0
+    # Linux: kernel/sys.c getppid: the real parent's tgid, 0 when it is outside our pid namespace
+    parent = task.real_parent
+    return task.kernel.vtgid(task, parent) if parent is not None else 0
 
 
 @syscall("getuid")
@@ -77,7 +78,7 @@ def sys_exit_group(task, code):
 @syscall("set_tid_address", "p")
 def sys_set_tid_address(task, tidptr):
     task.clear_child_tid = tidptr
-    return task.tid
+    return task.pid.numbers[-1]
 
 
 @syscall("set_robust_list", "p", "u")
@@ -91,7 +92,7 @@ def sys_set_robust_list(task, head, length):
 
 @syscall("get_robust_list", "d", "p", "p")
 def sys_get_robust_list(task, pid, head_ptr, len_ptr):
-    target = task if pid == 0 else task.kernel.tasks.get(pid)
+    target = task if pid == 0 else task.kernel.find_task(task, s32(pid))
     if target is None or target.kthread:
         raise Errno(E.ESRCH)
     task.mm.write_u64(head_ptr, target.robust_list)
@@ -174,25 +175,25 @@ def sys_waitid(task, idtype, id, infop, options, rusage):
 def _find_group(task, pid: int):
     if pid == 0:
         return task.tg
-    t = task.kernel.tasks.get(pid)
-    if t is None or t.kthread or t.tg.tgid != pid:
+    t = task.kernel.find_task(task, pid)
+    if t is None or t.kthread or t.tg.leader is not t and t.tg.pid is not t.pid:
         raise Errno(E.ESRCH)
     return t.tg
 
 
 @syscall("getpgid", "d")
 def sys_getpgid(task, pid):
-    return _find_group(task, s32(pid)).pgid
+    return task.kernel.vpgid(task, _find_group(task, s32(pid)).pgid)
 
 
 @syscall("getpgrp")
 def sys_getpgrp(task):
-    return task.tg.pgid
+    return task.kernel.vpgid(task, task.tg.pgid)
 
 
 @syscall("getsid", "d")
 def sys_getsid(task, pid):
-    return _find_group(task, s32(pid)).sid
+    return task.kernel.vpgid(task, _find_group(task, s32(pid)).sid)
 
 
 @syscall("setpgid", "d", "d")
@@ -204,11 +205,15 @@ def sys_setpgid(task, pid, pgid):
     k = task.kernel
     target_tg = task.tg if pid == 0 else None
     if target_tg is None:
-        t = k.tasks.get(pid)
-        if t is None or t.kthread or t.tg.tgid != pid:
+        t = k.find_task(task, pid)
+        if t is None or t.kthread or t.tg.pid is not t.pid:
             raise Errno(E.ESRCH)
         target_tg = t.tg
-    pgid = pgid or target_tg.tgid
+    if pgid:
+        p = task.pid.ns.find(pgid)
+        pgid = p.numbers[0] if p is not None else -1  # an unknown group number: EPERM below
+    else:
+        pgid = target_tg.tgid
     if target_tg is not task.tg:
         leader = target_tg.leader
         if leader.real_parent is None or leader.real_parent.tg is not task.tg:

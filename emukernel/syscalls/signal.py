@@ -109,19 +109,27 @@ def living(tg):
     return None
 
 
+def for_target(task, target, info: SigInfo) -> SigInfo:
+    """si_pid as the receiver's namespace numbers the sender (0 when the sender is invisible there)."""
+    if info.raw is None and info.kind in ("kill", "rt"):
+        info.pid = task.tg.pid.nr_in(target.pid.ns)
+    return info
+
+
 def group_send(task, target, sig: int, info: SigInfo) -> None:
     """group_send_sig_info: permission, then queue on the group."""
     if not may_signal(task, target, sig):
         raise Errno(E.EPERM)
     if sig:
+        info = for_target(task, target, info)
         r = task.kernel.signals.send(target, sig, group=True, info=info, from_task=task)
         if r:
             raise Errno(-r)
 
 
 def kill_pid_info(task, pid: int, sig: int, info: SigInfo) -> int:
-    t = task.kernel.tasks.get(pid)
-    if t is None or t.kthread or t.tg.tgid != pid or not t.tg.live:
+    t = task.kernel.find_task(task, pid)
+    if t is None or t.kthread or t.tg.pid is not t.pid and t.tg.leader is not t or not t.tg.live:
         raise Errno(E.ESRCH)
     group_send(task, living(t.tg) or t, sig, info)
     return 0
@@ -133,8 +141,10 @@ def kill_something_info(task, pid: int, sig: int, info: SigInfo) -> int:
     if pid > 0:
         return kill_pid_info(task, pid, sig, info)
     if pid == -1:
+        # every process visible in our namespace except its init and ourselves
+        ns = task.pid.ns
         groups = sorted({t.tg for t in k.tasks.values() if not t.kthread and t.tg.live and t.tg is not task.tg
-                         and t.tg.tgid != 1}, key=lambda g: g.tgid)
+                         and t.tg.pid.nr_in(ns) > 1}, key=lambda g: g.tgid)
         sent, err = 0, E.ESRCH
         for tg in groups:
             try:
@@ -145,7 +155,11 @@ def kill_something_info(task, pid: int, sig: int, info: SigInfo) -> int:
         if not sent:
             raise Errno(err)
         return 0
-    pgid = task.tg.pgid if pid == 0 else -pid
+    if pid == 0:
+        pgid = task.tg.pgid
+    else:
+        p = task.pid.ns.find(-pid)
+        pgid = p.numbers[0] if p is not None else -1
     groups = sorted({t.tg for t in k.tasks.values() if not t.kthread and t.tg.live and t.tg.pgid == pgid},
                     key=lambda g: g.tgid)
     if not groups:
@@ -176,12 +190,14 @@ def do_tkill(task, tgid: int, tid: int, sig: int, info: SigInfo) -> int:
     # Linux: kernel/signal.c do_send_specific
     if tid <= 0 or not 0 <= sig <= S.NSIG:
         raise Errno(E.EINVAL)
-    target = task.kernel.tasks.get(tid)
-    if target is None or target.kthread or not target.alive or (tgid > 0 and target.tg.tgid != tgid):
+    k = task.kernel
+    target = k.find_task(task, tid)
+    if target is None or target.kthread or not target.alive or (tgid > 0 and k.vtgid(task, target) != tgid):
         raise Errno(E.ESRCH)
     if not may_signal(task, target, sig):
         raise Errno(E.EPERM)
     if sig:
+        info = for_target(task, target, info)
         r = task.kernel.signals.send(target, sig, group=False, info=info, from_task=task)
         if r:
             raise Errno(-r)
@@ -206,7 +222,7 @@ def _user_info(task, sig: int, uinfo: int, target_tgid: int) -> SigInfo:
     raw = task.mm.read(uinfo, 128)
     info = SigInfo.from_user(sig, raw)
     # a process may not impersonate the kernel or kill(): only negative si_codes, unless to itself
-    if (info.code >= 0 or info.code == SI_TKILL) and target_tgid != task.tg.tgid:
+    if (info.code >= 0 or info.code == SI_TKILL) and target_tgid != task.tg.pid.numbers[-1]:
         raise Errno(E.EPERM)
     return info
 
@@ -481,15 +497,16 @@ def sys_timer_create(task, clockid, sevp, timerid_ptr):
         raise Errno(E.EINVAL)
     if notify != SIGEV_NONE and not _valid(signo):
         raise Errno(E.EINVAL)
+    target = None
     if notify == SIGEV_THREAD_ID:
-        t = task.kernel.tasks.get(tid)
-        if t is None or t.tg is not task.tg:
+        target = task.kernel.find_task(task, tid)
+        if target is None or target.tg is not task.tg:
             raise Errno(E.EINVAL)
     timers = _timers(task)
     tid_ = 0
     while tid_ in timers:
         tid_ += 1
-    timer = PosixTimer(tid_, clockid, signo, notify, value if sevp else tid_, tid)
+    timer = PosixTimer(tid_, clockid, signo, notify, value if sevp else tid_, target)
     timers[tid_] = timer
     task.mm.write_u32(timerid_ptr, tid_)
     return 0
@@ -516,7 +533,7 @@ def _timer_fire(task_tg, kernel, timer: PosixTimer) -> None:
             timer.pending_info = info
             timer.overrun = 0
             if timer.notify == SIGEV_THREAD_ID:
-                target = kernel.tasks.get(timer.tid)
+                target = timer.tid  # the thread SIGEV_THREAD_ID names
                 if target is not None and target.alive:
                     kernel.signals.send(target, timer.signo, group=False, info=info)
             else:
