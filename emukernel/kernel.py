@@ -11,6 +11,7 @@ from . import exit as _exit
 from .abi import errno as E
 from .abi import signal as S
 from .clock import Clock
+from .creds import host_creds
 from .entry import SyscallEntry
 from .errors import Errno
 from .pidns import PidNamespace
@@ -18,7 +19,7 @@ from .sched import Scheduler, format_exception
 from .signal import Signals
 from .syscalls import load_all
 from .syscalls.table import syscall_name
-from .task import Creds, Task
+from .task import Task
 from .threadgroup import ThreadGroup
 
 if TYPE_CHECKING:
@@ -45,7 +46,7 @@ class Kernel:
         if trace is not None:
             from .trace import Tracer
             self.tracer = Tracer(trace)
-        self.vfs = Vfs(root=root, binds=binds, stdio=stdio, clock=self.clock)
+        self.vfs = Vfs(root=root, binds=binds, stdio=stdio, clock=self.clock, random_bytes=self.random_bytes)
         self.pidns = PidNamespace()
         self.tasks: dict[int, Task] = {}
         self.sched = Scheduler(self, seed)
@@ -69,7 +70,7 @@ class Kernel:
         init.kthread = True
         init.comm = b"init"
         init.tg = ThreadGroup(pid, init)
-        init.creds = Creds(os.getuid(), os.getgid(), tuple(os.getgroups()))
+        init.creds = host_creds()  # ids, groups, capability sets and securebits of the host process
         init.fs = self.vfs.new_fs_context()
         init.files = self.vfs.new_stdio_table()
         init.files.users = 1

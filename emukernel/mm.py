@@ -71,6 +71,19 @@ def host_free(addr: int, size: int) -> None:
         _host_munmap(addr, size)
 
 
+def file_name(file) -> str:
+    """The path /proc/PID/maps shows for a file mapping."""
+    from .fs.fscontext import d_path
+
+    class _Top:  # a root no path reaches: the name runs up to the top of the mount tree
+        mnt = dentry = None
+
+    try:
+        return d_path(file.path, _Top).decode(errors="replace")  # type: ignore[arg-type]
+    except Exception:
+        return ""
+
+
 def uc_perms(prot: int) -> int:
     """x86 has no write-only or exec-only pages: any access right implies read."""
     p = prot & 7
@@ -282,7 +295,7 @@ class AddressSpace:
             data = file.read_for_mmap(offset, length)
         if fixed:
             self.unmap_range(start, start + length)
-        name = getattr(file, "path", "") if file is not None else ""
+        name = file_name(file) if file is not None else ""
         vma = self.map_region(start, length, prot, flags & ~(M.MAP_FIXED | M.MAP_FIXED_NOREPLACE), name,
                               pgoff=offset >> 12, inode=file, growsdown=bool(flags & M.MAP_GROWSDOWN))
         if data:
