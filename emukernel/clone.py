@@ -44,6 +44,7 @@ CLONE_IO = 0x80000000
 CLONE_CLEAR_SIGHAND = 0x100000000
 CLONE_INTO_CGROUP = 0x200000000
 CSIGNAL = 0xFF
+CLONE_NEWTIME = 0x80
 CLONE_LEGACY_FLAGS = 0xFFFFFFFF
 CLONE_ARGS_SIZE_VER0, CLONE_ARGS_SIZE_VER1, CLONE_ARGS_SIZE_VER2 = 64, 80, 88
 CLONE_ARGS = struct.Struct("<11Q")
@@ -103,6 +104,9 @@ def copy_clone_args_from_user(task: Task, uargs: int, usize: int) -> CloneArgs:
 
 def clone3_args_valid(args: CloneArgs) -> None:
     if args.flags & ~(CLONE_LEGACY_FLAGS | CLONE_CLEAR_SIGHAND | CLONE_INTO_CGROUP):
+        raise Errno(E.EINVAL)
+    # clone3 frees CLONE_DETACHED and the CSIGNAL bits for reuse (except CLONE_NEWTIME): they must be 0
+    if args.flags & (CLONE_DETACHED | (CSIGNAL & ~CLONE_NEWTIME)):
         raise Errno(E.EINVAL)
     if args.flags & (CLONE_SIGHAND | CLONE_CLEAR_SIGHAND) == CLONE_SIGHAND | CLONE_CLEAR_SIGHAND:
         raise Errno(E.EINVAL)

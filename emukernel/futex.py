@@ -44,23 +44,29 @@ class Futexes:
         self.queues: dict[tuple, list[Waiter]] = {}
 
     @staticmethod
-    def key(task: Task, addr: int) -> tuple:
-        """get_futex_key: shared memory is keyed by its host address, everything else by (mm, address)."""
+    def key(task: Task, addr: int, private: bool = False) -> tuple:
+        """get_futex_key.  A private key is (mm, address) and never touches memory; a shared key looks the
+        page up (EFAULT if unmapped): MAP_SHARED memory is keyed by the host memory behind it, private
+        memory by (mm, address) marked shared, which a private waiter does not match (FUT_OFF_MMSHARED)."""
         if addr & 3:
             raise Errno(E.EINVAL)
         mm = task.mm
+        if addr >= 0x7FFFFFFFF000:
+            raise Errno(E.EFAULT)
+        if private:
+            return (id(mm), addr)
         v = mm.find_vma(addr)
-        if v is None:
+        if v is None or not v.prot:
             raise Errno(E.EFAULT)
         if v.block is not None:
             return ("shared", v.host + (addr - v.start))
-        return (id(mm), addr)
+        return (id(mm), addr, "mm-shared")
 
-    def wait(self, task: Task, addr: int, val: int, deadline: int | None, bitset: int):
+    def wait(self, task: Task, addr: int, val: int, deadline: int | None, bitset: int, private: bool = False):
         """futex_wait: EAGAIN if *addr != val, else park until woken (0) or the deadline (ETIMEDOUT)."""
         if not bitset:
             raise Errno(E.EINVAL)
-        key = self.key(task, addr)
+        key = self.key(task, addr, private)
         if task.mm.read_u32(addr) != val & 0xFFFFFFFF:
             raise Errno(E.EAGAIN)
         w = Waiter(task, key, bitset)
@@ -104,18 +110,19 @@ class Futexes:
             del self.queues[key]
         return woken
 
-    def wake(self, task: Task, addr: int, n: int, bitset: int = FUTEX_BITSET_MATCH_ANY) -> int:
+    def wake(self, task: Task, addr: int, n: int, bitset: int = FUTEX_BITSET_MATCH_ANY,
+             private: bool = False) -> int:
         if not bitset:
             raise Errno(E.EINVAL)
-        return self.wake_key(self.key(task, addr), n, bitset)
+        return self.wake_key(self.key(task, addr, private), n, bitset)
 
     def requeue(self, task: Task, addr: int, addr2: int, nr_wake: int, nr_requeue: int,
-                cmpval: int | None) -> int:
+                cmpval: int | None, private: bool = False) -> int:
         """futex_requeue: wake nr_wake waiters on addr, move up to nr_requeue of the rest to addr2."""
         if nr_wake > 0x7FFFFFFF or nr_requeue > 0x7FFFFFFF:
             raise Errno(E.EINVAL)
-        key1 = self.key(task, addr)
-        key2 = self.key(task, addr2)
+        key1 = self.key(task, addr, private)
+        key2 = self.key(task, addr2, private)
         if cmpval is not None and task.mm.read_u32(addr) != cmpval & 0xFFFFFFFF:
             raise Errno(E.EAGAIN)
         woken = self.wake_key(key1, nr_wake)
@@ -131,7 +138,8 @@ class Futexes:
                 del self.queues[key1]
         return woken + moved
 
-    def wake_op(self, task: Task, addr: int, addr2: int, nr_wake: int, nr_wake2: int, encoded: int) -> int:
+    def wake_op(self, task: Task, addr: int, addr2: int, nr_wake: int, nr_wake2: int, encoded: int,
+                private: bool = False) -> int:
         """futex_wake_op: *addr2 = op(*addr2, oparg) atomically; wake addr; maybe wake addr2."""
         op = (encoded >> 28) & 0xF
         cmp = (encoded >> 24) & 0xF
@@ -146,8 +154,8 @@ class Futexes:
                 oparg &= 31  # Linux warns and masks
             oparg = 1 << oparg
             op &= 7
-        key1 = self.key(task, addr)
-        key2 = self.key(task, addr2)
+        key1 = self.key(task, addr, private)
+        key2 = self.key(task, addr2, private)
         old = task.mm.read_u32(addr2)
         ops = {0: lambda o: oparg, 1: lambda o: o + oparg, 2: lambda o: o | oparg, 3: lambda o: o & ~oparg,
                4: lambda o: o ^ oparg}
@@ -202,6 +210,8 @@ class Futexes:
                 return
             mm.write_u32(uaddr, (val & FUTEX_WAITERS) | FUTEX_OWNER_DIED)
             if val & FUTEX_WAITERS:
-                self.wake_key(self.key(task, uaddr), 1)
+                # Linux wakes with a shared key; a process-private waiter is keyed privately: try both
+                if not self.wake_key(self.key(task, uaddr), 1):
+                    self.wake_key(self.key(task, uaddr, private=True), 1)
         except Errno:
             pass

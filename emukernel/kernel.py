@@ -70,6 +70,7 @@ class Kernel:
         init.kthread = True
         init.comm = b"init"
         init.tg = ThreadGroup(pid, init)
+        init.tg.unkillable = True
         init.creds = host_creds()  # ids, groups, capability sets and securebits of the host process
         init.fs = self.vfs.new_fs_context()
         init.files = self.vfs.new_stdio_table()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-_MODULES = ("process", "memory", "time", "signal", "info", "futex", "exec", "fs")
+_MODULES = ("process", "memory", "time", "signal", "info", "futex", "exec", "fs", "creds")
 _loaded = False
 
 

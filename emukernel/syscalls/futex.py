@@ -25,7 +25,8 @@ _FUTEX_PRIVATE_FLAG = 128
 def sys_futex(task, uaddr, op, val, utime, uaddr2, val3):
     # Linux: kernel/futex/syscalls.c do_futex
     cmd = op & ~(_FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME) & 0xFFFFFFFF
-    if op & FUTEX_CLOCK_REALTIME and cmd not in (FUTEX_WAIT, FUTEX_WAIT_BITSET):
+    private = bool(op & _FUTEX_PRIVATE_FLAG)
+    if op & FUTEX_CLOCK_REALTIME and cmd not in (FUTEX_WAIT_BITSET, 11, 13):  # WAIT_REQUEUE_PI, LOCK_PI2
         raise Errno(E.ENOSYS)
     fx = task.kernel.futexes
     val &= 0xFFFFFFFF
@@ -42,14 +43,14 @@ def sys_futex(task, uaddr, op, val, utime, uaddr2, val3):
             else:
                 deadline = ns
         bitset = FUTEX_BITSET_MATCH_ANY if cmd == FUTEX_WAIT else val3
-        return fx.wait(task, uaddr, val, deadline, bitset)
+        return fx.wait(task, uaddr, val, deadline, bitset, private)
     if cmd in (FUTEX_WAKE, FUTEX_WAKE_BITSET):
         bitset = FUTEX_BITSET_MATCH_ANY if cmd == FUTEX_WAKE else val3
-        return fx.wake(task, uaddr, val, bitset)
+        return fx.wake(task, uaddr, val, bitset, private)
     if cmd == FUTEX_REQUEUE:
-        return fx.requeue(task, uaddr, uaddr2, val, utime & 0xFFFFFFFF, None)
+        return fx.requeue(task, uaddr, uaddr2, val, utime & 0xFFFFFFFF, None, private)
     if cmd == FUTEX_CMP_REQUEUE:
-        return fx.requeue(task, uaddr, uaddr2, val, utime & 0xFFFFFFFF, val3)
+        return fx.requeue(task, uaddr, uaddr2, val, utime & 0xFFFFFFFF, val3, private)
     if cmd == FUTEX_WAKE_OP:
-        return fx.wake_op(task, uaddr, uaddr2, val, utime & 0xFFFFFFFF, val3)
+        return fx.wake_op(task, uaddr, uaddr2, val, utime & 0xFFFFFFFF, val3, private)
     raise Errno(E.ENOSYS)  # PI futexes are not implemented

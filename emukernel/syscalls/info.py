@@ -9,6 +9,7 @@ from ..abi import errno as E
 from ..errors import Errno
 from ..threadgroup import RLIM_INFINITY, RLIM_NLIMITS, RLIMIT_NOFILE
 from . import s32
+from .creds import prctl_creds
 from .table import syscall
 
 _UTS_LEN = 65
@@ -136,7 +137,10 @@ def sys_setrlimit(task, resource, ptr):
 
 @syscall("prctl", "prctl", "x", "x", "x", "x")
 def sys_prctl(task, option, arg2, arg3, arg4, arg5):
-    # Linux: kernel/sys.c prctl
+    # Linux: kernel/sys.c prctl; security_task_prctl (the capability options) is asked first
+    r = prctl_creds(task, option, arg2, arg3, arg4, arg5)
+    if r is not None:
+        return r
     if option == PR_SET_NAME:
         name = task.mm.read_cstring(arg2, 4096)[:15]
         task.comm = name
@@ -172,7 +176,7 @@ def sys_prctl(task, option, arg2, arg3, arg4, arg5):
     if option == PR_GET_NO_NEW_PRIVS:
         if arg2 or arg3 or arg4 or arg5:
             raise Errno(E.EINVAL)
-        return int(getattr(task, "no_new_privs", False))
+        return int(task.no_new_privs)
     raise Errno(E.EINVAL)
 
 

@@ -43,26 +43,6 @@ def sys_getppid(task):
     return task.kernel.vtgid(task, parent) if parent is not None else 0
 
 
-@syscall("getuid")
-def sys_getuid(task):
-    return task.creds.uid
-
-
-@syscall("geteuid")
-def sys_geteuid(task):
-    return task.creds.euid
-
-
-@syscall("getgid")
-def sys_getgid(task):
-    return task.creds.gid
-
-
-@syscall("getegid")
-def sys_getegid(task):
-    return task.creds.egid
-
-
 @syscall("exit", "d")
 def sys_exit(task, code):
     task.kernel.do_exit(task, (code & 0xFF) << 8)
@@ -176,7 +156,7 @@ def _find_group(task, pid: int):
     if pid == 0:
         return task.tg
     t = task.kernel.find_task(task, pid)
-    if t is None or t.kthread or t.tg.leader is not t and t.tg.pid is not t.pid:
+    if t is None or t.tg.pid is not t.pid:
         raise Errno(E.ESRCH)
     return t.tg
 
@@ -200,20 +180,19 @@ def sys_getsid(task, pid):
 def sys_setpgid(task, pid, pgid):
     # Linux: kernel/sys.c setpgid
     pid, pgid = s32(pid), s32(pgid)
+    if not pid:
+        pid = task.tg.pid.numbers[-1]
+    if not pgid:
+        pgid = pid
     if pgid < 0:
         raise Errno(E.EINVAL)
     k = task.kernel
-    target_tg = task.tg if pid == 0 else None
-    if target_tg is None:
-        t = k.find_task(task, pid)
-        if t is None or t.kthread or t.tg.pid is not t.pid:
-            raise Errno(E.ESRCH)
-        target_tg = t.tg
-    if pgid:
-        p = task.pid.ns.find(pgid)
-        pgid = p.numbers[0] if p is not None else -1  # an unknown group number: EPERM below
-    else:
-        pgid = target_tg.tgid
+    t = k.find_task(task, pid)
+    if t is None or t.kthread or t.tg.pid is not t.pid:
+        raise Errno(E.ESRCH)
+    target_tg = t.tg
+    p = task.pid.ns.find(pgid)
+    pgid = p.numbers[0] if p is not None else -1  # a number nobody has: EPERM below
     if target_tg is not task.tg:
         leader = target_tg.leader
         if leader.real_parent is None or leader.real_parent.tg is not task.tg:

@@ -7,6 +7,7 @@ import struct
 from ..abi import errno as E
 from ..abi import signal as S
 from ..cpu import RSP
+from ..creds import CAP_KILL, capable
 from ..errors import Errno
 from ..sched import REGS_SET, Block
 from ..signal import frame as F
@@ -95,9 +96,21 @@ def sys_rt_sigpending(task, set_ptr, sigsetsize):
 
 # -- sending ---------------------------------------------------------------------------------------------
 def may_signal(task, target, sig: int) -> bool:
-    """check_kill_permission: same uid/euid pairs, CAP_KILL (euid 0), or SIGCONT within the session."""
+    """check_kill_permission for a signal from user space: the same thread group, kill_ok_by_cred (the
+    sender's uid or euid equals the target's uid or suid, or CAP_KILL in the sender's effective set), or
+    SIGCONT within the session.
+
+    The target's credentials are a living thread's: a zombie leader keeps the credentials it died with,
+    while the group's living threads may have changed theirs since (both libcs broadcast set*id only to
+    living threads).
+    """
+    # Linux: kernel/signal.c check_kill_permission, kill_ok_by_cred
+    if target.tg is task.tg:
+        return True
+    if not target.alive:
+        target = living(target.tg) or target
     c, t = task.creds, target.creds
-    if c.euid == 0 or c.euid in (t.uid, t.suid) or c.uid in (t.uid, t.suid):
+    if c.euid in (t.uid, t.suid) or c.uid in (t.uid, t.suid) or capable(c, CAP_KILL):
         return True
     return sig == S.SIGCONT and task.tg.sid == target.tg.sid
 
@@ -129,7 +142,7 @@ def group_send(task, target, sig: int, info: SigInfo) -> None:
 
 def kill_pid_info(task, pid: int, sig: int, info: SigInfo) -> int:
     t = task.kernel.find_task(task, pid)
-    if t is None or t.kthread or t.tg.pid is not t.pid and t.tg.leader is not t or not t.tg.live:
+    if t is None or t.tg.pid is not t.pid and t.tg.leader is not t or not t.tg.live:
         raise Errno(E.ESRCH)
     group_send(task, living(t.tg) or t, sig, info)
     return 0
