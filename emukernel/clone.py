@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from .abi import errno as E
 from .abi import signal as S
 from .cpu import FS_BASE, RAX, RSP
+from .creds import CAP_SYS_ADMIN, CAP_SYS_RESOURCE, capable
 from .errors import Errno
 from .pidns import MAX_PID_NS_LEVEL
 from .sched import Block, Deferred, WaitQueue
@@ -136,7 +137,7 @@ def check_clone_flags(task: Task, args: CloneArgs) -> None:
     if f & CLONE_PIDFD and f & CLONE_DETACHED:
         raise Errno(E.EINVAL)
     if f & (CLONE_NEWPID | CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET
-             | CLONE_NEWCGROUP) and not capable(task, CAP_SYS_ADMIN):
+             | CLONE_NEWCGROUP) and not capable(task.creds, CAP_SYS_ADMIN):
         raise Errno(E.EPERM)
     if f & (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP):
         raise Errno(E.EINVAL)  # only pid namespaces are implemented
@@ -146,7 +147,7 @@ def check_clone_flags(task: Task, args: CloneArgs) -> None:
     if args.set_tid:
         if len(args.set_tid) > ns.level + 1 + (1 if f & CLONE_NEWPID else 0):
             raise Errno(E.EINVAL)
-        if not capable(task, CAP_SYS_ADMIN):
+        if not capable(task.creds, CAP_SYS_ADMIN):
             raise Errno(E.EPERM)
     if f & CLONE_INTO_CGROUP:
         cgfile = task.files.get(args.cgroup)  # EBADF for a closed fd
@@ -165,8 +166,8 @@ def kernel_clone(task: Task, args: CloneArgs):
     if live >= MAX_TASKS:
         raise Errno(E.EAGAIN)
     nproc = task.tg.rlimits[RLIMIT_NPROC][0]
-    if task.creds.uid != 0:
-        # RLIMIT_NPROC counts the user's tasks; root is exempt (kernel/fork.c copy_process)
+    if task.creds.uid != 0 and not capable(task.creds, CAP_SYS_RESOURCE) and not capable(task.creds, CAP_SYS_ADMIN):
+        # RLIMIT_NPROC counts the user's tasks; root and CAP_SYS_RESOURCE/ADMIN are exempt (copy_process)
         owned = sum(1 for t in kernel.tasks.values() if not t.kthread and t.creds.uid == task.creds.uid)
         if owned >= nproc:
             raise Errno(E.EAGAIN)
@@ -233,17 +234,6 @@ def child_pid_ns(task: Task):
     return task.pid_ns_for_children or task.pid.ns
 
 
-CAP_SYS_ADMIN = 21
-
-
-def capable(task: Task, cap: int) -> bool:
-    """ns_capable over the initial user namespace: the effective set, or euid 0 when no sets are kept."""
-    eff = getattr(task.creds, "cap_effective", None)
-    if eff is None:
-        return task.creds.euid == 0
-    return bool(eff >> cap & 1)
-
-
 def clone_syscall(task: Task, args: CloneArgs):
     """Every clone runs outside emulation, where rip/rcx/r11 already hold their after-syscall values."""
     return Deferred(lambda: kernel_clone(task, args))
@@ -261,6 +251,7 @@ def copy_process(kernel: Kernel, parent: Task, flags: int, exit_signal: int = S.
     t.pid = pid
     pid.tasks.append(t)
     t.creds = parent.creds.copy()
+    t.no_new_privs = parent.no_new_privs
     t.comm = parent.comm
     t.sigmask = parent.sigmask
     # CLONE_VM: share the address space, else copy it (a kernel task has none)

@@ -178,7 +178,17 @@ def exec_binprm(task: Task, bprm: Binprm, elf) -> None:
     mm.start_data, mm.end_data = image.start_data, image.end_data
     mm.exe = bprm.file
     mm.setup_stack()
-    sp = build_stack(mm, bprm.argv, bprm.envp, bprm.filename, image, task.creds, kernel.random_bytes(16))
+    # credentials of the new image (bprm_fill_uid + cap_bprm_creds_from_file): set-id bits, capabilities
+    from ..creds import exec_creds, exec_is_secure
+
+    st = bprm.file.stat() if bprm.file is not None and hasattr(bprm.file, "stat") else None
+    suid = st.uid if st is not None and st.mode & 0o4000 else None
+    sgid = st.gid if st is not None and st.mode & 0o2010 == 0o2010 else None
+    old_creds = task.creds
+    task.creds = exec_creds(old_creds, suid, sgid, task.no_new_privs)
+    secure = exec_is_secure(old_creds, task.creds)
+    sp = build_stack(mm, bprm.argv, bprm.envp, bprm.filename, image, task.creds, kernel.random_bytes(16),
+                     secure)
     old = task.mm
     kernel.release_vfork(task)
     if old is not None:

@@ -23,7 +23,7 @@ MAX_ARG_STRLEN = 32 * 4096  # Linux: include/uapi/linux/binfmts.h
 
 
 def build_stack(mm, argv: list[bytes], envp: list[bytes], execfn: bytes, image, creds,
-                random16: bytes) -> int:
+                random16: bytes, secure: bool = False) -> int:
     """Write the initial stack into mm's [stack] VMA; returns the initial rsp (pointing at argc)."""
     p = STACK_TOP - 8  # Linux leaves one NULL word at the very top
     strings = []  # (address, bytes) to write
@@ -50,7 +50,7 @@ def build_stack(mm, argv: list[bytes], envp: list[bytes], execfn: bytes, image, 
         (AT_HWCAP, HWCAP_X86), (AT_PAGESZ, 4096), (AT_CLKTCK, CLK_TCK), (AT_PHDR, image.phdr),
         (AT_PHENT, 56), (AT_PHNUM, image.phnum), (AT_BASE, 0), (AT_FLAGS, 0), (AT_ENTRY, image.entry),
         (AT_UID, creds.uid), (AT_EUID, creds.euid), (AT_GID, creds.gid), (AT_EGID, creds.egid),
-        (AT_SECURE, 0), (AT_RANDOM, random_addr), (AT_HWCAP2, HWCAP2_X86), (AT_EXECFN, execfn_addr),
+        (AT_SECURE, int(secure)), (AT_RANDOM, random_addr), (AT_HWCAP2, HWCAP2_X86), (AT_EXECFN, execfn_addr),
         (AT_PLATFORM, platform_addr), (AT_NULL, 0),
     ]
     words = [len(argv), *arg_addrs, 0, *env_addrs, 0]

@@ -6,6 +6,7 @@ import os
 import struct
 
 from ..abi import errno as E
+from ..creds import CAP_SYS_RESOURCE, capable
 from ..errors import Errno
 from ..threadgroup import RLIM_INFINITY, RLIM_NLIMITS, RLIMIT_NOFILE
 from . import s32
@@ -105,7 +106,7 @@ def do_prlimit(task, tg, resource: int, new: tuple[int, int] | None) -> tuple[in
             raise Errno(E.EINVAL)
         if resource == RLIMIT_NOFILE and hard > NR_OPEN:
             raise Errno(E.EPERM)
-        if hard > old[1] and task.creds.euid != 0:
+        if hard > old[1] and not capable(task.creds, CAP_SYS_RESOURCE):
             raise Errno(E.EPERM)
         tg.rlimits[resource] = [soft, hard]
     return old  # type: ignore[return-value]

@@ -205,7 +205,8 @@ def do_tkill(task, tgid: int, tid: int, sig: int, info: SigInfo) -> int:
         raise Errno(E.EINVAL)
     k = task.kernel
     target = k.find_task(task, tid)
-    if target is None or target.kthread or not target.alive or (tgid > 0 and k.vtgid(task, target) != tgid):
+    # a zombie thread is still found (until it is released); a signal to it is simply never delivered
+    if target is None or target.kthread or (tgid > 0 and k.vtgid(task, target) != tgid):
         raise Errno(E.ESRCH)
     if not may_signal(task, target, sig):
         raise Errno(E.EPERM)
