@@ -10,6 +10,7 @@ uses a separate hook so that tracing costs nothing when off.
 from __future__ import annotations
 
 import ctypes
+import struct
 import sys
 from typing import TYPE_CHECKING
 
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
 MASK64 = 0xFFFFFFFFFFFFFFFF
 _READ_REGS = (RAX, RIP, EFLAGS, RDI, RSI, RDX, R10, R8, R9)
 _WRITE_REGS = (RAX, RCX, R11)
+_REGS9 = struct.Struct("<9Q")
+_REGS3 = struct.Struct("<3Q")
 
 
 class _Unimplemented:
@@ -64,6 +67,11 @@ class SyscallEntry:
         wids = (ctypes.c_int * 3)(*_WRITE_REGS)
         wvals = (ctypes.c_uint64 * 3)()
         wptrs = (ctypes.c_void_p * 3)(*[ctypes.addressof(wvals) + 8 * i for i in range(3)])
+        # one struct call each way instead of an indexing per register
+        unpack_regs = _REGS9.unpack_from
+        rbuf = memoryview(rvals).cast("B")
+        pack_regs = _REGS3.pack_into
+        wbuf = memoryview(wvals).cast("B")
         table = TABLE
         clock = kernel.clock
         entry_for = self.entry_for
@@ -73,65 +81,93 @@ class SyscallEntry:
         runq = sched.runq
         deliver = kernel.signals.deliver
 
+        def after(task, nr: int, ret: int) -> None:
+            """The rarely needed part of the return path: signals to deliver, or a switch that is due."""
+            if task.sigpending_flag:
+                if -517 < ret < -511:
+                    task.restart_ret = ret
+                    task.restart_nr = nr
+                deliver(task, True)
+                if not task.alive or task.state != "R":
+                    stop()
+            elif runq:
+                # others are runnable: switch after a PRNG-chosen number of syscalls (deterministic)
+                sched.budget -= 1
+                if sched.budget <= 0:
+                    task.preempted = True
+                    stop()
+
+        def slow(task, sc, nr: int, regs: tuple, ret) -> None:
+            """Leave emulation: the run loop runs (ret None) or finishes (an action) the syscall."""
+            sc = sc or entry_for(nr)
+            pack_regs(wbuf, 0, nr, regs[1] + 2, regs[2])
+            _reg_write_batch(handle, wids, wptrs, 3)
+            task.syscall_action = (sc, regs[3:3 + sc.nargs], ret)
+            stop()
+
+        def traced(task, sc, nr: int, regs: tuple) -> None:
+            """The same path with the tracer's enter/exit lines (installed only when tracing)."""
+            args = regs[3:3 + sc.nargs]
+            kernel.trace_held = []
+            tracer.enter(task, sc, args)
+            try:
+                ret = sc.handler(task, *args)
+            except Errno as e:
+                ret = -e.errno
+            if ret.__class__ is int:
+                pack_regs(wbuf, 0, ret & MASK64, regs[1] + 2, regs[2])
+                _reg_write_batch(handle, wids, wptrs, 3)
+                kernel.trace_syscall(task, sc, args, ret)
+                after(task, nr, ret)
+            elif ret is REGS_SET:
+                kernel.trace_syscall(task, sc, args, cpu.reg(RAX))
+                after(task, nr, 0)
+            else:
+                slow(task, sc, nr, regs, ret)
+
         def on_syscall(_h, _u):
-            # Linux: arch/x86/entry/entry_64.S entry_SYSCALL_64 + do_syscall_64
+            # Linux: arch/x86/entry/entry_64.S entry_SYSCALL_64 + do_syscall_64.  The hot path: keep it lean.
             task = cpu.current
             try:
                 _reg_read_batch(handle, rids, rptrs, 9)
-                nr = rvals[0]
-                wvals[1] = rvals[1] + 2  # rcx = return address
-                wvals[2] = rvals[2]  # r11 = rflags
+                regs = unpack_regs(rbuf)
+                nr = regs[0]
                 clock.syscalls += 1
                 sc = table[nr] if nr < NR_SYSCALLS else None
                 if sc is None or task.slow_entry:
-                    sc = sc or entry_for(nr)
-                    args = tuple(rvals[3:3 + sc.nargs])
-                    wvals[0] = rvals[0]
-                    _reg_write_batch(handle, wids, wptrs, 3)
-                    task.syscall_action = (sc, args, None)
-                    stop()
+                    slow(task, sc, nr, regs, None)
                     return
-                args = rvals[3:3 + sc.nargs]
                 if tracer is not None:
-                    kernel.trace_held = []
-                    tracer.enter(task, sc, tuple(args))
+                    traced(task, sc, nr, regs)
+                    return
+                n = sc.nargs
+                h = sc.handler
                 try:
-                    ret = sc.handler(task, *args)
+                    if n == 0:
+                        ret = h(task)
+                    elif n == 1:
+                        ret = h(task, regs[3])
+                    elif n == 2:
+                        ret = h(task, regs[3], regs[4])
+                    elif n == 3:
+                        ret = h(task, regs[3], regs[4], regs[5])
+                    else:
+                        ret = h(task, *regs[3:3 + n])
                 except Errno as e:
                     ret = -e.errno
                 if ret.__class__ is int:
-                    wvals[0] = ret & MASK64
+                    # rax = result, rcx = return address, r11 = rflags (what Linux's syscall leaves)
+                    pack_regs(wbuf, 0, ret & MASK64, regs[1] + 2, regs[2])
                     _reg_write_batch(handle, wids, wptrs, 3)
-                    if tracer is not None:
-                        kernel.trace_syscall(task, sc, args, ret)
+                    if task.sigpending_flag or runq:
+                        after(task, nr, ret)
+                elif ret is REGS_SET:  # rt_sigreturn restored every register, rcx and r11 included
                     if task.sigpending_flag:
-                        if -517 < ret < -511:
-                            task.restart_ret = ret
-                            task.restart_nr = nr
-                        deliver(task, True)
-                        if not task.alive or task.state != "R":
-                            stop()
-                    elif runq:
-                        # others are runnable: switch after a PRNG-chosen number of syscalls (deterministic)
-                        sched.budget -= 1
-                        if sched.budget <= 0:
-                            task.preempted = True
-                            stop()
-                    return
-                if ret is REGS_SET:  # rt_sigreturn restored every register, rcx and r11 included
-                    if tracer is not None:
-                        kernel.trace_syscall(task, sc, args, cpu.reg(RAX))
-                    if task.sigpending_flag:
-                        deliver(task, True)
-                        if not task.alive or task.state != "R":
-                            stop()
-                    return
-                wvals[0] = rvals[0]
-                _reg_write_batch(handle, wids, wptrs, 3)
-                task.syscall_action = (sc, tuple(args), ret)
-                stop()
+                        after(task, nr, 0)
+                else:
+                    slow(task, sc, nr, regs, ret)
             except BaseException as exc:  # a kernel bug must never take the host down
-                task.hook_error = (exc, f"syscall {syscall_name(rvals[0])} ({rvals[0]})")
+                task.hook_error = (exc, f"syscall {syscall_name(rvals[0])} ({rvals[0]})")  # noqa: B023
                 stop()
 
         cpu.hook_syscall(on_syscall)
