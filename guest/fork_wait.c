@@ -90,7 +90,7 @@ static void test_killed(void)
     static const int sigs[] = {SIGKILL, SIGTERM, SIGINT, SIGUSR1, SIGHUP};
     printf("-- killed\n");
     for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
-        int go[2];
+        int go[2] = {-1, -1};
         pipe(go);
         pid_t pid = child_waiting(go, 0); /* blocked in read() until killed */
         CHECK(kill(pid, sigs[i]) == 0, "kill(child, %s)", signal_name(sigs[i]));
@@ -113,7 +113,7 @@ static void test_killed(void)
           "raise(SIGTERM) in the child: killed by SIGTERM");
     /* A signal the child ignores does not kill it: the child reports through
      * `ready` that it ignores SIGUSR2, then waits on `go`. */
-    int ready[2], go[2];
+    int ready[2] = {-1, -1}, go[2] = {-1, -1};
     pipe(ready);
     pipe(go);
     fflush(stdout);
@@ -141,7 +141,7 @@ static void test_killed(void)
 static void test_wnohang(void)
 {
     printf("-- WNOHANG\n");
-    int go[2];
+    int go[2] = {-1, -1};
     pipe(go);
     pid_t pid = child_waiting(go, 6);
     int st = 12345;
@@ -187,7 +187,7 @@ static void test_waitid(void)
           "a normal waitpid then reaps it: %s", status_str(st));
     EXPECT_ERRNO(waitid(P_PID, pid, &si, WEXITED), ECHILD, "waitid once it is reaped");
 
-    int go[2];
+    int go[2] = {-1, -1};
     pipe(go);
     pid = child_waiting(go, 0);
     kill(pid, SIGKILL);
@@ -216,7 +216,7 @@ static void test_order(void)
 {
     printf("-- several children\n");
     /* Three children released in reverse order; waitpid(-1) returns them in exit order. */
-    int go[3][2];
+    int go[3][2] = {{-1, -1}, {-1, -1}, {-1, -1}};
     pid_t pids[3];
     for (int i = 0; i < 3; i++) {
         pipe(go[i]);
@@ -236,7 +236,7 @@ static void test_order(void)
 static void test_stopped(void)
 {
     printf("-- stop and continue\n");
-    int go[2];
+    int go[2] = {-1, -1};
     pipe(go);
     pid_t pid = child_waiting(go, 8);
     int st;

@@ -33,7 +33,7 @@ int main(void)
                  "PR_GET_CHILD_SUBREAPER to a bad pointer");
 
     pid_t s_pid = getpid();
-    int info[2], go[2];
+    int info[2] = {-1, -1}, go[2] = {-1, -1};
     pipe(info); /* C -> S: G's pid */
     pipe(go);   /* S -> G: C has been reaped */
 
@@ -41,18 +41,20 @@ int main(void)
     pid_t c_pid = fork();
     if (c_pid == 0) {
         /* C */
+        guest_failures = 0; /* count only C's own checks */
         close(info[0]);
         close(go[1]);
         CHECK(get_subreaper() == 0, "C: the subreaper attribute is not inherited by fork");
         CHECK(getppid() == s_pid, "C: getppid() is S");
         pid_t my_pid = getpid();
-        int gready[2];
+        int gready[2] = {-1, -1};
         pipe(gready); /* G -> C: G has looked at its parent (C waits for it before exiting) */
         fflush(stdout);
         pid_t g_pid = fork();
         if (g_pid == 0) {
             /* G */
             char c;
+            guest_failures = 0;
             close(info[1]);
             pid_t before = getppid();
             write(gready[1], "r", 1);
@@ -77,14 +79,15 @@ int main(void)
     int st;
     CHECK(waitpid(c_pid, &st, 0) == c_pid, "S: reaped C");
     CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 3, "S: C %s", status_str(st));
-    CHECK(write(go[1], "g", 1) == 1, "S: G may go on");
+    ssize_t wrote = write(go[1], "g", 1); /* G prints now: S prints only after reaping it */
     pid_t got = waitpid(-1, &st, 0);
+    CHECK(wrote == 1, "S: told G to go on");
     CHECK(got == g_pid, "S: waitpid(-1) reaps the reparented grandchild");
     CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 5, "S: G %s", status_str(st));
     EXPECT_ERRNO(waitpid(-1, &st, 0), ECHILD, "S: no children left");
 
     /* Twice more, with a deeper tree: S -> C -> D -> E; C and D exit; E ends up with S. */
-    int go2[2];
+    int go2[2] = {-1, -1};
     pipe(go2);
     fflush(stdout);
     c_pid = fork();

@@ -261,3 +261,15 @@ def assert_same(native: Result, emu: Result, *, compare_stderr: bool = False) ->
         if tail and not compare_stderr:
             problems.append("emu stderr (tail):\n" + tail)
         raise AssertionError("\n".join(problems))
+
+
+def assert_guest_ok(r: Result, what: str = "guest") -> None:
+    """A guest that prints "ok"/"FAIL" lines passed: it exited 0 and printed no FAIL line."""
+    out = r.stdout.decode("utf-8", "backslashreplace")
+    fails = [line for line in out.splitlines() if line.startswith("FAIL")]
+    if not (r.exited and r.exit_code == 0) or fails:
+        tail = r.stderr.decode("utf-8", "backslashreplace")[-3000:]
+        raise AssertionError(
+            f"{what}: {r.describe()}\n" + "\n".join(fails[:20]) + f"\n--- stdout tail:\n{out[-3000:]}"
+            + (f"\n--- stderr tail:\n{tail}" if tail else "")
+        )
