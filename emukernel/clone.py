@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from .abi import errno as E
 from .abi import signal as S
 from .cpu import FS_BASE, RAX, RSP
-from .creds import CAP_SYS_ADMIN, CAP_SYS_RESOURCE, capable
+from .creds import CAP_CHECKPOINT_RESTORE, CAP_SYS_ADMIN, CAP_SYS_RESOURCE, capable
 from .errors import Errno
 from .pidns import MAX_PID_NS_LEVEL
 from .sched import Block, Deferred, WaitQueue
@@ -142,13 +142,12 @@ def check_clone_flags(task: Task, args: CloneArgs) -> None:
     if f & (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP):
         raise Errno(E.EINVAL)  # only pid namespaces are implemented
     ns = child_pid_ns(task)
+    if f & CLONE_NEWPID and ns is not task.pid.ns:
+        raise Errno(E.EINVAL)  # copy_pid_ns: after unshare/setns(CLONE_NEWPID) a new one would be ambiguous
     if f & CLONE_NEWPID and ns.level + 1 > MAX_PID_NS_LEVEL:
         raise Errno(E.ENOSPC)
-    if args.set_tid:
-        if len(args.set_tid) > ns.level + 1 + (1 if f & CLONE_NEWPID else 0):
-            raise Errno(E.EINVAL)
-        if not capable(task.creds, CAP_SYS_ADMIN):
-            raise Errno(E.EPERM)
+    if args.set_tid and len(args.set_tid) > ns.level + 1 + (1 if f & CLONE_NEWPID else 0):
+        raise Errno(E.EINVAL)  # the capability is checked per level, after each number (alloc_pid)
     if f & CLONE_INTO_CGROUP:
         cgfile = task.files.get(args.cgroup)  # EBADF for a closed fd
         if not getattr(cgfile, "is_cgroup", False):
@@ -173,6 +172,9 @@ def kernel_clone(task: Task, args: CloneArgs):
             raise Errno(E.EAGAIN)
     mm = task.mm
     cpu = mm.cpu
+    if f & CLONE_PIDFD:
+        # copy_process stores the pidfd before the child exists: a bad pointer fails the whole clone
+        mm.write_u32(args.parent_tid if args.legacy else args.pidfd, 0)
     child = copy_process(kernel, task, f, args.exit_signal, args.set_tid)
     ns_child = child.pid.ns
     # the child's registers: the parent's at the syscall, with rax = 0
@@ -246,7 +248,9 @@ def copy_process(kernel: Kernel, parent: Task, flags: int, exit_signal: int = S.
     if flags & CLONE_NEWPID:
         from .pidns import PidNamespace
         ns = PidNamespace(ns, ns.pid_max)
-    pid = ns.alloc_pid(set_tid)
+    may_set_tid = bool(set_tid) and (capable(parent.creds, CAP_SYS_ADMIN)
+                                     or capable(parent.creds, CAP_CHECKPOINT_RESTORE))
+    pid = ns.alloc_pid(set_tid, may_set_tid)
     t = Task(kernel, pid.numbers[0])
     t.pid = pid
     pid.tasks.append(t)

@@ -66,6 +66,7 @@ def do_exit(kernel: Kernel, task: Task, status: int) -> None:
     if kernel.tracer is not None and tg.live == 0:
         kernel.trace_event("exit", task, tg.group_exit_code if tg.group_exit else status)
     exit_notify(kernel, task)
+    notify_pidfds(kernel, task)
 
 
 def find_new_reaper(kernel: Kernel, task: Task) -> Task:
@@ -76,8 +77,13 @@ def find_new_reaper(kernel: Kernel, task: Task) -> Task:
     # the nearest subreaper among the ancestors inside our pid namespace, else the namespace's init
     ns = task.pid.ns if task.pid is not None else kernel.pidns
     reaper = ns.child_reaper
+    if reaper is not None and not reaper.alive and reaper.tg.live:
+        # the init's leader has exited but the group lives: its living thread is the reaper now
+        reaper = next(t for t in reaper.tg.tasks if t.alive)
     p = task.real_parent
-    while p is not None and not p.kthread and p is not reaper:
+    # subreapers are looked for only at our own pid level: a setns()+fork parent may be outside
+    while p is not None and not p.kthread and p is not reaper and p.pid is not None and \
+            p.pid.ns.level == ns.level:
         if p.tg.child_subreaper and p.tg.live:
             return next(t for t in p.tg.tasks if t.alive)
         p = p.real_parent
@@ -86,26 +92,52 @@ def find_new_reaper(kernel: Kernel, task: Task) -> Task:
     return reaper
 
 
-def zap_pid_ns_processes(kernel: Kernel, init: Task) -> None:
+def zap_pid_ns_processes(kernel: Kernel, init: Task) -> bool:
     """A namespace's init is exiting: no new tasks may enter; every other task in it is killed and
-    reaped (Linux kernel/pid_namespace.c)."""
+    reaped (Linux kernel/pid_namespace.c).
+
+    Members whose parents are outside the namespace (setns()+fork) stay zombies until those parents reap
+    them, and until then the init does not finish exiting either: returns True when it must wait (the rest
+    of exit_notify then runs from `forget_task`, when the namespace's last other pid goes)."""
     ns = init.pid.ns
     ns.alive = False
     for t in list(kernel.tasks.values()):
-        if t is not init and t.alive and not t.kthread and t.pid is not None and \
+        if t.tg is not init.tg and t.alive and not t.kthread and t.pid is not None and \
                 ns.is_ancestor_of(t.pid.ns):
             do_group_exit(kernel, t, S.SIGKILL)
     # the dying init reaps them (zap_pid_ns_processes waits for its children)
     for child in list(init.children):
         if child.exit_state == EXIT_ZOMBIE and child.tg.live == 0:
             release_task(kernel, child)
+    if not _pids_left(ns, init):
+        return False
+
+    def finish() -> None:
+        if not _pids_left(ns, init):
+            ns.zap_wait = None
+            _exit_notify(kernel, init)
+
+    ns.zap_wait = finish
+    return True
+
+
+def _pids_left(ns, init: Task) -> bool:
+    """Another task (a zombie waiting for a parent outside) still holds a pid in the namespace."""
+    return any(p is not None and any(t.tg is not init.tg for t in p.tasks) for p in ns.pids.values())
 
 
 def exit_notify(kernel: Kernel, task: Task) -> None:
     """Reparent the children, then become a zombie and notify the parent, or be reaped at once."""
-    if task.pid is not None and task.pid.ns.child_reaper is task and task.tg.live == 0 and \
-            task.pid.ns is not kernel.pidns:
-        zap_pid_ns_processes(kernel, task)
+    ns = task.pid.ns if task.pid is not None else None
+    # the last thread of a namespace's init (child_reaper may be a leader that exited before it)
+    if ns is not None and ns is not kernel.pidns and ns.alive and task.tg.live == 0 and \
+            ns.child_reaper is not None and ns.child_reaper.tg is task.tg:
+        if zap_pid_ns_processes(kernel, task):
+            return
+    _exit_notify(kernel, task)
+
+
+def _exit_notify(kernel: Kernel, task: Task) -> None:
     if task.children:
         reaper = find_new_reaper(kernel, task)
         for child in task.children:
@@ -169,3 +201,11 @@ def release_task(kernel: Kernel, task: Task) -> None:
     elif tg.live == 0:
         tg.tasks.remove(task)
     kernel.forget_task(task)
+    notify_pidfds(kernel, task)
+
+
+def notify_pidfds(kernel: Kernel, task: Task) -> None:
+    """Wake pidfd pollers: the process exited, or was reaped."""
+    from .fs.pidfd import notify_exit
+
+    notify_exit(kernel, task)

@@ -34,6 +34,7 @@ class Kernel:
     def __init__(self, *, root: str | None = None, binds: Sequence[tuple[str, str, bool]] = (),
                  stdio: tuple[int, int, int] = (0, 1, 2), seed: int = 0, realtime: bool = False,
                  quiet: bool = False, trace: TextIO | None = None, errstream: TextIO | None = None) -> None:
+        from .fs.procfs import mount_proc_and_cgroup
         from .fs.vfs import Vfs
 
         load_all()
@@ -47,6 +48,7 @@ class Kernel:
             from .trace import Tracer
             self.tracer = Tracer(trace)
         self.vfs = Vfs(root=root, binds=binds, stdio=stdio, clock=self.clock, random_bytes=self.random_bytes)
+        mount_proc_and_cgroup(self)
         self.pidns = PidNamespace()
         self.tasks: dict[int, Task] = {}
         self.sched = Scheduler(self, seed)
@@ -151,6 +153,11 @@ class Kernel:
                 task.pid.tasks.remove(task)
             if not task.pid.tasks and not self._pgrp_in_use(task.pid.numbers[0]):
                 self.pidns.free_pid(task.pid)
+            ns = task.pid.ns
+            while ns is not None:  # an exiting namespace init may be waiting for this one to go
+                if ns.zap_wait is not None:
+                    ns.zap_wait()
+                ns = ns.parent
 
     def _pgrp_in_use(self, root_nr: int) -> bool:
         """A pid stays allocated while it names a live process group or session (struct pid refcount)."""

@@ -42,6 +42,7 @@ class PidNamespace:
         self.pid_max = pid_max
         self.child_reaper = None  # the namespace's init task
         self.alive = True  # false once init has exited (zap_pid_ns_processes)
+        self.zap_wait = None  # the exiting init's continuation while pids remain (zap_pid_ns_processes)
 
     def ancestor(self, level: int) -> PidNamespace:
         ns = self
@@ -60,12 +61,11 @@ class PidNamespace:
                     return nr
         raise Errno(E.EAGAIN)
 
-    def alloc_pid(self, set_tid: tuple[int, ...] = ()) -> Pid:
+    def alloc_pid(self, set_tid: tuple[int, ...] = (), may_set_tid: bool = True) -> Pid:
         """A new Pid with a number in this namespace and in every ancestor (alloc_pid).
 
-        set_tid (clone3) asks for specific numbers, innermost level first."""
-        if not self.alive:
-            raise Errno(E.ENOMEM)
+        set_tid (clone3) asks for specific numbers, innermost level first; each is checked (EINVAL) before
+        the caller's right to choose it (may_set_tid: CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE, else EPERM)."""
         if len(set_tid) > self.level + 1:
             raise Errno(E.EINVAL)
         chain = []
@@ -77,12 +77,14 @@ class PidNamespace:
         taken = []
         try:
             for i, ns in enumerate(chain):
-                want = set_tid[i] if i < len(set_tid) else 0
-                if want:
+                if i < len(set_tid):  # a number was asked for here: 0 is invalid, not "any"
+                    want = set_tid[i]
                     if not 0 < want < ns.pid_max:
                         raise Errno(E.EINVAL)
                     if want != 1 and ns.child_reaper is None:
                         raise Errno(E.EINVAL)
+                    if not may_set_tid:
+                        raise Errno(E.EPERM)
                     if want in ns.pids:
                         raise Errno(E.EEXIST)
                     nr = want
@@ -91,6 +93,8 @@ class PidNamespace:
                 numbers[ns.level] = nr
                 taken.append((ns, nr))
                 ns.pids[nr] = None  # type: ignore[assignment]  # reserve while the chain completes
+            if not self.alive:
+                raise Errno(E.ENOMEM)  # init has exited: no new tasks (checked last, as Linux does)
         except Errno:
             for ns, nr in taken:
                 del ns.pids[nr]

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from .task import Task
 
 TIMESLICE_US = 20_000  # host-timer preemption slice while another task is runnable
+SPIN_SLICES = 5  # host-timer slices without a syscall before a spinning task is preempted
 PREEMPT_SYSCALLS = 16  # mean number of syscalls between deterministic switches when others are runnable
 
 # uc_err codes from emu_start
@@ -257,7 +258,19 @@ class Scheduler:
         timeout = TIMESLICE_US if self.runq or self.timers else 0
         task.syscall_action = None
         t0 = time.monotonic_ns() if timeout else 0
-        err = cpu.start(cpu.reg(RIP), timeout)
+        quiet = 0
+        clock = kernel.clock
+        while True:
+            calls = clock.syscalls
+            err = cpu.start(cpu.reg(RIP), timeout)
+            if err != UC_ERR_OK or not timeout or task.syscall_action is not None or task.trap is not None \
+                    or task.preempted or task.hook_error is not None or task.sigpending_flag:
+                break
+            # the host timer ended the slice.  A task that made syscalls is switched at syscall boundaries
+            # (deterministically); one that made none for SPIN_SLICES slices is spinning and must yield.
+            quiet = quiet + 1 if clock.syscalls == calls else 0
+            if quiet >= SPIN_SLICES:
+                break
         if err != UC_ERR_OK:
             self.cpu_exception(task, err)
             return
@@ -277,8 +290,8 @@ class Scheduler:
             task.hook_error = None
             kernel.kernel_bug(task, where, exc)
         elif task.alive and task.state == TASK_RUNNING and not task.sigpending_flag and timeout:
-            # nothing asked for the stop: the host timer ended the slice (the one nondeterministic event);
-            # virtual time moves on by the time the guest computed, so timers fire for spinning programs
+            # a spinning task preempted by the host timer (the one nondeterministic event): virtual time
+            # moves on by the time it computed, so timers fire for programs that spin waiting for them
             kernel.clock.advance_to(kernel.clock.monotonic_ns() + time.monotonic_ns() - t0)
             if kernel.tracer is not None:
                 kernel.tracer.note(task, "preempted by host timer")

@@ -91,7 +91,7 @@ class Task:
         self.fs = None  # FsContext
         self.sighand = SigHand()
         self.creds = Creds()
-        self.no_new_privs = False  # PR_SET_NO_NEW_PRIVS: per task, inherited at clone, never cleared
+        self.no_new_privs = False  # PR_SET_NO_NEW_PRIVS: per task; Linux keeps it across clone and execve
         self.state = TASK_RUNNING
         self.exit_state = EXIT_NONE
         self.exit_code = 0  # wait status this task dies with

@@ -61,6 +61,7 @@ class ThreadGroup:
         self.child_subreaper = False
         self.has_child_subreaper = False
         self.exit_status_for_wait = None
+        self.cgroup = None  # the process's cgroup (emukernel.cgroup.Cgroup); None: the root cgroup
 
     def orphaned_pgrp(self) -> bool:
         """is_current_pgrp_orphaned: no member has a parent in another group of the same session."""

@@ -174,6 +174,7 @@ def sys_waitid_impl(task: Task, idtype: int, id: int, infop: int, options: int, 
         raise Errno(E.EINVAL)
     if not options & (WEXITED | WSTOPPED | WCONTINUED):
         raise Errno(E.EINVAL)
+    pidfd_nonblock = False
     if idtype == P_ALL:
         opts = WaitOpts(P_ALL, 0, options)
     elif idtype == P_PID:
@@ -185,8 +186,14 @@ def sys_waitid_impl(task: Task, idtype: int, id: int, infop: int, options: int, 
             raise Errno(E.EINVAL)
         opts = WaitOpts(P_PGID, root_nr(task, id) if id else task.tg.pgid, options)
     elif idtype == P_PIDFD:
-        target = task.kernel.pidfd_target(task, id)
-        opts = WaitOpts(P_PID, target, options)
+        from .fs.pidfd import pidfd_wait_target
+
+        if id < 0:
+            raise Errno(E.EINVAL)
+        target, nonblock = pidfd_wait_target(task, id)
+        opts = WaitOpts(P_PID, target, options | (WNOHANG if nonblock else 0))
+        if nonblock and not options & WNOHANG:
+            pidfd_nonblock = True
     else:
         raise Errno(E.EINVAL)
 
@@ -197,6 +204,8 @@ def sys_waitid_impl(task: Task, idtype: int, id: int, infop: int, options: int, 
                 return -E.ERESTARTSYS
             return Block(r.queue, what=r.what, resume=attempt)
         if r == 0:
+            if pidfd_nonblock:
+                return -E.EAGAIN  # a PIDFD_NONBLOCK pidfd: a wait that would block fails instead
             if infop:
                 task.mm.write(infop, b"\0" * 32)  # si_signo..si_status cleared, as Linux does
             return 0

@@ -82,7 +82,10 @@ def exit_code_from_status(status: int) -> int:
 def _child_setup() -> None:
     # No core files from the segv/abort guests (in the cwd, or slow handlers).  With a
     # piped core_pattern the kernel may still dump; assert_same ignores the core flag.
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    # The hard limit stays as it was, so a guest may raise its soft limit itself (as under
+    # emukernel, whose RLIMIT_CORE starts at 0 with an unlimited hard limit): sig_info does,
+    # in a scratch directory, to see CLD_DUMPED.
+    resource.setrlimit(resource.RLIMIT_CORE, (0, resource.getrlimit(resource.RLIMIT_CORE)[1]))
 
 
 def _run_process(

@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from harness import REPO_ROOT
 
 ENV = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}

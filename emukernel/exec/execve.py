@@ -37,6 +37,7 @@ class Binprm:
         self.envp = envp
         self.file = None
         self.data = b""
+        self.path_inaccessible = False  # executed through a close-on-exec fd: scripts cannot be run
 
 
 def stack_limit(task: Task) -> int:
@@ -92,6 +93,9 @@ def load_script(task: Task, bprm: Binprm) -> bool:
     data = bprm.data
     if not data.startswith(b"#!"):
         return False
+    if bprm.path_inaccessible:
+        # the interpreter would be handed /dev/fd/N of a close-on-exec fd (BINPRM_FLAGS_PATH_INACCESSIBLE)
+        raise Errno(E.ENOENT)
     line = data[2:BINPRM_BUF_SIZE]
     nl = line.find(b"\n")
     if nl < 0:

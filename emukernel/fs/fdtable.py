@@ -8,6 +8,13 @@ from .file import File
 
 RLIMIT_NOFILE_DEFAULT = 1024
 NR_OPEN = 1 << 20  # Linux sysctl fs.nr_open: no table grows past this
+NR_OPEN_DEFAULT = 64  # BITS_PER_LONG: the slots of a new table (files_struct's embedded fdtable)
+
+
+def fdtable_size(slots_wanted: int) -> int:
+    """How many slots Linux's alloc_fdtable gives a table that must hold `slots_wanted` fds."""
+    nr = 1 << (slots_wanted // 128).bit_length()  # roundup_pow_of_two(slots_wanted / 128 + 1)
+    return min(nr * 128, NR_OPEN)
 
 
 class FdTable:
@@ -18,13 +25,14 @@ class FdTable:
     table (Linux files_struct.count); the task code maintains it.
     """
 
-    __slots__ = ("_files", "_cloexec", "rlimit_nofile", "users")
+    __slots__ = ("_files", "_cloexec", "rlimit_nofile", "users", "max_fds")
 
     def __init__(self, rlimit_nofile: int = RLIMIT_NOFILE_DEFAULT) -> None:
         self._files: dict[int, File] = {}
         self._cloexec: set[int] = set()
         self.rlimit_nofile = rlimit_nofile
         self.users = 1  # tasks sharing this table (CLONE_FILES); kept by the task code
+        self.max_fds = NR_OPEN_DEFAULT  # fdt->max_fds: grows (never shrinks) as higher fds are used
 
     def _limit(self, limit: int | None) -> int:
         return min(self.rlimit_nofile if limit is None else limit, NR_OPEN)
@@ -52,6 +60,8 @@ class FdTable:
         self._set(fd, file.get(), cloexec)
 
     def _set(self, fd: int, file: File, cloexec: bool) -> None:
+        if fd >= self.max_fds:
+            self.max_fds = fdtable_size(fd + 1)  # expand_fdtable(files, fd) -> alloc_fdtable(fd + 1)
         self._files[fd] = file
         if cloexec:
             self._cloexec.add(fd)
@@ -139,6 +149,10 @@ class FdTable:
         for fd, f in self._files.items():
             t._files[fd] = f.get()
         t._cloexec = set(self._cloexec)
+        # Linux: fs/file.c dup_fd: the new table is just big enough for the highest open fd (in longs)
+        open_files = (max(self._files) // 64 + 1) * 64 if self._files else 0
+        if open_files > t.max_fds:
+            t.max_fds = fdtable_size(open_files)
         return t
 
     def close_on_exec(self) -> None:

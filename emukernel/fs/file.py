@@ -87,13 +87,41 @@ def generic_llseek(file: File, offset: int, whence: int, eof: int) -> int:
     return file.setpos(offset)
 
 
+class WouldBlock(Exception):  # noqa: N818  (a control-flow signal, not an error)
+    """Raised by a file operation that can make no progress now while O_NONBLOCK is clear.
+
+    The syscall layer parks the task on `queue` (and/or until `deadline`) and tries again when woken;
+    whatever the operation had done before raising it is kept by the caller's continuation."""
+
+    def __init__(self, queue: Any = None, what: str = "", deadline: int | None = None) -> None:
+        super().__init__(what)
+        self.queue = queue
+        self.what = what
+        self.deadline = deadline
+
+
+class BrokenPipe(Errno):
+    """EPIPE from a write with no reader left: the syscall layer also sends SIGPIPE to the writer."""
+
+    __slots__ = ()
+
+    def __init__(self) -> None:
+        super().__init__(E.EPIPE)
+
+
+# EPOLLIN | EPOLLOUT | EPOLLRDNORM | EPOLLWRNORM: what poll reports for a file without ->poll
+DEFAULT_POLLMASK = 0x0001 | 0x0004 | 0x0040 | 0x0100
+
+
 class File:
     """An open file description.  `path` is where it was opened (None for host stdio), `inode` its file."""
 
-    __slots__ = ("path", "inode", "flags", "f_mode", "pos", "refs", "__weakref__")
+    __slots__ = ("path", "inode", "flags", "f_mode", "pos", "refs", "f_ep", "__weakref__")
 
     stream = False  # one read/write call per syscall, no looping (ttys, pipes: a second call could block)
     mmappable = False  # has an ->mmap: mmap reads its bytes with read_for_mmap
+    can_poll = False  # has a ->poll of its own (file_can_poll): epoll accepts it
+    write_continues = False  # a short stream write means "full, go on after a wait" (pipes), not "done"
 
     def __init__(self, path: Path | None, inode: Inode | None, flags: int) -> None:
         self.path = path
@@ -102,6 +130,7 @@ class File:
         self.f_mode = open_fmode(flags) | (0 if flags & O_PATH else FMODE_LSEEK | FMODE_PREAD | FMODE_PWRITE)
         self.pos = 0
         self.refs = 0
+        self.f_ep: list[Any] | None = None  # the epoll items watching this file (Linux file->f_ep)
 
     # -- references ---------------------------------------------------------------------------------------
     def get(self) -> File:
@@ -111,6 +140,10 @@ class File:
     def put(self) -> None:
         self.refs -= 1
         if self.refs <= 0:
+            if self.f_ep:
+                from .eventpoll import eventpoll_release
+
+                eventpoll_release(self)  # Linux __fput: eventpoll_release before ->release
             self.release()
 
     def release(self) -> None:
@@ -147,6 +180,14 @@ class File:
     def write(self, data: bytes) -> int:
         raise Errno(E.EINVAL)
 
+    def read_task(self, task: Any, n: int) -> bytes:
+        """read(2) on behalf of `task`: what most files read does not depend on the reader (signalfd's does)."""
+        return self.read(n)
+
+    def write_more(self, data: bytes) -> int:
+        """Go on with a write this file already took part of (after a wait); only pipes distinguish it."""
+        return self.write(data)
+
     def write_discard(self, n: int) -> int | None:
         """For devices that never look at the data (/dev/null, /dev/full): the result, else None."""
         return None
@@ -182,6 +223,15 @@ class File:
     def readable_bytes(self) -> int:
         """FIONREAD."""
         raise Errno(E.ENOTTY)
+
+    def unread(self, data: bytes) -> None:
+        """Give back bytes a stream read took that never reached the guest (a fault in the copy-out)."""
+
+    def poll(self, task: Any, pt: Any) -> int:
+        """The file's poll mask (EPOLL* bits) for `task`; registers its wait queues on `pt` when given.
+
+        Files without a ->poll of their own are always readable and writable (Linux DEFAULT_POLLMASK)."""
+        return DEFAULT_POLLMASK
 
     # -- mmap -------------------------------------------------------------------------------------------
     def check_mmap(self, prot: int, flags: int) -> None:

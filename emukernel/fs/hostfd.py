@@ -19,6 +19,7 @@ from ..abi.fcntl import O_LARGEFILE, O_NONBLOCK
 from ..errors import Errno
 from .file import FMODE_LSEEK, FMODE_PREAD, FMODE_PWRITE, File
 from .hostfs import host_errors
+from .poll import POLLIN, POLLNVAL, POLLOUT, POLLPRI, POLLRDHUP, POLLRDNORM, POLLWRNORM, host_poll
 from .stat import Kstat
 
 # fmt: off
@@ -58,7 +59,7 @@ CHUNK = 1 << 20
 class HostFdFile(File):
     """A guest file that is a host descriptor (a terminal, a pipe or a file the shell redirected)."""
 
-    __slots__ = ("hfd", "tty", "mmappable")
+    __slots__ = ("hfd", "tty", "mmappable", "can_poll")
 
     stream = True
 
@@ -74,8 +75,19 @@ class HostFdFile(File):
         except OSError:  # a terminal, pipe or socket: no lseek, pread, pwrite (Linux nonseekable_open)
             self.f_mode &= ~(FMODE_LSEEK | FMODE_PREAD | FMODE_PWRITE)
         self.mmappable = stat.S_ISREG(os.fstat(hfd).st_mode)
+        self.can_poll = not self.mmappable  # terminals, pipes and sockets have ->poll, regular files not
 
     mmappable: bool  # type: ignore[misc]  # per object: a redirected regular file can be mapped
+    can_poll: bool  # type: ignore[misc]
+
+    def poll(self, task: Any, pt: Any) -> int:
+        """Ask the host (poll(2) without waiting); a waiter re-checks it periodically (see fs/poll.py)."""
+        events = POLLIN | POLLPRI | POLLOUT | POLLRDNORM | POLLWRNORM | POLLRDHUP
+        if self.hfd < 0:
+            return POLLNVAL
+        if pt is not None:
+            pt.wait_host(self, events)
+        return host_poll(self.hfd, events)
 
     def release(self) -> None:
         fd, self.hfd = self.hfd, -1

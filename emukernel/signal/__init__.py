@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from ..abi import errno as E
 from ..abi import signal as S
 from ..cpu import RAX, RIP, RSP
+from ..fs.signalfd import signalfd_notify
 from ..threadgroup import RLIMIT_CORE, RLIMIT_SIGPENDING
 from . import frame as F
 from .siginfo import (
@@ -117,12 +118,18 @@ class Signals:
             info = SigInfo(sig, SI_KERNEL)
         # a namespace's init ignores signals it has no handler for (SIGNAL_UNKILLABLE); from an ancestor
         # namespace SIGKILL and SIGSTOP still get through ("force" in kernel/signal.c sig_task_ignored)
+        init_ignores = False
         if tg.unkillable and handler_of(task, sig) == S.SIG_DFL:
             force = from_task is None or not from_task.tg.pid.nr_in(task.pid.ns)
-            if not (force and S.sigmask(sig) & S.SIG_KERNEL_ONLY_MASK):
-                return 0
+            init_ignores = not (force and S.sigmask(sig) & S.SIG_KERNEL_ONLY_MASK)
+            if init_ignores and sig == S.SIGKILL:
+                return 0  # before prepare_signal, whose SIGKILL side effects are complete_signal's in Linux
         self.prepare_signal(task, sig)
         if self.sig_ignored(task, sig):
+            return 0
+        # like any ignored signal, a blocked one is queued all the same: the handler may change before it
+        # is unblocked (sig_ignored); delivery drops it if the init still has no handler
+        if init_ignores and not (task.sigmask | task.real_blocked) & S.sigmask(sig) and task.ptrace is None:
             return 0
         pending = tg.shared if group else task.pending
         if is_rt(sig) and info.code != SI_KERNEL:
@@ -131,6 +138,7 @@ class Signals:
                 return -E.EAGAIN
         if not pending.add(info):
             return 0
+        signalfd_notify(self.kernel, task)
         self.complete_signal(task, sig, group)
         return 0
 

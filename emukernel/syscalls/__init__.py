@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import importlib
 
-_MODULES = ("process", "memory", "time", "signal", "info", "futex", "exec", "fs", "creds")
+_MODULES = ("process", "memory", "time", "signal", "info", "futex", "exec", "fs", "creds", "ns",
+            "pipe", "poll", "anonfd", "pidfd")
 _loaded = False
 
 

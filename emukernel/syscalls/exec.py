@@ -27,6 +27,8 @@ def do_execveat(task, dirfd: int, path_ptr: int, argv_ptr: int, envp_ptr: int, f
     elif dirfd != AT_FDCWD and not path.startswith(b"/"):
         dirfile = task.files.get(dirfd)
     bprm = Binprm(path, [], [])
+    if (file is not None or dirfile is not None) and task.files.get_cloexec(dirfd):
+        bprm.path_inaccessible = True
     if file is not None:
         # fexecve: the name the new program sees is /dev/fd/N, as Linux builds it
         bprm.filename = bprm.interp = b"/dev/fd/%d" % dirfd

@@ -9,6 +9,7 @@ flags int, lengths size_t, offsets loff_t.
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 from typing import Any
 
 from ..abi import errno as E
@@ -24,8 +25,10 @@ from ..abi.fcntl import (
     F_DUPFD_CLOEXEC,
     F_GETFD,
     F_GETFL,
+    F_GETPIPE_SZ,
     F_SETFD,
     F_SETFL,
+    F_SETPIPE_SZ,
     FD_CLOEXEC,
     O_ASYNC,
     O_CLOEXEC,
@@ -39,11 +42,13 @@ from ..abi.fcntl import (
 )
 from ..abi.resource import RLIMIT_NOFILE
 from ..errors import Errno, Fault
-from ..fs.file import FMODE_LSEEK, FMODE_PREAD, FMODE_PWRITE, File
+from ..fs.file import FMODE_LSEEK, FMODE_PREAD, FMODE_PWRITE, BrokenPipe, File, WouldBlock
 from ..fs.inode import PATH_MAX, s_isdir, s_isreg
 from ..fs.mount import Path
 from ..fs.permission import inode_owner_or_capable
+from ..fs.pipe import PipeFile
 from ..fs.stat import STATX__RESERVED, Kstat, pack_stat, pack_statx
+from ..sched import Block
 from . import s32, s64
 from .table import syscall
 
@@ -143,6 +148,76 @@ def _file_path(f: File) -> Path:
 
 
 # -- read and write ----------------------------------------------------------------------------------------
+def _retry(task: Any, attempt: Callable[[], Any]) -> Any:
+    """Run attempt(); when a stream file would block, park the task and attempt again once woken.
+
+    A signal that arrives first ends the wait with ERESTARTSYS (Linux's pipe and eventfd read/write)."""
+    try:
+        return attempt()
+    except WouldBlock as wb:
+        if task.signal_interrupts():
+            return -E.ERESTARTSYS
+        return Block(wb.queue, wb.deadline, wb.what, resume=lambda: _resumed(task, attempt))
+
+
+def _resumed(task: Any, attempt: Callable[[], Any]) -> Any:
+    try:
+        return _retry(task, attempt)
+    except Errno as e:  # a continuation runs outside the dispatcher: errors become results here
+        return -e.errno
+
+
+def send_sigpipe(task: Any) -> None:
+    """send_sig(SIGPIPE, current, 0): thread-directed, si_code SI_USER, si_pid the writer's own tgid."""
+    signals = getattr(task.kernel, "signals", None)
+    if signals is None:
+        return
+    from ..abi.signal import SIGPIPE
+    from ..signal.siginfo import SI_USER, SigInfo
+
+    info = SigInfo(SIGPIPE, SI_USER, pid=task.tg.pid.numbers[-1], uid=task.creds.uid)
+    signals.send(task, SIGPIPE, group=False, info=info)
+
+
+def _stream_write(task: Any, f: File, total: int, get: Callable[[int, int], bytes]) -> Any:
+    """Write `total` bytes, taken with get(offset, n), to a stream file that may block (pipes, eventfd).
+
+    A blocking write goes on after each wait until everything is written; a signal ends it with what was
+    written so far (or ERESTARTSYS); EPIPE also sends SIGPIPE (Linux pipe_write)."""
+    done = 0
+    first = True
+
+    def step() -> Any:
+        nonlocal done, first
+        while True:
+            try:
+                data = get(done, min(total - done, CHUNK))
+                n = f.write(data) if first else f.write_more(data)
+                first = False
+            except WouldBlock as wb:
+                if task.signal_interrupts():
+                    return done or -E.ERESTARTSYS
+                return Block(wb.queue, wb.deadline, wb.what, resume=resumed)
+            except BrokenPipe:
+                send_sigpipe(task)
+                return done or -E.EPIPE
+            except Errno:
+                if done:
+                    return done
+                raise
+            done += n
+            if done >= total or (n < len(data) and not f.write_continues):
+                return done
+
+    def resumed() -> Any:
+        try:
+            return step()
+        except Errno as e:
+            return -e.errno
+
+    return step()
+
+
 def _read_to_user(task: Any, f: File, buf: int, count: int, pos: int | None = None) -> int:
     """Read up to `count` bytes into guest memory at `buf`, from the file position or from `pos`."""
     # Linux: fs/read_write.c vfs_read
@@ -156,7 +231,7 @@ def _read_to_user(task: Any, f: File, buf: int, count: int, pos: int | None = No
     while done < count:
         want = min(count - done, CHUNK)
         try:
-            data = f.read(want) if pos is None else f.pread(want, pos + done)
+            data = f.read_task(task, want) if pos is None else f.pread(want, pos + done)
         except Errno:
             if done:
                 break
@@ -165,8 +240,11 @@ def _read_to_user(task: Any, f: File, buf: int, count: int, pos: int | None = No
             try:
                 task.mm.write(buf + done, data)
             except Fault:
-                if pos is None and not f.stream:
-                    f.pos -= len(data)  # the bytes never reached the guest
+                if pos is None:
+                    if f.stream:
+                        f.unread(data)
+                    else:
+                        f.pos -= len(data)  # the bytes never reached the guest
                 if done:
                     break
                 raise
@@ -176,7 +254,7 @@ def _read_to_user(task: Any, f: File, buf: int, count: int, pos: int | None = No
     return done
 
 
-def _write_from_user(task: Any, f: File, buf: int, count: int, pos: int | None = None) -> int:
+def _write_from_user(task: Any, f: File, buf: int, count: int, pos: int | None = None) -> Any:
     """Write `count` bytes from guest memory at `buf`, at the file position or at `pos`."""
     # Linux: fs/read_write.c vfs_write
     if not _access_ok(buf, count):
@@ -187,6 +265,8 @@ def _write_from_user(task: Any, f: File, buf: int, count: int, pos: int | None =
         return n
     if count == 0:
         return f.write(b"") if pos is None else f.pwrite(b"", pos)
+    if f.stream and pos is None:
+        return _stream_write(task, f, count, lambda off, n: task.mm.read(buf + off, n))
     done = 0
     while done < count:
         want = min(count - done, CHUNK)
@@ -219,14 +299,15 @@ def _check_write(f: File) -> None:
 
 
 @syscall("read", "fd", "buf_out", "u")
-def sys_read(task: Any, fd: int, buf: int, count: int) -> int:
+def sys_read(task: Any, fd: int, buf: int, count: int) -> Any:
     f = _fdget(task, fd)
     _check_read(f)
-    return _read_to_user(task, f, buf, _u64(count))
+    count = _u64(count)
+    return _retry(task, lambda: _read_to_user(task, f, buf, count))
 
 
 @syscall("write", "fd", "buf_in", "u")
-def sys_write(task: Any, fd: int, buf: int, count: int) -> int:
+def sys_write(task: Any, fd: int, buf: int, count: int) -> Any:
     f = _fdget(task, fd)
     _check_write(f)
     return _write_from_user(task, f, buf, _u64(count))
@@ -250,7 +331,7 @@ def sys_pread64(task: Any, fd: int, buf: int, count: int, pos: int) -> int:
 
 
 @syscall("pwrite64", "fd", "buf_in", "u", "d")
-def sys_pwrite64(task: Any, fd: int, buf: int, count: int, pos: int) -> int:
+def sys_pwrite64(task: Any, fd: int, buf: int, count: int, pos: int) -> Any:
     f = _positional(task, fd, s64(pos), FMODE_PWRITE)
     _check_write(f)
     return _write_from_user(task, f, buf, _u64(count), s64(pos))
@@ -277,28 +358,14 @@ def import_iovec(task: Any, iov: int, iovcnt: int) -> list[tuple[int, int]]:
     return vecs
 
 
-def _readv(task: Any, f: File, iov: int, iovcnt: int, pos: int | None) -> int:
+def _readv(task: Any, f: File, iov: int, iovcnt: int, pos: int | None) -> Any:
     _check_read(f)
     vecs = import_iovec(task, iov, iovcnt)
     total = sum(n for _, n in vecs)
     if total == 0:
         return 0
     if f.stream:
-        # one host read for the whole vector, scattered: a second read could block
-        data = f.read(total) if pos is None else f.pread(total, pos)
-        off = 0
-        for base, n in vecs:
-            piece = data[off : off + n]
-            if not piece:
-                break
-            try:
-                task.mm.write(base, piece)
-            except Fault:
-                if off:
-                    break
-                raise
-            off += len(piece)
-        return off
+        return _retry(task, lambda: _stream_readv(task, f, vecs, total, pos))
     done = 0
     for base, n in vecs:
         try:
@@ -313,7 +380,27 @@ def _readv(task: Any, f: File, iov: int, iovcnt: int, pos: int | None) -> int:
     return done
 
 
-def _writev(task: Any, f: File, iov: int, iovcnt: int, pos: int | None) -> int:
+def _stream_readv(task: Any, f: File, vecs: list[tuple[int, int]], total: int, pos: int | None) -> int:
+    """One read for the whole vector, scattered: a second read could block."""
+    data = f.read_task(task, total) if pos is None else f.pread(total, pos)
+    off = 0
+    for base, n in vecs:
+        piece = data[off : off + n]
+        if not piece:
+            break
+        try:
+            task.mm.write(base, piece)
+        except Fault:
+            if pos is None:
+                f.unread(data[off:])
+            if off:
+                break
+            raise
+        off += len(piece)
+    return off
+
+
+def _writev(task: Any, f: File, iov: int, iovcnt: int, pos: int | None) -> Any:
     _check_write(f)
     vecs = import_iovec(task, iov, iovcnt)
     total = sum(n for _, n in vecs)
@@ -330,7 +417,9 @@ def _writev(task: Any, f: File, iov: int, iovcnt: int, pos: int | None) -> int:
                     break
                 raise
         data = b"".join(parts)
-        return f.write(data) if pos is None else f.pwrite(data, pos)
+        if pos is not None:
+            return f.pwrite(data, pos)
+        return _stream_write(task, f, len(data), lambda off, n: data[off : off + n])
     done = 0
     for base, n in vecs:
         try:
@@ -346,23 +435,23 @@ def _writev(task: Any, f: File, iov: int, iovcnt: int, pos: int | None) -> int:
 
 
 @syscall("readv", "fd", "iov_out", "d")
-def sys_readv(task: Any, fd: int, iov: int, iovcnt: int) -> int:
+def sys_readv(task: Any, fd: int, iov: int, iovcnt: int) -> Any:
     return _readv(task, _fdget(task, fd), iov, iovcnt, None)
 
 
 @syscall("writev", "fd", "iov_in", "d")
-def sys_writev(task: Any, fd: int, iov: int, iovcnt: int) -> int:
+def sys_writev(task: Any, fd: int, iov: int, iovcnt: int) -> Any:
     return _writev(task, _fdget(task, fd), iov, iovcnt, None)
 
 
 @syscall("preadv", "fd", "iov_out", "d", "d", "d")
-def sys_preadv(task: Any, fd: int, iov: int, iovcnt: int, pos_l: int, pos_h: int) -> int:
+def sys_preadv(task: Any, fd: int, iov: int, iovcnt: int, pos_l: int, pos_h: int) -> Any:
     pos = s64(pos_l)  # on 64-bit the high word is shifted out (Linux pos_from_hilo)
     return _readv(task, _positional(task, fd, pos, FMODE_PREAD), iov, iovcnt, pos)
 
 
 @syscall("pwritev", "fd", "iov_in", "d", "d", "d")
-def sys_pwritev(task: Any, fd: int, iov: int, iovcnt: int, pos_l: int, pos_h: int) -> int:
+def sys_pwritev(task: Any, fd: int, iov: int, iovcnt: int, pos_l: int, pos_h: int) -> Any:
     pos = s64(pos_l)
     return _writev(task, _positional(task, fd, pos, FMODE_PWRITE), iov, iovcnt, pos)
 
@@ -741,6 +830,11 @@ def sys_fcntl(task: Any, fd: int, cmd: int, arg: int) -> int:
                 raise Errno(E.EPERM)
         f.set_status_flags(arg)
         return 0
+    if cmd in (F_SETPIPE_SZ, F_GETPIPE_SZ):
+        # Linux: fs/pipe.c pipe_fcntl (get_pipe_info fails with EBADF for anything but a pipe)
+        if not isinstance(f, PipeFile):
+            raise Errno(E.EBADF)
+        return f.fcntl_pipe(cmd, arg, task.creds)
     raise Errno(E.EINVAL)
 
 

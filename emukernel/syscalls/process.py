@@ -218,4 +218,4 @@ def sys_setsid(task):
     if any(t.tg.pgid == tg.tgid for t in k.tasks.values() if not t.kthread and t.tg.live):
         raise Errno(E.EPERM)  # already a group leader, or the pid is some group's pgid
     tg.sid = tg.pgid = tg.tgid
-    return tg.sid
+    return tg.pid.numbers[-1]  # pid_vnr: the new session's id in our own namespace

@@ -1,0 +1,1469 @@
+"""procfs (Linux fs/proc/): process information as files, mounted at /proc.
+
+Every file is generated when it is read, from the kernel's objects, and every number is the one seen from the
+*reader's* pid namespace (the task making the syscall: `kernel.sched.current`).  The text formats are Linux's
+(fs/proc/array.c, fs/proc/base.c, fs/proc/fd.c, fs/proc/task_mmu.c, kernel/sysctl.c); where a value does
+not exist in this kernel (page faults, CPU times, NUMA) a plausible constant stands in for it.
+
+The pieces every pseudo filesystem needs are at the top (kernfs/seq_file): `PseudoInode`, directories whose
+entries are computed (`PseudoDir`), files generated at read time (`SeqInode`/`SeqFile`) and symlinks whose
+target is computed (`LinkInode`, whose `get_link` names the object itself: Linux's "magic links").
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import weakref
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+from ..abi import errno as E
+from ..abi.fcntl import O_CLOEXEC, S_IFDIR, S_IFLNK, S_IFREG, SEEK_CUR, SEEK_SET
+from ..errors import Errno, Fault
+from .file import FMODE_READ, FMODE_WRITE, DirFile, File
+from .fscontext import d_path
+from .inode import Dentry, Inode, SuperBlock, dtype_of, s_isdir
+from .mount import Mount, Path
+from .stat import Kstat, dev_major, dev_minor, mkdev
+
+if TYPE_CHECKING:
+    from ..pidns import PidNamespace
+    from ..task import Task
+
+PAGE_SIZE = 4096
+USER_HZ = 100  # clock ticks of /proc/PID/stat (Linux USER_HZ)
+PROC_ROOT_INO = 1
+PROC_SELF_INO = 0xF0000000  # Linux: fs/proc/self.c self_inum, the first dynamic proc inode
+PROC_THREAD_SELF_INO = 0xF0000001
+PROC_PID_INIT_INO = 0xEFFFFFFC  # Linux: include/linux/proc_ns.h, the initial pid namespace
+PROC_NS_DYNAMIC_FIRST = 0xF0000000 + 0x100  # numbers for later namespaces (proc_alloc_inum)
+NSFS_DEV = mkdev(0, 4)
+FIRST_PROCESS_ENTRY = 256  # Linux: fs/proc/base.c, readdir cursors of pids start here
+EXIT_NONE, EXIT_ZOMBIE, EXIT_DEAD = 0, 2, 3
+PF_EXITING = 0x00000004
+PF_FORKNOEXEC = 0x00000040
+PF_KTHREAD = 0x00200000
+RLIM_INFINITY = 0xFFFFFFFFFFFFFFFF
+MAX_WRITE = 4096  # one page per write, as proc's and kernfs's writers take
+
+
+# -- the reader ----------------------------------------------------------------------------------------------
+def current_task(kernel: Any) -> Task:
+    """The task whose syscall is being served (Linux current); init outside of any syscall."""
+    sched = getattr(kernel, "sched", None)
+    t = sched.current if sched is not None else None
+    if t is None or t.pid is None:
+        t = kernel.init
+    return t
+
+
+def task_released(task: Task) -> bool:
+    """The task was reaped: its /proc entries are gone (Linux pid_revalidate fails)."""
+    return task.exit_state == EXIT_DEAD or task.pid is None
+
+
+# -- the pseudo filesystem framework ---------------------------------------------------------------------------
+class PseudoSuperBlock(SuperBlock):
+    """A superblock whose inodes are made on demand; each object keeps its inode number while it lives."""
+
+    __slots__ = ("kernel", "now", "_anchored", "_plain", "_next")
+
+    def __init__(
+        self, fs_type: str, dev: int, kernel: Any, now: Callable[[], int], first_ino: int = 2
+    ) -> None:
+        super().__init__(fs_type, dev)
+        self.kernel = kernel
+        self.now = now
+        self._anchored: weakref.WeakKeyDictionary[Any, dict[tuple, int]] = weakref.WeakKeyDictionary()
+        self._plain: dict[tuple, int] = {}
+        self._next = itertools.count(first_ino)
+
+    def ino_for(self, anchor: Any, key: tuple) -> int:
+        """A stable inode number for (anchor object, key); forgotten with the anchor."""
+        table = self._plain if anchor is None else self._anchored.setdefault(anchor, {})
+        ino = table.get(key)
+        if ino is None:
+            ino = table[key] = next(self._next)
+        return ino
+
+
+class PseudoInode(Inode):
+    """An inode of a pseudo filesystem: `key` identifies what it shows (two lookups of it are the same file)."""
+
+    __slots__ = ("mode", "uid", "gid", "key", "time_ns")
+
+    sb: PseudoSuperBlock
+
+    def __init__(self, sb: PseudoSuperBlock, key: tuple, mode: int, uid: int = 0, gid: int = 0,
+                 anchor: Any = None, ino: int | None = None) -> None:  # fmt: skip
+        super().__init__(sb, ino if ino is not None else sb.ino_for(anchor, key))
+        self.key = key
+        self.mode = mode
+        self.uid = uid
+        self.gid = gid
+        self.time_ns = sb.now()
+
+    def same(self, other: Inode) -> bool:
+        return type(other) is type(self) and isinstance(other, PseudoInode) and other.key == self.key
+
+    def nlink(self) -> int:
+        return 2 if s_isdir(self.mode) else 1
+
+    def size(self) -> int:
+        return 0
+
+    def getattr(self) -> Kstat:
+        return Kstat(dev=self.sb.dev, ino=self.ino, mode=self.mode, nlink=self.nlink(), uid=self.uid,
+                     gid=self.gid, size=self.size(), blksize=1024, atime_ns=self.time_ns, mtime_ns=self.time_ns,
+                     ctime_ns=self.time_ns)  # fmt: skip
+
+    def setattr(self, *, mode: int | None = None, uid: int | None = None, gid: int | None = None) -> None:
+        raise Errno(E.EPERM)  # Linux proc_setattr: no mode changes
+
+
+class SeqInode(PseudoInode):
+    """A regular file generated when read: `show(viewer)` gives the content, `store(viewer, data)` takes a write."""
+
+    __slots__ = ("show", "store")
+
+    def __init__(self, sb: PseudoSuperBlock, key: tuple, mode: int, show: Callable[[Task], bytes],
+                 store: Callable[[Task, bytes], None] | None = None, uid: int = 0, gid: int = 0,
+                 anchor: Any = None) -> None:  # fmt: skip
+        super().__init__(sb, key, S_IFREG | mode, uid, gid, anchor)
+        self.show = show
+        self.store = store
+
+    def open(self, path: Path, flags: int) -> File:
+        return SeqFile(path, self, flags)
+
+
+class SeqFile(File):
+    """An open generated file (Linux seq_file): the text is made at the first read from position 0."""
+
+    __slots__ = ("buf",)
+
+    inode: SeqInode
+
+    def __init__(self, path: Path | None, inode: SeqInode, flags: int) -> None:
+        super().__init__(path, inode, flags)
+        self.buf: bytes | None = None
+
+    def _render(self) -> bytes:
+        return self.inode.show(current_task(self.inode.sb.kernel))
+
+    def read(self, n: int) -> bytes:
+        # Linux: fs/seq_file.c seq_read_iter
+        if self.buf is None or self.pos == 0:
+            self.buf = self._render()
+        data = self.buf[self.pos : self.pos + n]
+        self.pos += len(data)
+        return data
+
+    def pread(self, n: int, offset: int) -> bytes:
+        return self._render()[offset : offset + n]
+
+    def lseek(self, offset: int, whence: int) -> int:
+        # Linux: fs/seq_file.c seq_lseek: SEEK_SET and SEEK_CUR only
+        if whence == SEEK_CUR:
+            offset += self.pos
+        elif whence != SEEK_SET:
+            raise Errno(E.EINVAL)
+        if offset < 0:
+            raise Errno(E.EINVAL)
+        if offset != self.pos:
+            self.buf = None
+        self.pos = offset
+        return offset
+
+    def write(self, data: bytes) -> int:
+        store = self.inode.store
+        if store is None:
+            raise Errno(E.EINVAL)  # no ->write: vfs_write without FMODE_CAN_WRITE
+        store(current_task(self.inode.sb.kernel), data[:MAX_WRITE])
+        self.pos += len(data)
+        return len(data)
+
+    def pwrite(self, data: bytes, offset: int) -> int:
+        return self.write(data)
+
+
+class LinkInode(PseudoInode):
+    """A symlink whose body is computed; `jump()` gives the object it names, when it names one."""
+
+    __slots__ = ("body", "jump")
+
+    def __init__(self, sb: PseudoSuperBlock, key: tuple, body: Callable[[Task], bytes],
+                 jump: Callable[[Task], Path | None] | None = None, mode: int = 0o777, uid: int = 0,
+                 gid: int = 0, anchor: Any = None, ino: int | None = None) -> None:  # fmt: skip
+        super().__init__(sb, key, S_IFLNK | mode, uid, gid, anchor, ino)
+        self.body = body
+        self.jump = jump
+
+    def size(self) -> int:
+        return 0
+
+    def readlink(self) -> bytes:
+        return self.body(current_task(self.sb.kernel))
+
+    def get_link(self) -> Path | None:
+        """The path a magic link leads to (Linux nd_jump_link); None: walk the body like any symlink."""
+        if self.jump is None:
+            return None
+        return self.jump(current_task(self.sb.kernel))
+
+
+class PseudoDir(PseudoInode):
+    """A directory whose entries are computed for the reader: (readdir cursor, name, inode), cursor order.
+
+    A name that is not there is an ENOENT error from the lookup itself, as procfs's lookups return (so
+    mkdir or O_CREAT there fail with ENOENT too); kernfs directories give a negative dentry instead."""
+
+    __slots__ = ()
+
+    lookup_enoent = True
+
+    def miss(self) -> None:
+        if self.lookup_enoent:
+            raise Errno(E.ENOENT)
+        return None
+
+    def __init__(self, sb: PseudoSuperBlock, key: tuple, mode: int = 0o555, uid: int = 0, gid: int = 0,
+                 anchor: Any = None, ino: int | None = None) -> None:  # fmt: skip
+        super().__init__(sb, key, S_IFDIR | mode, uid, gid, anchor, ino)
+
+    def entries(self, viewer: Task) -> Iterable[tuple[int, bytes, Inode]]:
+        return ()
+
+    def lookup(self, name: bytes) -> Inode | None:
+        if not self.is_dead():
+            for _cursor, n, inode in self.entries(current_task(self.sb.kernel)):
+                if n == name:
+                    return inode
+        return self.miss()
+
+    def readdir(self, path: Path, pos: int) -> list[tuple[int, bytes, int, int]]:
+        if self.is_dead():
+            raise Errno(E.ENOENT)
+        return [(c, n, i.ino, dtype_of(i.mode)) for c, n, i in self.entries(current_task(self.sb.kernel))
+                if c >= pos]  # fmt: skip
+
+    def nlink(self) -> int:
+        # Linux: 2 + the subdirectories (proc_fill_super / pid_entry_nlink); computed for the reader
+        try:
+            return 2 + sum(1 for _c, _n, i in self.entries(current_task(self.sb.kernel)) if s_isdir(i.mode))
+        except Errno:
+            return 2
+
+    def open(self, path: Path, flags: int) -> File:
+        return DirFile(path, self, flags)
+
+
+def static_entries(items: Iterable[tuple[bytes, Inode]], first: int = 2) -> list[tuple[int, bytes, Inode]]:
+    return [(first + i, name, inode) for i, (name, inode) in enumerate(items)]
+
+
+# -- pid namespaces as nsfs files ------------------------------------------------------------------------------
+class NsfsSuperBlock(PseudoSuperBlock):
+    __slots__ = ("mnt", "_inums", "_next_inum")
+
+    def __init__(self, kernel: Any, now: Callable[[], int]) -> None:
+        super().__init__("nsfs", NSFS_DEV, kernel, now)
+        self._inums: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()
+        self._next_inum = itertools.count(PROC_NS_DYNAMIC_FIRST)
+        root = PseudoDir(self, ("nsfs-root",), ino=1)
+        # an internal mount (Linux nsfs_mnt): never in the mount table, only a place for paths to live on
+        self.mnt = Mount(self, Dentry(b"", None, root), None, None, True, 0)
+
+    def inum(self, ns: PidNamespace) -> int:
+        """The namespace's inode number: PROC_PID_INIT_INO for the root namespace (Linux ns_common.inum)."""
+        if ns.parent is None:
+            return PROC_PID_INIT_INO
+        n = self._inums.get(ns)
+        if n is None:
+            n = self._inums[ns] = next(self._next_inum)
+        return n
+
+    def path_of(self, ns: PidNamespace) -> Path:
+        """A path naming the namespace's nsfs inode (what opening /proc/PID/ns/pid gives)."""
+        inode = NsInode(self, ns)
+        return Path(self.mnt, Dentry(f"pid:[{inode.ino}]".encode(), self.mnt.root, inode))
+
+
+class NsInode(PseudoInode):
+    """The nsfs inode of a pid namespace: a read-only regular file, its number the namespace's inum."""
+
+    __slots__ = ("pidns",)
+
+    def __init__(self, sb: NsfsSuperBlock, ns: PidNamespace) -> None:
+        super().__init__(sb, ("pidns", ns), S_IFREG | 0o444, ino=sb.inum(ns))
+        self.pidns = ns
+
+    def open(self, path: Path, flags: int) -> File:
+        return NsFile(path, self, flags)
+
+
+class NsFile(File):
+    """An open namespace file: setns(fd, CLONE_NEWPID) finds the namespace as `.pidns`."""
+
+    __slots__ = ("pidns",)
+
+    def __init__(self, path: Path, inode: NsInode, flags: int) -> None:
+        super().__init__(path, inode, flags)
+        self.pidns = inode.pidns
+
+    def read(self, n: int) -> bytes:
+        raise Errno(E.EINVAL)
+
+    def fdinfo_name(self) -> str:
+        return f"pid:[{self.inode.ino if self.inode is not None else 0}]"
+
+
+# -- text helpers -------------------------------------------------------------------------------------------
+def _sigset(bits: int) -> str:
+    return f"{bits & 0xFFFFFFFFFFFFFFFF:016x}"
+
+
+def _octal_umask(mask: int) -> str:
+    """C's "%#04o"."""
+    return ("0" + format(mask, "o") if mask else "0").rjust(4, "0")
+
+
+def _kb(label: str, value: int) -> str:
+    """A "Label:\\t    1234 kB" line of /proc/PID/status (seq_put_decimal_ull_width, width 8)."""
+    return f"{label}:\t{value:>8} kB\n"
+
+
+def _escape_mount(s: bytes) -> bytes:
+    """Linux mangle(): space, tab, newline and backslash as octal escapes."""
+    out = bytearray()
+    for b in s:
+        if b in (0x20, 0x09, 0x0A, 0x5C):
+            out += b"\\%03o" % b
+        else:
+            out.append(b)
+    return bytes(out)
+
+
+def _host_status_lines() -> dict[str, str]:
+    """The lines of the host's /proc/self/status that describe the machine rather than the process."""
+    wanted = ("Speculation_Store_Bypass", "SpeculationIndirectBranch", "Cpus_allowed", "Cpus_allowed_list",
+              "Mems_allowed", "Mems_allowed_list")  # fmt: skip
+    out = {
+        "Speculation_Store_Bypass": "thread vulnerable",
+        "SpeculationIndirectBranch": "conditional enabled",
+        "Cpus_allowed": "1",
+        "Cpus_allowed_list": "0",
+        "Mems_allowed": "00000000,00000001",
+        "Mems_allowed_list": "0",
+    }
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                k, _, v = line.rstrip("\n").partition(":\t")
+                if k in wanted:
+                    out[k] = v
+    except OSError:
+        pass
+    return out
+
+
+HOST_STATUS = _host_status_lines()
+_HOST_UNAME = os.uname()
+
+
+# -- what the process files show ----------------------------------------------------------------------------
+class MemStats:
+    """Sizes in kB derived from a task's VMAs (Linux task_mem); resident sizes are what is mapped."""
+
+    __slots__ = ("total", "data", "stack", "text", "lib", "anon", "file", "shmem", "pte")
+
+    def __init__(self, mm: Any) -> None:
+        total = data = stack = exe = anon = filed = shmem = 0
+        for v in getattr(mm, "vmas", ()):
+            size = v.end - v.start
+            total += size
+            named_file = v.inode is not None or (v.name and not v.name.startswith("["))
+            if v.name == "[stack]" or v.growsdown:
+                stack += size
+            elif v.prot & 2 and not v.shared:
+                data += size
+            if v.prot & 4 and named_file:
+                exe += size
+            if v.shared and v.inode is None:
+                shmem += size
+            elif named_file:
+                filed += size
+            else:
+                anon += size
+        text = ((getattr(mm, "end_code", 0) + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1)) - (
+            getattr(mm, "start_code", 0) & ~(PAGE_SIZE - 1)
+        )
+        text = max(0, min(text, exe))
+        self.total = total >> 10
+        self.data = data >> 10
+        self.stack = stack >> 10
+        self.text = text >> 10
+        self.lib = (exe - text) >> 10
+        self.anon = anon >> 10
+        self.file = filed >> 10
+        self.shmem = shmem >> 10
+        # a page-table page per 2 MiB mapped, and the top levels
+        self.pte = 4 * (sum(((v.end - 1) >> 21) - (v.start >> 21) + 1 for v in getattr(mm, "vmas", ())) + 3)
+
+    @property
+    def rss(self) -> int:
+        return self.anon + self.file + self.shmem
+
+
+class ProcView:
+    """Renders the per-process files for one kernel (the functions of fs/proc/array.c and base.c)."""
+
+    def __init__(self, kernel: Any) -> None:
+        self.kernel = kernel
+
+    # -- numbers as the viewer sees them ----------------------------------------------------------------
+    def vpid(self, viewer: Task, task: Task) -> int:
+        return self.kernel.vpid(viewer, task)
+
+    def vtgid(self, viewer: Task, task: Task) -> int:
+        return self.kernel.vtgid(viewer, task)
+
+    def vroot_nr(self, viewer: Task, root_nr: int) -> int:
+        """A process group or session id (a root-namespace number) in the viewer's namespace."""
+        pid = self.kernel.pidns.find(root_nr)
+        return pid.nr_in(viewer.pid.ns) if pid is not None else 0
+
+    def ppid(self, viewer: Task, task: Task) -> int:
+        parent = task.real_parent
+        if parent is None or task_released(task):
+            return 0
+        return self.vtgid(viewer, parent)
+
+    def tracer_pid(self, viewer: Task, task: Task) -> int:
+        tracer = getattr(task.ptrace, "tracer", None) if task.ptrace is not None else None
+        return self.vpid(viewer, tracer) if tracer is not None else 0
+
+    @staticmethod
+    def state(task: Task) -> str:
+        # Linux: fs/proc/array.c task_state_array
+        if task.exit_state == EXIT_DEAD:
+            return "X (dead)"
+        if task.exit_state == EXIT_ZOMBIE:
+            return "Z (zombie)"
+        st = task.state
+        if st == "T":
+            return "t (tracing stop)" if getattr(task, "ptrace_stopped", False) else "T (stopped)"
+        if st == "S":
+            return "S (sleeping)"
+        if st == "X":
+            return "X (dead)"
+        return "R (running)"
+
+    @staticmethod
+    def nr_threads(task: Task) -> int:
+        """signal->nr_threads: the group's threads not yet released."""
+        return len(task.tg.tasks)
+
+    def task_flags(self, task: Task) -> int:
+        flags = 0
+        if task.kthread:
+            flags |= PF_KTHREAD
+        if task.exit_state != EXIT_NONE or task.tg.group_exit:
+            flags |= PF_EXITING
+        if not task.kthread and not getattr(task.tg, "did_exec", False):
+            flags |= PF_FORKNOEXEC
+        return flags
+
+    @staticmethod
+    def sig_ign_cgt(task: Task) -> tuple[int, int]:
+        # Linux: fs/proc/array.c collect_sigign_sigcatch
+        ign = cgt = 0
+        for sig, act in task.sighand.actions.items():
+            if not 1 <= sig <= 64:
+                continue
+            if act[0] == 1:  # SIG_IGN
+                ign |= 1 << (sig - 1)
+            elif act[0] != 0:  # a handler
+                cgt |= 1 << (sig - 1)
+        return ign, cgt
+
+    def sigq(self, task: Task) -> tuple[int, int]:
+        """SigQ: signals queued for the task's real uid across the system / RLIMIT_SIGPENDING."""
+        uid = task.creds.uid
+        queued = 0
+        groups: set[int] = set()
+        for t in self.kernel.tasks.values():
+            if t.creds.uid != uid or task_released(t):
+                continue
+            queued += sum(len(q) for q in t.pending.queue.values())
+            if id(t.tg) not in groups:
+                groups.add(id(t.tg))
+                queued += sum(len(q) for q in t.tg.shared.queue.values())
+        return queued, task.tg.rlimits[11][0]  # RLIMIT_SIGPENDING
+
+    def permitted(self, viewer: Task, task: Task) -> bool:
+        """ptrace_may_access(task, PTRACE_MODE_READ_FSCREDS), without LSMs."""
+        if viewer.tg is task.tg:
+            return True
+        vc, tc = viewer.creds, task.creds
+        if vc.capable(19):  # CAP_SYS_PTRACE
+            return True
+        return (vc.fsuid == tc.uid == tc.euid == tc.suid) and (vc.fsgid == tc.gid == tc.egid == tc.sgid)
+
+    @staticmethod
+    def start_ticks(task: Task) -> int:
+        return getattr(task, "start_time", 0) // (1_000_000_000 // USER_HZ)
+
+    # -- status -----------------------------------------------------------------------------------------
+    def status(self, viewer: Task, task: Task) -> bytes:
+        # Linux: fs/proc/array.c proc_pid_status
+        out: list[str] = []
+        comm = task.comm.replace(b"\\", b"\\\\").replace(b"\n", b"\\n")
+        out.append("Name:\t" + comm.decode("latin-1") + "\n")
+        if task.fs is not None:
+            out.append(f"Umask:\t{_octal_umask(task.fs.umask)}\n")
+        c = task.creds
+        out.append(f"State:\t{self.state(task)}\n"
+                   f"Tgid:\t{self.vtgid(viewer, task)}\n"
+                   "Ngid:\t0\n"
+                   f"Pid:\t{self.vpid(viewer, task)}\n"
+                   f"PPid:\t{self.ppid(viewer, task)}\n"
+                   f"TracerPid:\t{self.tracer_pid(viewer, task)}\n"
+                   f"Uid:\t{c.uid}\t{c.euid}\t{c.suid}\t{c.fsuid}\n"
+                   f"Gid:\t{c.gid}\t{c.egid}\t{c.sgid}\t{c.fsgid}\n"
+                   f"FDSize:\t{self.fdsize(task)}\n"
+                   "Groups:\t" + " ".join(str(g) for g in c.groups) + " \n")  # fmt: skip
+        out.append(self.ns_lines(viewer, task))
+        out.append(f"Kthread:\t{1 if task.kthread else 0}\n")
+        mm = task.mm
+        if mm is not None:
+            m = MemStats(mm)
+            out += [_kb("VmPeak", m.total), _kb("VmSize", m.total), _kb("VmLck", 0), _kb("VmPin", 0),
+                    _kb("VmHWM", m.rss), _kb("VmRSS", m.rss), _kb("RssAnon", m.anon), _kb("RssFile", m.file),
+                    _kb("RssShmem", m.shmem), _kb("VmData", m.data), _kb("VmStk", m.stack), _kb("VmExe", m.text),
+                    _kb("VmLib", m.lib), _kb("VmPTE", m.pte), _kb("VmSwap", 0), _kb("HugetlbPages", 0),
+                    "CoreDumping:\t0\n", "THP_enabled:\t1\n", "untag_mask:\t0xffffffffffffffff\n"]  # fmt: skip
+        queued, limit = self.sigq(task)
+        ign, cgt = self.sig_ign_cgt(task)
+        limit_s = str(limit) if limit != RLIM_INFINITY else str(RLIM_INFINITY)
+        out.append(f"Threads:\t{self.nr_threads(task)}\n"
+                   f"SigQ:\t{queued}/{limit_s}\n"
+                   f"SigPnd:\t{_sigset(task.pending.bits)}\n"
+                   f"ShdPnd:\t{_sigset(task.tg.shared.bits)}\n"
+                   f"SigBlk:\t{_sigset(task.sigmask)}\n"
+                   f"SigIgn:\t{_sigset(ign)}\n"
+                   f"SigCgt:\t{_sigset(cgt)}\n")  # fmt: skip
+        inh, prm, eff, bnd, amb = self.caps(c)
+        out.append(f"CapInh:\t{inh:016x}\n"
+                   f"CapPrm:\t{prm:016x}\n"
+                   f"CapEff:\t{eff:016x}\n"
+                   f"CapBnd:\t{bnd:016x}\n"
+                   f"CapAmb:\t{amb:016x}\n")  # fmt: skip
+        mode, nfilters = self.seccomp(task)
+        out.append(f"NoNewPrivs:\t{1 if task.no_new_privs else 0}\n"
+                   f"Seccomp:\t{mode}\n"
+                   f"Seccomp_filters:\t{nfilters}\n"
+                   f"Speculation_Store_Bypass:\t{HOST_STATUS['Speculation_Store_Bypass']}\n"
+                   f"SpeculationIndirectBranch:\t{HOST_STATUS['SpeculationIndirectBranch']}\n"
+                   f"Cpus_allowed:\t{HOST_STATUS['Cpus_allowed']}\n"
+                   f"Cpus_allowed_list:\t{HOST_STATUS['Cpus_allowed_list']}\n"
+                   f"Mems_allowed:\t{HOST_STATUS['Mems_allowed']}\n"
+                   f"Mems_allowed_list:\t{HOST_STATUS['Mems_allowed_list']}\n"
+                   "voluntary_ctxt_switches:\t0\n"
+                   "nonvoluntary_ctxt_switches:\t0\n")  # fmt: skip
+        return "".join(out).encode("latin-1")
+
+    @staticmethod
+    def caps(c: Any) -> tuple[int, int, int, int, int]:
+        """The capability sets of credentials; without sets, everything for euid 0 and nothing otherwise."""
+        from ..creds import CAP_VALID_MASK
+
+        if not hasattr(c, "cap_effective"):
+            full = CAP_VALID_MASK if c.euid == 0 else 0
+            return 0, full, full, CAP_VALID_MASK, 0
+        return c.cap_inheritable, c.cap_permitted, c.cap_effective, c.cap_bset, c.cap_ambient
+
+    @staticmethod
+    def seccomp(task: Task) -> tuple[int, int]:
+        """(mode, number of filters): a filter chain is `task.seccomp`, each node linked by `prev`."""
+        node = getattr(task, "seccomp", None)
+        mode = getattr(task, "seccomp_mode", None)
+        n = 0
+        f = node
+        while f is not None and n < 1 << 16:
+            n += 1
+            f = getattr(f, "prev", None)
+        if mode is None:
+            mode = 2 if n else 0
+        return int(mode), n
+
+    @staticmethod
+    def fdsize(task: Task) -> int:
+        """fdtable max_fds: 64, grown to a power-of-two multiple of 128 past the highest fd (expand_fdtable)."""
+        if task.files is None:
+            return 0
+        fds = task.files.fds()
+        top = fds[-1] if fds else 0
+        if top < 64:
+            return 64
+        return 128 * (1 << (top // 128).bit_length())  # roundup_pow_of_two(top / 128 + 1) * 128
+
+    def ns_lines(self, viewer: Task, task: Task) -> str:
+        # Linux: fs/proc/array.c task_state, CONFIG_PID_NS part: one number per level from the viewer's down
+        vlevel = viewer.pid.ns.level
+        pid = task.pid
+        tpid = task.tg.pid
+        levels = range(vlevel, len(pid.numbers)) if pid is not None else range(0)
+        pgrp = self.kernel.pidns.find(task.tg.pgid)
+        sess = self.kernel.pidns.find(task.tg.sid)
+
+        def nums(p: Any) -> str:
+            if p is None:
+                return "".join("\t0" for _ in levels)
+            return "".join(f"\t{p.nr_in(pid.ns.ancestor(g))}" for g in levels)
+
+        return f"NStgid:{nums(tpid)}\nNSpid:{nums(pid)}\nNSpgid:{nums(pgrp)}\nNSsid:{nums(sess)}\n"
+
+    # -- stat, statm ---------------------------------------------------------------------------------------
+    def stat(self, viewer: Task, task: Task, whole: bool) -> bytes:
+        # Linux: fs/proc/array.c do_task_stat
+        mm = task.mm
+        permitted = self.permitted(viewer, task)
+        m = MemStats(mm) if mm is not None else None
+        ign, cgt = self.sig_ign_cgt(task)
+        nthreads = self.nr_threads(task)
+        state = self.state(task)[0]
+        wchan = 1 if permitted and (not whole or nthreads < 2) and state != "R" else 0
+        rsslim = task.tg.rlimits[5][0]  # RLIMIT_RSS
+        if mm is not None:
+            code = (mm.start_code, mm.end_code, mm.start_stack) if permitted else (1, 1, 0)
+        else:
+            code = (0, 0, 0)
+        tail = ((mm.start_data, mm.end_data, mm.start_brk, mm.arg_start, mm.arg_end, mm.env_start, mm.env_end)
+                if mm is not None and permitted else (0,) * 7)  # fmt: skip
+        fields = [
+            self.ppid(viewer, task), self.vroot_nr(viewer, task.tg.pgid), self.vroot_nr(viewer, task.tg.sid),
+            0, -1, self.task_flags(task), 0, 0, 0, 0,  # tty_nr, tpgid, flags, min/cmin/maj/cmaj faults
+            0, 0, 0, 0, 20, 0, nthreads, 0, self.start_ticks(task),  # times, priority, nice, threads, starttime
+            (m.total << 10) if m else 0, (m.rss >> 2) if m else 0, rsslim, *code,
+            0, 0,  # kstkesp, kstkeip (only for a task dumping core)
+            task.pending.bits & 0x7FFFFFFF, task.sigmask & 0x7FFFFFFF, ign & 0x7FFFFFFF, cgt & 0x7FFFFFFF,
+            wchan, 0, 0, task.exit_signal, 0, 0, 0, 0, 0, 0, *tail,
+            task.exit_code if permitted else 0,
+        ]  # fmt: skip
+        comm = task.comm.decode("latin-1")
+        line = f"{self.vpid(viewer, task)} ({comm}) {state} " + " ".join(str(x) for x in fields) + "\n"
+        return line.encode("latin-1")
+
+    @staticmethod
+    def statm(task: Task) -> bytes:
+        # Linux: fs/proc/array.c proc_pid_statm (pages)
+        if task.mm is None:
+            return b"0 0 0 0 0 0 0\n"
+        m = MemStats(task.mm)
+        p = 2  # kB -> pages
+        return (f"{m.total >> p} {m.rss >> p} {(m.file + m.shmem) >> p} {m.text >> p} 0 "
+                f"{(m.data + m.stack) >> p} 0\n").encode()  # fmt: skip
+
+    # -- memory of the process ----------------------------------------------------------------------------
+    @staticmethod
+    def _read_mm(mm: Any, start: int, end: int) -> bytes:
+        if mm is None or end <= start:
+            return b""
+        try:
+            return mm.read(start, min(end - start, 1 << 20))
+        except (Fault, Errno):
+            return b""
+
+    def cmdline(self, task: Task) -> bytes:
+        # Linux: fs/proc/base.c get_mm_cmdline (with the setproctitle special case)
+        mm = task.mm
+        if mm is None or not mm.arg_end:
+            return b""
+        arg_start, arg_end, env_start, env_end = mm.arg_start, mm.arg_end, mm.env_start, mm.env_end
+        if env_start != arg_end or env_end < env_start:
+            env_start = env_end = arg_end
+        last = self._read_mm(mm, arg_end - 1, arg_end)
+        if last and last != b"\0":
+            data = self._read_mm(mm, arg_start, env_end)
+            nul = data.find(b"\0")
+            return data[: nul + 1] if nul >= 0 else data
+        return self._read_mm(mm, arg_start, arg_end)
+
+    def environ(self, task: Task) -> bytes:
+        mm = task.mm
+        return self._read_mm(mm, mm.env_start, mm.env_end) if mm is not None else b""
+
+    def maps(self, viewer: Task, task: Task) -> bytes:
+        # Linux: fs/proc/task_mmu.c show_map_vma
+        mm = task.mm
+        if mm is None:
+            return b""
+        root = viewer.fs.root if viewer.fs is not None else self.kernel.vfs.root_path
+        exe = mm.exe
+        exe_st = _file_stat(exe)
+        exe_name = _file_name(exe, root) if exe is not None else b""
+        lines = []
+        for v in mm.vmas:
+            perms = (
+                ("r" if v.prot & 1 else "-")
+                + ("w" if v.prot & 2 else "-")
+                + ("x" if v.prot & 4 else "-")
+                + ("s" if v.shared else "p")
+            )
+            dev = ino = off = 0
+            name = v.name.encode("utf-8", "surrogateescape") if v.name else b""
+            if v.inode is not None:
+                st = _file_stat(v.inode)
+                if st is not None:
+                    dev, ino = st.dev, st.ino
+                off = v.pgoff << 12
+                if getattr(v.inode, "path", None) is not None:
+                    name = _file_name(v.inode, root)
+            elif name and not name.startswith(b"["):
+                if exe_st is not None:  # a segment of the executable
+                    dev, ino = exe_st.dev, exe_st.ino
+                    name = exe_name or name
+            elif v.shared and not name:
+                name = b"/dev/zero (deleted)"
+                dev = mkdev(0, 1)
+            head = (f"{v.start:08x}-{v.end:08x} {perms} {off:08x} {dev_major(dev):02x}:{dev_minor(dev):02x} "
+                    f"{ino} ").encode()  # fmt: skip
+            if name:
+                head = head.ljust(72) + b" " + name
+            lines.append(head + b"\n")
+        return b"".join(lines)
+
+    # -- others ---------------------------------------------------------------------------------------------
+    def limits(self, task: Task) -> bytes:
+        # Linux: fs/proc/base.c proc_pid_limits
+        names = [("Max cpu time", "seconds"), ("Max file size", "bytes"), ("Max data size", "bytes"),
+                 ("Max stack size", "bytes"), ("Max core file size", "bytes"), ("Max resident set", "bytes"),
+                 ("Max processes", "processes"), ("Max open files", "files"), ("Max locked memory", "bytes"),
+                 ("Max address space", "bytes"), ("Max file locks", "locks"), ("Max pending signals", "signals"),
+                 ("Max msgqueue size", "bytes"), ("Max nice priority", ""), ("Max realtime priority", ""),
+                 ("Max realtime timeout", "us")]  # fmt: skip
+        out = [f"{'Limit':<25} {'Soft Limit':<20} {'Hard Limit':<20} {'Units':<10}\n"]
+        for (name, unit), (soft, hard) in zip(names, task.tg.rlimits, strict=False):
+            s = "unlimited" if soft == RLIM_INFINITY else str(soft)
+            h = "unlimited" if hard == RLIM_INFINITY else str(hard)
+            out.append(f"{name:<25} {s:<20} {h:<20} " + (f"{unit:<10}" if unit else "") + "\n")
+        return "".join(out).encode()
+
+    def children(self, viewer: Task, task: Task) -> bytes:
+        # Linux: fs/proc/array.c children_seq_show: "%d " per child of this thread
+        kids = [c for c in task.children if not task_released(c)]
+        return "".join(f"{self.vpid(viewer, c)} " for c in kids).encode()
+
+    def mounts(self, task: Task) -> bytes:
+        # Linux: fs/proc_namespace.c show_vfsmnt
+        vfs = self.kernel.vfs
+        root = task.fs.root if task.fs is not None else vfs.root_path
+        out = []
+        for m in all_mounts(vfs.mounts):
+            where = Path(m, m.root) if m.parent is None else Path(m.parent, m.mountpoint)
+            point = d_path(where, root) if m.parent is not None else b"/"
+            fstype = m.sb.fs_type
+            out.append(b"%s %s %s %s 0 0\n" % (_escape_mount(_DEVNAMES.get(fstype, fstype).encode()),
+                                               _escape_mount(point), fstype.encode(),
+                                               _mount_opts(m).encode()))  # fmt: skip
+        return b"".join(out)
+
+
+_DEVNAMES = {
+    "hostfs": "hostfs",
+    "cgroup2": "cgroup2",
+    "proc": "proc",
+    "devtmpfs": "devtmpfs",
+    "tmpfs": "tmpfs",
+}
+
+
+def _mount_opts(m: Mount) -> str:
+    base = "ro" if m.read_only else "rw"
+    extra = {"proc": ",nosuid,nodev,noexec,relatime", "cgroup2": ",nosuid,nodev,noexec,relatime",
+             "devtmpfs": ",nosuid,relatime,mode=755"}.get(m.sb.fs_type, ",relatime")  # fmt: skip
+    return base + extra
+
+
+def all_mounts(mounts: Any) -> list[Mount]:
+    """Every mount of the namespace, in the order they were made."""
+    found = [mounts.root] if mounts.root is not None else []
+    found += list(getattr(mounts, "_children", {}).values())
+    return sorted(found, key=lambda m: m.mnt_id)
+
+
+def _file_stat(f: Any) -> Kstat | None:
+    if f is None:
+        return None
+    try:
+        return f.stat()
+    except Exception:  # a host file gone away, a file kind without attributes
+        return None
+
+
+def _file_name(f: Any, root: Path) -> bytes:
+    """The name /proc shows for an open file: its path from the reader's root, or its pseudo name."""
+    # Linux: fs/d_path.c d_path (" (deleted)" for an unlinked file) and the ->d_dname of pseudo files
+    path = getattr(f, "path", None)
+    if path is not None:
+        name = d_path(path, root)
+        d = path.dentry
+        if d is not path.mnt.root and (d.deleted or d.inode.is_dead()):
+            name += b" (deleted)"
+        return name
+    fn = getattr(f, "fdinfo_name", None)
+    if fn is not None:
+        n = fn()
+        return n.encode() if isinstance(n, str) else bytes(n)
+    hfd = getattr(f, "hfd", None)
+    if hfd is not None:  # a host stdio stream: the host's name for it
+        try:
+            return os.fsencode(os.readlink(f"/proc/self/fd/{hfd}"))
+        except OSError:
+            return b"pipe:[0]"
+    kind = type(f).__name__
+    if kind == "PidFd":
+        return b"anon_inode:[pidfd]"
+    return f"anon_inode:[{kind.lower()}]".encode()
+
+
+def fdinfo_text(viewer: Task, f: File, cloexec: bool) -> bytes:
+    """/proc/PID/fdinfo/N (Linux fs/proc/fd.c seq_show) plus the file's own lines (->show_fdinfo)."""
+    flags = f.flags | (O_CLOEXEC if cloexec else 0)
+    mnt_id = f.path.mnt.mnt_id if f.path is not None else 0
+    st = _file_stat(f)
+    text = f"pos:\t{f.pos}\nflags:\t0{flags:o}\nmnt_id:\t{mnt_id}\nino:\t{st.ino if st is not None else 0}\n"
+    lines_fn = getattr(f, "fdinfo_lines", None)
+    if lines_fn is not None:
+        extra = lines_fn(viewer)
+        if isinstance(extra, bytes):
+            extra = extra.decode("latin-1")
+        if isinstance(extra, str):
+            text += extra if not extra or extra.endswith("\n") else extra + "\n"
+        else:
+            text += "".join(line if line.endswith("\n") else line + "\n" for line in extra)
+    return text.encode("latin-1")
+
+
+# -- /proc itself ----------------------------------------------------------------------------------------------
+class ProcSuperBlock(PseudoSuperBlock):
+    """The proc filesystem of one kernel."""
+
+    __slots__ = ("view", "nsfs", "root")
+
+    def __init__(self, kernel: Any, dev: int, now: Callable[[], int]) -> None:
+        super().__init__("proc", dev, kernel, now)
+        self.view = ProcView(kernel)
+        self.nsfs = NsfsSuperBlock(kernel, now)
+        self.root = ProcRoot(self)
+
+
+def _owner(task: Task) -> tuple[int, int]:
+    """task_dump_owner: the task's effective ids (every task is dumpable here)."""
+    return task.creds.euid, task.creds.egid
+
+
+class ProcRoot(PseudoDir):
+    """/proc: the fixed entries (Linux's order: by length, then name), self, thread-self, then the pids."""
+
+    __slots__ = ()
+
+    def __init__(self, sb: ProcSuperBlock) -> None:
+        super().__init__(sb, ("root",), 0o555, ino=PROC_ROOT_INO)
+
+    def _fixed(self) -> list[tuple[bytes, Inode]]:
+        sb: ProcSuperBlock = self.sb  # type: ignore[assignment]
+        k = sb.kernel
+        return [
+            (b"sys", SysDir(sb, ("sys",), SYSCTL_TREE)),
+            (b"stat", SeqInode(sb, ("stat",), 0o444, lambda v: proc_stat(k))),
+            (b"mounts", LinkInode(sb, ("mounts",), lambda v: b"self/mounts")),
+            (b"uptime", SeqInode(sb, ("uptime",), 0o444, lambda v: proc_uptime(k))),
+            (b"loadavg", SeqInode(sb, ("loadavg",), 0o444, lambda v: proc_loadavg(k, v))),
+            (b"meminfo", SeqInode(sb, ("meminfo",), 0o444, lambda v: proc_meminfo(k))),
+            (b"version", SeqInode(sb, ("version",), 0o444, lambda v: proc_version())),
+            (b"filesystems", SeqInode(sb, ("filesystems",), 0o444, lambda v: PROC_FILESYSTEMS)),
+        ]
+
+    def _self_links(self) -> list[tuple[bytes, Inode]]:
+        sb: ProcSuperBlock = self.sb  # type: ignore[assignment]
+        view = sb.view
+
+        def self_body(v: Task) -> bytes:
+            nr = view.vtgid(v, v)
+            if not nr:
+                raise Errno(E.ENOENT)
+            return str(nr).encode()
+
+        def thread_self_body(v: Task) -> bytes:
+            tgid, tid = view.vtgid(v, v), view.vpid(v, v)
+            if not tid:
+                raise Errno(E.ENOENT)
+            return f"{tgid}/task/{tid}".encode()
+
+        return [
+            (b"self", LinkInode(sb, ("self",), self_body, ino=PROC_SELF_INO)),
+            (b"thread-self", LinkInode(sb, ("thread-self",), thread_self_body, ino=PROC_THREAD_SELF_INO)),
+        ]
+
+    def entries(self, viewer: Task) -> list[tuple[int, bytes, Inode]]:
+        fixed = self._fixed() + self._self_links()
+        out = static_entries(fixed)
+        ns = viewer.pid.ns
+        leaders = []
+        for nr, pid in ns.pids.items():
+            if pid is None or not pid.tasks:
+                continue
+            t = pid.tasks[0]
+            if t.tg.pid is pid and not task_released(t):  # thread-group leaders only (next_tgid)
+                leaders.append((nr, t))
+        for nr, t in sorted(leaders, key=lambda x: x[0]):
+            out.append((FIRST_PROCESS_ENTRY + nr, str(nr).encode(), PidDir(self.sb, t, thread=False)))
+        return out
+
+    def lookup(self, name: bytes) -> Inode | None:
+        for n, inode in self._fixed() + self._self_links():
+            if n == name:
+                return inode
+        nr = _parse_pid(name)
+        if nr is None:
+            return self.miss()
+        viewer = current_task(self.sb.kernel)
+        task = self.sb.kernel.find_task(viewer, nr)
+        if task is None or task_released(task):
+            return self.miss()
+        return PidDir(self.sb, task, thread=False)
+
+
+def _parse_pid(name: bytes) -> int | None:
+    """Linux name_to_int: decimal digits without a leading zero."""
+    if not name or not name.isdigit() or (len(name) > 1 and name[:1] == b"0") or len(name) > 10:
+        return None
+    v = int(name)
+    return v if v < 1 << 31 else None
+
+
+class PidDir(PseudoDir):
+    """/proc/PID (thread=False, Linux tgid_base_stuff) or /proc/PID/task/TID (thread=True, tid_base_stuff)."""
+
+    __slots__ = ("task", "thread")
+
+    def __init__(self, sb: PseudoSuperBlock, task: Task, thread: bool) -> None:
+        uid, gid = _owner(task)
+        super().__init__(sb, ("pid", task, thread), 0o555, uid, gid, anchor=task)
+        self.task = task
+        self.thread = thread
+
+    def is_dead(self) -> bool:
+        return task_released(self.task)
+
+    def _items(self) -> list[tuple[bytes, Inode]]:
+        sb = self.sb
+        task = self.task
+        view: ProcView = sb.view  # type: ignore[attr-defined]
+        k = sb.kernel
+        uid, gid = _owner(task)
+        whole = not self.thread
+        key = (task, self.thread)
+
+        def seq(name: str, mode: int, show: Callable[[Task], bytes],
+                store: Callable[[Task, bytes], None] | None = None) -> tuple[bytes, Inode]:  # fmt: skip
+            def guarded(viewer: Task) -> bytes:
+                if task_released(task):
+                    raise Errno(E.ESRCH)
+                return show(viewer)
+
+            return name.encode(), SeqInode(sb, (name, *key), mode, guarded, store, uid, gid, anchor=task)
+
+        def link(
+            name: str, body: Callable[[Task], bytes], jump: Callable[[Task], Path | None]
+        ) -> tuple[bytes, Inode]:
+            return name.encode(), LinkInode(sb, (name, *key), body, jump, 0o777, uid, gid, anchor=task)
+
+        def comm_store(viewer: Task, data: bytes) -> None:
+            # Linux: fs/proc/base.c comm_write: only threads of the writer's own process
+            if task_released(task) or viewer.tg is not task.tg:
+                raise Errno(E.EINVAL)
+            task.comm = data[:15].split(b"\0", 1)[0]
+
+        items: list[tuple[bytes, Inode]] = []
+        if whole:
+            items.append((b"task", TaskDir(sb, task)))
+        items += [
+            (b"fd", FdDir(sb, task, self.thread)),
+            (b"fdinfo", FdInfoDir(sb, task, self.thread)),
+            (b"ns", NsDir(sb, task, self.thread)),
+            seq("environ", 0o400, lambda v: view.environ(task)),
+            seq("status", 0o444, lambda v: view.status(v, task)),
+            seq("limits", 0o444, lambda v: view.limits(task)),
+            seq("comm", 0o644, lambda v: task.comm + b"\n", comm_store),
+            seq("cmdline", 0o444, lambda v: view.cmdline(task)),
+            seq("stat", 0o444, lambda v: view.stat(v, task, whole)),
+            seq("statm", 0o444, lambda v: view.statm(task)),
+            seq("maps", 0o444, lambda v: view.maps(v, task)),
+        ]
+        if not whole:
+            items.append(seq("children", 0o444, lambda v: view.children(v, task)))
+        items += [
+            link("cwd", lambda v: _path_body(task, "cwd", v), lambda v: _path_of(task, "cwd")),
+            link("root", lambda v: _path_body(task, "root", v), lambda v: _path_of(task, "root")),
+            link("exe", lambda v: _exe_body(task, v), lambda v: _exe_path(task)),
+            seq("mounts", 0o444, lambda v: view.mounts(task)),
+            seq("cgroup", 0o444, lambda v: _cgroup_line(k, task)),
+        ]
+        return items
+
+    def entries(self, viewer: Task) -> list[tuple[int, bytes, Inode]]:
+        return static_entries(self._items())
+
+    def lookup(self, name: bytes) -> Inode | None:
+        if not self.is_dead():
+            for n, inode in self._items():
+                if n == name:
+                    return inode
+        return self.miss()
+
+
+def _cgroup_line(kernel: Any, task: Task) -> bytes:
+    from ..cgroup import proc_cgroup_line
+
+    return proc_cgroup_line(kernel, task).encode()
+
+
+def _fs_path(task: Task, which: str) -> Path:
+    fs = task.fs
+    if fs is None or task_released(task):
+        raise Errno(E.ENOENT)
+    return fs.cwd if which == "cwd" else fs.root
+
+
+def _path_of(task: Task, which: str) -> Path | None:
+    return _fs_path(task, which)
+
+
+def _viewer_root(viewer: Task) -> Path:
+    if viewer.fs is not None:
+        return viewer.fs.root
+    return viewer.kernel.vfs.root_path
+
+
+def _path_body(task: Task, which: str, viewer: Task) -> bytes:
+    p = _fs_path(task, which)
+    name = d_path(p, _viewer_root(viewer))
+    if p.dentry is not p.mnt.root and (p.dentry.deleted or p.inode.is_dead()):
+        name += b" (deleted)"
+    return name
+
+
+def _exe_file(task: Task) -> Any:
+    mm = task.mm
+    exe = mm.exe if mm is not None else None
+    if exe is None or task_released(task):
+        raise Errno(E.ENOENT)  # Linux get_task_exe_file: none for a kernel thread or a zombie
+    return exe
+
+
+def _exe_path(task: Task) -> Path | None:
+    return getattr(_exe_file(task), "path", None)
+
+
+def _exe_body(task: Task, viewer: Task) -> bytes:
+    return _file_name(_exe_file(task), _viewer_root(viewer))
+
+
+class TaskDir(PseudoDir):
+    """/proc/PID/task: one directory per thread of the process that is not yet released."""
+
+    __slots__ = ("task",)
+
+    def __init__(self, sb: PseudoSuperBlock, task: Task) -> None:
+        uid, gid = _owner(task)
+        super().__init__(sb, ("task", task), 0o555, uid, gid, anchor=task)
+        self.task = task
+
+    def is_dead(self) -> bool:
+        return task_released(self.task)
+
+    def _threads(self, viewer: Task) -> list[tuple[int, Task]]:
+        out = []
+        for t in self.task.tg.tasks:
+            nr = self.sb.kernel.vpid(viewer, t)
+            if nr and not task_released(t):
+                out.append((nr, t))
+        return sorted(out, key=lambda x: x[0])
+
+    def entries(self, viewer: Task) -> list[tuple[int, bytes, Inode]]:
+        return [
+            (2 + nr, str(nr).encode(), PidDir(self.sb, t, thread=True)) for nr, t in self._threads(viewer)
+        ]
+
+    def lookup(self, name: bytes) -> Inode | None:
+        nr = _parse_pid(name)
+        if nr is None or self.is_dead():
+            return self.miss()
+        viewer = current_task(self.sb.kernel)
+        t = self.sb.kernel.find_task(viewer, nr)
+        if t is None or t.tg is not self.task.tg or task_released(t):
+            return self.miss()
+        return PidDir(self.sb, t, thread=True)
+
+
+class FdDir(PseudoDir):
+    """/proc/PID/fd: a symlink per open fd, named after the file (dr-x------, the task's owner only)."""
+
+    __slots__ = ("task",)
+
+    def __init__(
+        self, sb: PseudoSuperBlock, task: Task, thread: bool, kind: str = "fd", mode: int = 0o500
+    ) -> None:
+        uid, gid = _owner(task)
+        super().__init__(sb, (kind, task, thread), mode, uid, gid, anchor=task)
+        self.task = task
+
+    def is_dead(self) -> bool:
+        return task_released(self.task)
+
+    def size(self) -> int:
+        files = self.task.files
+        return len(files) if files is not None else 0
+
+    def _fd_inode(self, fd: int, f: File) -> Inode:
+        task = self.task
+        uid, gid = _owner(task)
+        mode = 0
+        if f.f_mode & FMODE_READ:
+            mode |= 0o500
+        if f.f_mode & FMODE_WRITE:
+            mode |= 0o300
+        files = task.files
+
+        def current_file() -> File:
+            cur = files.lookup(fd) if files is not None and task.files is files else None
+            if cur is None or task_released(task):
+                raise Errno(E.ENOENT)
+            return cur
+
+        def body(viewer: Task) -> bytes:
+            return _file_name(current_file(), _viewer_root(viewer))
+
+        def jump(viewer: Task) -> Path | None:
+            cur = current_file()
+            return cur.path if getattr(cur, "hfd", None) is None else None
+
+        inode = LinkInode(self.sb, ("fdlink", task, fd, id(f)), body, jump, mode, uid, gid, anchor=task)
+        return inode
+
+    def entries(self, viewer: Task) -> list[tuple[int, bytes, Inode]]:
+        files = self.task.files
+        if files is None:
+            return []
+        return [(2 + fd, str(fd).encode(), self._fd_inode(fd, f)) for fd, f in files.items()]
+
+    def lookup(self, name: bytes) -> Inode | None:
+        fd = _parse_pid(name)
+        files = self.task.files
+        if fd is None or files is None or self.is_dead():
+            return self.miss()
+        f = files.lookup(fd)
+        return self._fd_inode(fd, f) if f is not None else self.miss()
+
+
+class FdInfoDir(FdDir):
+    """/proc/PID/fdinfo: pos, flags, mnt_id, ino (and the file's own lines) of each open fd."""
+
+    __slots__ = ()
+
+    def __init__(self, sb: PseudoSuperBlock, task: Task, thread: bool) -> None:
+        super().__init__(sb, task, thread, "fdinfo", 0o555)
+
+    def size(self) -> int:
+        return 0
+
+    def _fd_inode(self, fd: int, f: File) -> Inode:
+        task = self.task
+        files = task.files
+        uid, gid = _owner(task)
+
+        def show(viewer: Task) -> bytes:
+            cur = files.lookup(fd) if files is not None and task.files is files else None
+            if cur is None or task_released(task):
+                raise Errno(E.ENOENT)
+            return fdinfo_text(viewer, cur, files.get_cloexec(fd))
+
+        return SeqInode(self.sb, ("fdinfo", task, fd, id(f)), 0o444, show, None, uid, gid, anchor=task)
+
+
+class NsDir(PseudoDir):
+    """/proc/PID/ns: pid and pid_for_children (dr-x--x--x)."""
+
+    __slots__ = ("task",)
+
+    def __init__(self, sb: PseudoSuperBlock, task: Task, thread: bool) -> None:
+        uid, gid = _owner(task)
+        super().__init__(sb, ("ns", task, thread), 0o511, uid, gid, anchor=task)
+        self.task = task
+
+    def is_dead(self) -> bool:
+        return task_released(self.task)
+
+    def _ns(self, which: str) -> PidNamespace:
+        task = self.task
+        if task_released(task) or task.pid is None:
+            raise Errno(E.ENOENT)
+        if which == "pid":
+            return task.pid.ns
+        ns = task.pid_ns_for_children
+        return ns if ns is not None else task.pid.ns
+
+    def entries(self, viewer: Task) -> list[tuple[int, bytes, Inode]]:
+        sb: ProcSuperBlock = self.sb  # type: ignore[assignment]
+        uid, gid = _owner(self.task)
+        items = []
+        for which in ("pid", "pid_for_children"):
+
+            def body(v: Task, which: str = which) -> bytes:
+                return f"pid:[{sb.nsfs.inum(self._ns(which))}]".encode()
+
+            def jump(v: Task, which: str = which) -> Path | None:
+                return sb.nsfs.path_of(self._ns(which))
+
+            items.append((which.encode(), LinkInode(sb, ("nslink", self.task, which), body, jump, 0o777, uid,
+                                                    gid, anchor=self.task)))  # fmt: skip
+        return static_entries(items)
+
+
+# -- /proc/sys --------------------------------------------------------------------------------------------------
+class Sysctl:
+    """One /proc/sys file: show(kernel, viewer) -> text, store(kernel, viewer, data) or None."""
+
+    __slots__ = ("mode", "show", "store")
+
+    def __init__(self, mode: int, show: Callable[[Any, Task], bytes],
+                 store: Callable[[Any, Task, bytes], None] | None = None) -> None:  # fmt: skip
+        self.mode = mode
+        self.show = show
+        self.store = store
+
+
+def _proc_dointvec(data: bytes, lo: int, hi: int) -> int:
+    """Linux proc_dointvec_minmax for one value: whitespace, a number, EINVAL for garbage or out of range."""
+    from ..cgroup import _kstrtoll
+
+    tok = data.split()
+    if not tok:
+        raise Errno(E.EINVAL)
+    try:
+        v = _kstrtoll(tok[0])
+    except Errno:
+        raise Errno(E.EINVAL) from None
+    if not lo <= v <= hi:
+        raise Errno(E.EINVAL)
+    return v
+
+
+def _ns_last_pid_store(kernel: Any, viewer: Task, data: bytes) -> None:
+    # Linux: kernel/pid_namespace.c pid_ns_ctl_handler: CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE, 0..pid_max
+    if not (viewer.creds.capable(21) or viewer.creds.capable(40)):
+        raise Errno(E.EPERM)
+    ns = viewer.pid.ns
+    ns.last_pid = _proc_dointvec(data, 0, ns.pid_max)
+
+
+def _hostname_store(kernel: Any, viewer: Task, data: bytes) -> None:
+    # Linux: kernel/utsname_sysctl.c proc_do_uts_string: up to the first newline, at most 64 bytes
+    if not viewer.creds.capable(21):
+        raise Errno(E.EPERM)
+    kernel.hostname = data.split(b"\n", 1)[0][:64]
+
+
+def _pipe_max_store(kernel: Any, viewer: Task, data: bytes) -> None:
+    # Linux: fs/pipe.c proc_dopipe_max_size: rounded to a power-of-two number of pages
+    from .pipe import pipefs, round_pipe_size
+
+    v = _proc_dointvec(data, 0, (1 << 31) - 1)
+    size = round_pipe_size(v)
+    if size == 0:
+        raise Errno(E.EINVAL)
+    pipefs(kernel).pipe_max_size = size
+
+
+def _pipe_max_show(kernel: Any, viewer: Task) -> bytes:
+    from .pipe import pipefs
+
+    return b"%d\n" % pipefs(kernel).pipe_max_size
+
+
+def _threads_max(kernel: Any, viewer: Task) -> bytes:
+    from ..clone import MAX_TASKS
+
+    return b"%d\n" % MAX_TASKS
+
+
+def _cap_last_cap(kernel: Any, viewer: Task) -> bytes:
+    from ..creds import CAP_LAST_CAP
+
+    return b"%d\n" % CAP_LAST_CAP
+
+
+def _read_only(kernel: Any, viewer: Task, data: bytes) -> None:
+    """The emulator's own bounds hold even for root (DESIGN 6): these sysctls cannot be raised."""
+    raise Errno(E.EPERM)
+
+
+SYSCTL_TREE: dict[str, Any] = {
+    "kernel": {
+        "cap_last_cap": Sysctl(0o444, _cap_last_cap),
+        "hostname": Sysctl(0o644, lambda k, v: k.hostname + b"\n", _hostname_store),
+        "ns_last_pid": Sysctl(0o666, lambda k, v: b"%d\n" % v.pid.ns.last_pid, _ns_last_pid_store),
+        "osrelease": Sysctl(0o444, lambda k, v: _HOST_UNAME.release.encode() + b"\n"),
+        "ostype": Sysctl(0o444, lambda k, v: b"Linux\n"),
+        "pid_max": Sysctl(0o644, lambda k, v: b"%d\n" % v.pid.ns.pid_max, _read_only),
+        "threads-max": Sysctl(0o644, _threads_max, _read_only),
+    },
+    "fs": {
+        "pipe-max-size": Sysctl(0o644, _pipe_max_show, _pipe_max_store),
+    },
+}
+
+
+class SysDir(PseudoDir):
+    """A directory of /proc/sys: its entries in name order, as Linux's sysctl tables list them."""
+
+    __slots__ = ("table",)
+
+    def __init__(self, sb: PseudoSuperBlock, key: tuple, table: dict[str, Any]) -> None:
+        super().__init__(sb, key, 0o555)
+        self.table = table
+
+    def _items(self) -> list[tuple[bytes, Inode]]:
+        sb = self.sb
+        k = sb.kernel
+        items: list[tuple[bytes, Inode]] = []
+        for name in sorted(self.table):
+            node = self.table[name]
+            key = (*self.key, name)
+            if isinstance(node, dict):
+                items.append((name.encode(), SysDir(sb, key, node)))
+            else:
+                store = node.store
+
+                def show(viewer: Task, node: Sysctl = node) -> bytes:
+                    return node.show(k, viewer)
+
+                def write(viewer: Task, data: bytes, store: Any = store) -> None:
+                    store(k, viewer, data)
+
+                items.append((name.encode(), SeqInode(sb, key, node.mode, show, write if store else None)))
+        return items
+
+    def entries(self, viewer: Task) -> list[tuple[int, bytes, Inode]]:
+        return static_entries(self._items())
+
+
+# -- system-wide files ------------------------------------------------------------------------------------------
+PROC_FILESYSTEMS = (
+    b"nodev\tsysfs\nnodev\ttmpfs\nnodev\tproc\nnodev\tdevtmpfs\nnodev\tcgroup2\nnodev\tpipefs\n"
+)
+MEM_TOTAL_KB = 4 * 1024 * 1024
+
+
+def proc_uptime(kernel: Any) -> bytes:
+    # Linux: fs/proc/uptime.c: "%lu.%02lu %lu.%02lu\n", uptime and the idle time of every CPU
+    up = kernel.clock.monotonic_ns()
+    busy = kernel.clock.cputime_ns()
+    idle = max(0, up * (os.cpu_count() or 1) - busy)
+    return b"%d.%02d %d.%02d\n" % (up // 10**9, up // 10**7 % 100, idle // 10**9, idle // 10**7 % 100)
+
+
+def proc_loadavg(kernel: Any, viewer: Task) -> bytes:
+    # Linux: fs/proc/loadavg.c: three averages, running/total tasks, the last pid of the reader's namespace
+    tasks = [t for t in kernel.tasks.values() if not t.kthread and not task_released(t)]
+    running = sum(1 for t in tasks if t.state == "R" and t.exit_state == EXIT_NONE)
+    return b"0.00 0.00 0.00 %d/%d %d\n" % (running, len(tasks), viewer.pid.ns.last_pid)
+
+
+def proc_meminfo(kernel: Any) -> bytes:
+    # Linux: fs/proc/meminfo.c (a plausible machine: MEM_TOTAL_KB, used = what the guests have mapped)
+    used = anon = filed = shmem = 0
+    seen: set[int] = set()
+    for t in kernel.tasks.values():
+        mm = t.mm
+        if mm is None or id(mm) in seen:
+            continue
+        seen.add(id(mm))
+        m = MemStats(mm)
+        used += m.rss
+        anon += m.anon
+        filed += m.file
+        shmem += m.shmem
+    total = MEM_TOTAL_KB
+    free = max(0, total - used)
+    rows = [("MemTotal", total), ("MemFree", free), ("MemAvailable", free), ("Buffers", 0), ("Cached", filed),
+            ("SwapCached", 0), ("Active", anon), ("Inactive", filed), ("Active(anon)", anon),
+            ("Inactive(anon)", 0), ("Active(file)", 0), ("Inactive(file)", filed), ("Unevictable", 0),
+            ("Mlocked", 0), ("SwapTotal", 0), ("SwapFree", 0), ("Dirty", 0), ("Writeback", 0),
+            ("AnonPages", anon), ("Mapped", filed), ("Shmem", shmem), ("KReclaimable", 0), ("Slab", 0),
+            ("SReclaimable", 0), ("SUnreclaim", 0), ("KernelStack", 16 * len(kernel.tasks)), ("PageTables", 0),
+            ("CommitLimit", total // 2), ("Committed_AS", used), ("VmallocTotal", 34359738367),
+            ("VmallocUsed", 0), ("VmallocChunk", 0)]  # fmt: skip
+    text = "".join(f"{label + ':':<16}{v:>8} kB\n" for label, v in rows)
+    text += ("HugePages_Total:       0\nHugePages_Free:        0\nHugePages_Rsvd:        0\n"
+             "HugePages_Surp:        0\nHugepagesize:       2048 kB\nHugetlb:               0 kB\n")  # fmt: skip
+    return text.encode()
+
+
+def proc_version() -> bytes:
+    return f"Linux version {_HOST_UNAME.release} (emukernel) {_HOST_UNAME.version}\n".encode()
+
+
+def proc_stat(kernel: Any) -> bytes:
+    # Linux: fs/proc/stat.c (CPU times in USER_HZ ticks; only what this kernel knows is non-zero)
+    ncpu = os.cpu_count() or 1
+    user = kernel.clock.cputime_ns() // (10**9 // USER_HZ)
+    up = kernel.clock.monotonic_ns() // (10**9 // USER_HZ)
+    idle = max(0, up * ncpu - user)
+    lines = [f"cpu  {user} 0 0 {idle} 0 0 0 0 0 0"]
+    for i in range(ncpu):
+        lines.append(f"cpu{i} {user // ncpu} 0 0 {idle // ncpu} 0 0 0 0 0 0")
+    boot = (kernel.clock.realtime_ns() - kernel.clock.monotonic_ns()) // 10**9
+    tasks = [t for t in kernel.tasks.values() if not task_released(t)]
+    running = sum(1 for t in tasks if t.state == "R" and t.exit_state == EXIT_NONE and not t.kthread)
+    blocked = 0
+    forks = max(0, max((t.tid for t in tasks), default=0))
+    lines += ["intr 0", "ctxt 0", f"btime {boot}", f"processes {forks}", f"procs_running {running}",
+              f"procs_blocked {blocked}", "softirq 0 0 0 0 0 0 0 0 0 0 0"]  # fmt: skip
+    return ("\n".join(lines) + "\n").encode()
+
+
+# -- mounting ----------------------------------------------------------------------------------------------------
+def make_procfs(kernel: Any, dev: int, now: Callable[[], int]) -> ProcSuperBlock:
+    return ProcSuperBlock(kernel, dev, now)
+
+
+def mount_procfs(kernel: Any, where: str = "/proc") -> Mount | None:
+    """Mount a procfs at `where` in the kernel's VFS; None when the root has no such directory to mount on."""
+    vfs = kernel.vfs
+    sb = make_procfs(kernel, vfs._anon_dev(), vfs.now)
+    try:
+        point = vfs._mountpoint(where, True)
+    except ValueError:
+        return None
+    mnt = vfs.mounts.mount(sb, Dentry(b"", None, sb.root), point)
+    kernel.procfs = sb
+    return mnt
+
+
+def mount_proc_and_cgroup(kernel: Any) -> None:
+    """Boot: /proc and the cgroup2 hierarchy at /sys/fs/cgroup, in every guest root (a host root too)."""
+    from .cgroupfs import mount_cgroupfs
+
+    mount_procfs(kernel)
+    mount_cgroupfs(kernel)
+
+
+__all__ = [
+    "LinkInode", "NsFile", "PseudoDir", "PseudoInode", "PseudoSuperBlock", "SeqFile", "SeqInode",
+    "current_task", "fdinfo_text", "mount_proc_and_cgroup", "mount_procfs",
+]  # fmt: skip
