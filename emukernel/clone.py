@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from .abi import errno as E
 from .abi import signal as S
+from .cgroup import cgroup_can_fork, cgroup_from_fd, cgroup_post_fork
 from .cpu import FS_BASE, RAX, RSP
 from .creds import CAP_CHECKPOINT_RESTORE, CAP_SYS_ADMIN, CAP_SYS_RESOURCE, capable
 from .errors import Errno
@@ -148,10 +149,6 @@ def check_clone_flags(task: Task, args: CloneArgs) -> None:
         raise Errno(E.ENOSPC)
     if args.set_tid and len(args.set_tid) > ns.level + 1 + (1 if f & CLONE_NEWPID else 0):
         raise Errno(E.EINVAL)  # the capability is checked per level, after each number (alloc_pid)
-    if f & CLONE_INTO_CGROUP:
-        cgfile = task.files.get(args.cgroup)  # EBADF for a closed fd
-        if not getattr(cgfile, "is_cgroup", False):
-            raise Errno(E.EINVAL)
 
 
 def kernel_clone(task: Task, args: CloneArgs):
@@ -175,7 +172,11 @@ def kernel_clone(task: Task, args: CloneArgs):
     if f & CLONE_PIDFD:
         # copy_process stores the pidfd before the child exists: a bad pointer fails the whole clone
         mm.write_u32(args.parent_tid if args.legacy else args.pidfd, 0)
+    # Linux: kernel/cgroup/cgroup.c cgroup_can_fork (CLONE_INTO_CGROUP's fd, pids.max up the hierarchy)
+    target = cgroup_from_fd(task.files.get(args.cgroup)) if f & CLONE_INTO_CGROUP else None
+    dst = cgroup_can_fork(kernel, task, target, thread=bool(f & CLONE_THREAD))
     child = copy_process(kernel, task, f, args.exit_signal, args.set_tid)
+    cgroup_post_fork(kernel, task, child, dst)
     ns_child = child.pid.ns
     # the child's registers: the parent's at the syscall, with rax = 0
     if f & CLONE_VM:
@@ -253,6 +254,7 @@ def copy_process(kernel: Kernel, parent: Task, flags: int, exit_signal: int = S.
     pid = ns.alloc_pid(set_tid, may_set_tid)
     t = Task(kernel, pid.numbers[0])
     t.pid = pid
+    t.start_time = kernel.clock.monotonic_ns()  # /proc/PID/stat starttime (Linux start_boottime)
     pid.tasks.append(t)
     t.creds = parent.creds.copy()
     t.no_new_privs = parent.no_new_privs

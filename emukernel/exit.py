@@ -143,6 +143,9 @@ def _exit_notify(kernel: Kernel, task: Task) -> None:
         for child in task.children:
             child.real_parent = child.parent = reaper
             reaper.children.append(child)
+            if child.pdeath_signal and child.tg.live:
+                # PR_SET_PDEATHSIG: the thread that created us is gone (forget_original_parent)
+                kernel.signals.send(child, child.pdeath_signal, group=True)
             if child.exit_state == EXIT_ZOMBIE and child.tg.leader is child and child.tg.live == 0:
                 do_notify_parent(kernel, child)
         task.children = []

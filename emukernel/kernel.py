@@ -48,6 +48,7 @@ class Kernel:
             from .trace import Tracer
             self.tracer = Tracer(trace)
         self.vfs = Vfs(root=root, binds=binds, stdio=stdio, clock=self.clock, random_bytes=self.random_bytes)
+        self.vfs.kernel = self  # FIFOs opened in it are pipes of this kernel
         mount_proc_and_cgroup(self)
         self.pidns = PidNamespace()
         self.tasks: dict[int, Task] = {}
@@ -82,8 +83,11 @@ class Kernel:
         return init
 
     def spawn(self, argv: Sequence[str | bytes], env: dict[str, str] | Sequence[str] | None = None,
-              path: str | bytes | None = None) -> Task:
-        """fork from init and execve argv (path defaults to argv[0]); raises ExecFormatError or Errno."""
+              path: str | bytes | None = None, *, stdin=None, stdout=None, stderr=None) -> Task:
+        """fork from init and execve argv (path defaults to argv[0]); raises ExecFormatError or Errno.
+
+        stdin/stdout/stderr: host descriptors (ints or objects with fileno()) for the new process's fds
+        0-2, instead of the kernel's stdio."""
         from .clone import copy_process
         from .exec.execve import do_execve
 
@@ -95,6 +99,14 @@ class Kernel:
             env = {}
         benv = [b(f"{k}={v}") for k, v in env.items()] if isinstance(env, dict) else [b(e) for e in env]
         task = copy_process(self, self.init, 0)
+        for fd, host in enumerate((stdin, stdout, stderr)):
+            if host is not None:
+                from .fs.hostfd import HostFdFile
+
+                hfd = host if isinstance(host, int) else host.fileno()
+                if task.files.lookup(fd) is not None:
+                    task.files.close(fd)
+                task.files.install_at(fd, HostFdFile(hfd))
         try:
             do_execve(task, b(path if path is not None else argv[0]), bargv, benv)
         except BaseException:

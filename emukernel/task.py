@@ -129,6 +129,7 @@ class Task:
         self.restart = None  # (syscall entry, args) to re-run after a wake-up
         self.wake_deadline = None
         self.kthread = False
+        self.start_time = 0  # monotonic ns at creation (/proc/PID/stat starttime)
         self.syscall_action = None  # (syscall entry, args, action) left by the hook for the run loop
         self.trap = None  # (signal, si_code, address) from a CPU exception
         self.hook_error = None  # (exception, where) when a hook caught a kernel bug

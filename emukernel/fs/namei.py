@@ -104,6 +104,13 @@ class Nameidata:
         if self.total_link_count >= MAXSYMLINKS:
             raise Errno(E.ELOOP)
         self.total_link_count += 1
+        get_link = getattr(link.inode, "get_link", None)
+        if get_link is not None:
+            # Linux: fs/namei.c nd_jump_link: a procfs magic link names an object, not a path to walk
+            target = get_link()
+            if target is not None:
+                self.path = target
+                return Last(b".", LAST_DOT, False)
         body = link.inode.readlink()
         if not body:
             raise Errno(E.ENOENT)
