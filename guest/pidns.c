@@ -9,7 +9,7 @@
 #include "guest.h"
 
 #include <fcntl.h>
-#include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
 #include <sys/prctl.h>
@@ -97,9 +97,15 @@ static void child_kills_init(int sig, const char *what)
     expect_ok(k, "signalling child done");
 }
 
+static pid_t outer_parent; /* the init's parent, numbered outside */
+
 static void init_body(void)
 {
     CHECK_EQ(getpid(), 1, "init: getpid() is 1");
+    if (outer_parent != 1) /* no other pid exists in here yet */
+        EXPECT_ERRNO(kill(outer_parent, 0), ESRCH, "init: kill(the parent's outside number, 0)");
+    else
+        printf("ok init: kill(the parent's outside number, 0) -> ESRCH\n");
     CHECK_EQ(getppid(), 0, "init: getppid() is 0 (the parent is outside)");
     CHECK_EQ(getpgrp(), 0, "init: getpgrp() is 0 (the group is outside)");
     CHECK_EQ(getsid(0), 0, "init: getsid(0) is 0 (the session is outside)");
@@ -207,6 +213,7 @@ static void part_clone_newpid(void)
 {
     printf("-- clone(CLONE_NEWPID)\n");
     pid_t me = getpid();
+    outer_parent = me;
     int go[2];
     if (pipe(go))
         printf("FAIL pipe\n");
@@ -263,6 +270,103 @@ static void part_unshare(void)
         finish();
     }
     expect_ok(p, "unshare part");
+}
+
+/* ------------------------------------------------------------------- unshare of the other resources */
+
+static void *thread_idle(void *arg)
+{
+    int fd = *(int *)arg;
+    char x;
+    if (read(fd, &x, 1) < 0)
+        printf("FAIL read\n");
+    return NULL;
+}
+
+static void part_unshare_other(void)
+{
+    printf("-- unshare(CLONE_FILES / CLONE_FS / CLONE_VM ...)\n");
+    pid_t p = xfork();
+    if (p != 0) {
+        expect_ok(p, "unshare of other resources");
+        return;
+    }
+    EXPECT_ERRNO(unshare(0x1), EINVAL, "unshare(an exit-signal bit)");
+    EXPECT_ERRNO(unshare(CLONE_PIDFD), EINVAL, "unshare(CLONE_PIDFD)");
+    CHECK_EQ(unshare(CLONE_VM | CLONE_SIGHAND | CLONE_THREAD | CLONE_FILES | CLONE_FS | CLONE_SYSVSEM), 0,
+             "unshare of everything already private, single-threaded");
+
+    /* a child sharing our fd table: its close is ours until it unshares */
+    int a[2], done[2];
+    if (pipe(a) || pipe(done))
+        printf("FAIL pipe\n");
+    pid_t c = raw_clone(CLONE_FILES, NULL);
+    if (c == 0) {
+        close(a[0]);  /* shared table: closes the parent's fd too */
+        CHECK_EQ(unshare(CLONE_FILES), 0, "child: unshare(CLONE_FILES)");
+        close(a[1]);  /* private table now: the parent keeps its a[1] */
+        int d = dup(done[1]);
+        CHECK(d >= 0, "child: dup after unsharing");
+        finish();
+    }
+    expect_ok(c, "CLONE_FILES child");
+    CHECK(fcntl(a[0], F_GETFD) == -1 && errno == EBADF, "the shared close closed our a[0]");
+    CHECK(fcntl(a[1], F_GETFD) == 0, "the close after unshare left our a[1] open");
+    int probe = dup(0);
+    CHECK(probe == a[0], "the child's dup did not land in our table (next free fd is a[0]'s)");
+    close(probe);
+    close(a[1]);
+    close(done[0]);
+    close(done[1]);
+
+    /* a child sharing our cwd: its chdir is ours until it unshares */
+    char cwd[256];
+    CHECK_EQ(chdir("/"), 0, "chdir(/)");
+    c = raw_clone(CLONE_FS, NULL);
+    if (c == 0) {
+        CHECK_EQ(unshare(CLONE_FS), 0, "child: unshare(CLONE_FS)");
+        CHECK_EQ(chdir("/dev"), 0, "child: chdir(/dev)");
+        finish();
+    }
+    expect_ok(c, "CLONE_FS child");
+    CHECK(getcwd(cwd, sizeof cwd) && strcmp(cwd, "/") == 0, "the unshared child's chdir left our cwd alone");
+    c = raw_clone(CLONE_FS, NULL);
+    if (c == 0) {
+        CHECK_EQ(chdir("/dev"), 0, "sharing child: chdir(/dev)");
+        finish();
+    }
+    expect_ok(c, "CLONE_FS child 2");
+    CHECK(getcwd(cwd, sizeof cwd) && strcmp(cwd, "/dev") == 0, "a sharing child's chdir moved us");
+
+    /* a vfork child shares our mm: it cannot unshare it */
+    fflush(stdout);
+    pid_t v = vfork();
+    if (v == 0) {
+        long r = syscall(SYS_unshare, CLONE_VM);
+        _exit(r == -1 && errno == EINVAL ? 0 : 1);
+    }
+    expect_ok(v, "vfork child: unshare(CLONE_VM) -> EINVAL");
+
+    /* with a second thread, CLONE_THREAD / CLONE_SIGHAND / CLONE_VM cannot be unshared */
+    int t[2];
+    if (pipe(t))
+        printf("FAIL pipe\n");
+    pthread_t th;
+    CHECK_EQ(pthread_create(&th, NULL, thread_idle, &t[0]), 0, "pthread_create");
+    EXPECT_ERRNO(unshare(CLONE_THREAD), EINVAL, "unshare(CLONE_THREAD), two threads");
+    EXPECT_ERRNO(unshare(CLONE_SIGHAND), EINVAL, "unshare(CLONE_SIGHAND), two threads");
+    EXPECT_ERRNO(unshare(CLONE_VM), EINVAL, "unshare(CLONE_VM), two threads");
+    CHECK_EQ(unshare(CLONE_FILES | CLONE_FS), 0, "unshare(CLONE_FILES | CLONE_FS), two threads");
+    CHECK_EQ(unshare(CLONE_NEWPID), 0, "unshare(CLONE_NEWPID), two threads");
+    pthread_t th2;
+    int rc = pthread_create(&th2, NULL, thread_idle, &t[0]);  /* clone's EINVAL: musl says EAGAIN */
+    CHECK(rc == EINVAL || rc == EAGAIN, "pthread_create after unshare(CLONE_NEWPID) fails");
+    if (rc == 0)
+        pthread_join(th2, NULL);
+    if (write(t[1], "x", 1) != 1)
+        printf("FAIL write\n");
+    pthread_join(th, NULL);
+    finish();
 }
 
 /* ------------------------------------------------------------------------------- namespace death */
@@ -358,6 +462,81 @@ static void part_death(void)
     close(hold[0]);
     close(ready[0]);
     close(pidfd);
+}
+
+/* ----------------------------------------------------------- an init that exits from another thread */
+
+static void *exit_group_3(void *arg)
+{
+    (void)arg;
+    fflush(stdout);
+    exit(3);
+}
+
+static void *orphan_maker(void *arg)
+{
+    /* a thread of the init forks 2, which forks 3 and exits: 3's new parent is the init's group */
+    int *go = arg;
+    pid_t a = xfork();
+    if (a == 0) {
+        pid_t b = xfork();
+        if (b == 0) {
+            char x;
+            close(go[1]);
+            if (read(go[0], &x, 1) != 1)
+                printf("FAIL read\n");
+            CHECK_EQ(getppid(), 1, "orphan of a thread's child: getppid() is 1");
+            finish();
+        }
+        finish();
+    }
+    expect_ok(a, "thread's child");
+    return NULL;
+}
+
+static void part_threaded_init(void)
+{
+    printf("-- an init with threads\n");
+    pid_t p = xfork();
+    if (p != 0) {
+        expect_ok(p, "threaded init part");
+        return;
+    }
+    int hold[2];
+    if (pipe(hold))
+        printf("FAIL pipe\n");
+    CHECK_EQ(unshare(CLONE_NEWPID), 0, "unshare(CLONE_NEWPID)");
+    pid_t init = xfork();
+    if (init == 0) {
+        pid_t m = xfork();
+        if (m == 0) {
+            close(hold[0]);
+            for (;;)
+                pause();
+        }
+        close(hold[1]);
+        int go[2];
+        if (pipe(go))
+            printf("FAIL pipe\n");
+        pthread_t t;
+        pthread_create(&t, NULL, orphan_maker, go);
+        pthread_join(t, NULL);
+        if (write(go[1], "x", 1) != 1)
+            printf("FAIL write\n");
+        int st;
+        CHECK_EQ(waitpid(-1, &st, 0) > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0, 1, "init reaped the orphan");
+        /* exit_group from a thread that is not the leader: the namespace dies all the same */
+        pthread_create(&t, NULL, exit_group_3, NULL);
+        for (;;)
+            pause();
+    }
+    close(hold[1]);
+    char x;
+    CHECK_EQ(read(hold[0], &x, 1), 0, "the member died with the init (EOF)");
+    int st;
+    CHECK(waitpid(init, &st, 0) == init && WIFEXITED(st) && WEXITSTATUS(st) == 3, "the init: %s",
+          status_str(st));
+    finish();
 }
 
 /* --------------------------------------------------------------------- init waits for its zombies */
@@ -601,13 +780,65 @@ static void part_setns(void)
     expect_ok(p, "setns part");
 }
 
-int main(void)
+/* ------------------------------------------------------------------- setns with /proc/PID/ns/pid */
+
+static void part_setns_proc(void)
+{
+    printf("-- setns with /proc/PID/ns/pid\n");
+    pid_t p = xfork();
+    if (p != 0) {
+        expect_ok(p, "setns /proc part");
+        return;
+    }
+    int hold[2];
+    if (pipe(hold))
+        printf("FAIL pipe\n");
+    pid_t init = raw_clone(CLONE_NEWPID, NULL);
+    if (init == 0) {
+        char x;
+        close(hold[1]);
+        if (read(hold[0], &x, 1) < 0)
+            printf("FAIL read\n");
+        _exit(0);
+    }
+    close(hold[0]);
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/ns/pid", (int)init);
+    int nsfd = open(path, O_RDONLY | O_CLOEXEC);
+    CHECK(nsfd >= 0, "open /proc/PID/ns/pid of a child namespace's init");
+    int selffd = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+    CHECK(selffd >= 0, "open /proc/self/ns/pid");
+    EXPECT_ERRNO(setns(nsfd, CLONE_NEWUTS), EINVAL, "setns(pid namespace file, CLONE_NEWUTS)");
+    CHECK_EQ(setns(nsfd, 0), 0, "setns(/proc/PID/ns/pid, 0)");
+    EXPECT_ERRNO(unshare(CLONE_NEWPID), EINVAL, "unshare(CLONE_NEWPID) after that");
+    pid_t k = xfork();
+    if (k == 0) {
+        CHECK_EQ(getpid(), 2, "a child after setns through /proc: pid 2 there");
+        finish();
+    }
+    expect_ok(k, "child in the child namespace");
+    CHECK_EQ(setns(selffd, CLONE_NEWPID), 0, "setns(/proc/self/ns/pid, CLONE_NEWPID)");
+    CHECK_EQ(unshare(CLONE_NEWPID), 0, "unshare(CLONE_NEWPID) after setns back to our own");
+    close(hold[1]);
+    expect_ok(init, "the child namespace's init");
+    close(nsfd);
+    close(selffd);
+    finish();
+}
+
+int main(int argc, char **argv)
 {
     guest_line_buffered();
+    if (argc > 1 && strcmp(argv[1], "proc") == 0) {
+        part_setns_proc();
+        return guest_exit();
+    }
     part_clone_newpid();
     part_unshare();
+    part_unshare_other();
     part_death();
     part_zombie_wait();
+    part_threaded_init();
     part_outside_signals();
     part_nesting();
     part_limit();
