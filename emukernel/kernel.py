@@ -59,6 +59,7 @@ class Kernel:
         self.futexes = Futexes(self)
         self._reported: set = set()
         self.dead_mms: list = []
+        self.held_pids: list = []  # pids of dead tasks still naming a process group or session
         self.statuses: dict[int, int] = {}  # tgid -> wait status, for processes reaped by init
         self.init = self._boot_init()
         self.hostname = b"emukernel"
@@ -163,8 +164,15 @@ class Kernel:
         if task.pid is not None:
             if task in task.pid.tasks:
                 task.pid.tasks.remove(task)
-            if not task.pid.tasks and not self._pgrp_in_use(task.pid.numbers[0]):
-                self.pidns.free_pid(task.pid)
+            if not task.pid.tasks:
+                if self._pgrp_in_use(task.pid.numbers[0]):
+                    self.held_pids.append(task.pid)  # freed once no group or session uses the number
+                else:
+                    self.pidns.free_pid(task.pid)
+            if self.held_pids:
+                for pid in [p for p in self.held_pids if not p.tasks and not self._pgrp_in_use(p.numbers[0])]:
+                    self.held_pids.remove(pid)
+                    self.pidns.free_pid(pid)
             ns = task.pid.ns
             while ns is not None:  # an exiting namespace init may be waiting for this one to go
                 if ns.zap_wait is not None:
