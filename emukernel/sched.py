@@ -120,6 +120,9 @@ class Scheduler:
         self.rng = random.Random(seed)
         self.current: Task | None = None
         self.yielder: Task | None = None
+        from .watchdog import Watchdog
+
+        self.watchdog = Watchdog()
         self.budget = PREEMPT_SYSCALLS  # syscalls left before a switch while others are runnable
 
     # -- queues --------------------------------------------------------------------------------------
@@ -262,7 +265,12 @@ class Scheduler:
         clock = kernel.clock
         while True:
             calls = clock.syscalls
-            err = cpu.start(cpu.reg(RIP), timeout)
+            if timeout:
+                self.watchdog.arm(cpu, timeout)
+                err = cpu.start(cpu.reg(RIP))
+                self.watchdog.disarm()
+            else:
+                err = cpu.start(cpu.reg(RIP))
             if err != UC_ERR_OK or not timeout or task.syscall_action is not None or task.trap is not None \
                     or task.preempted or task.hook_error is not None or task.sigpending_flag:
                 break
