@@ -148,45 +148,48 @@ def kill_pid_info(task, pid: int, sig: int, info: SigInfo) -> int:
     return 0
 
 
+def _group_errors(task, groups, sig: int, info: SigInfo) -> list[int]:
+    """Send to each group in tgid order; the errno of each attempt (0 for success)."""
+    out = []
+    for tg in sorted(groups, key=lambda g: g.tgid):
+        try:
+            group_send(task, living(tg), sig, info)
+            out.append(0)
+        except Errno as e:
+            out.append(e.errno)
+    return out
+
+
 def kill_something_info(task, pid: int, sig: int, info: SigInfo) -> int:
     """kill(2)'s four cases: a process, my process group, every process I may signal, a process group."""
     k = task.kernel
     if pid > 0:
         return kill_pid_info(task, pid, sig, info)
     if pid == -1:
-        # every process visible in our namespace except its init and ourselves
+        # every process visible in our namespace except its init and ourselves; EPERM from some of them is
+        # not an error (kernel/signal.c kill_something_info)
         ns = task.pid.ns
-        groups = sorted({t.tg for t in k.tasks.values() if not t.kthread and t.tg.live and t.tg is not task.tg
-                         and t.tg.pid.nr_in(ns) > 1}, key=lambda g: g.tgid)
-        sent, err = 0, E.ESRCH
-        for tg in groups:
-            try:
-                group_send(task, living(tg), sig, info)
-                sent += 1
-            except Errno as e:
-                err = e.errno
-        if not sent:
-            raise Errno(err)
+        errs = _group_errors(task, {t.tg for t in k.tasks.values() if not t.kthread and t.tg.live
+                                    and t.tg is not task.tg and t.tg.pid.nr_in(ns) > 1}, sig, info)
+        if not errs:
+            raise Errno(E.ESRCH)
+        others = [e for e in errs if e != E.EPERM]
+        if others and others[-1]:
+            raise Errno(others[-1])
         return 0
     if pid == 0:
         pgid = task.tg.pgid
     else:
         p = task.pid.ns.find(-pid)
         pgid = p.numbers[0] if p is not None else -1
-    groups = sorted({t.tg for t in k.tasks.values() if not t.kthread and t.tg.live and t.tg.pgid == pgid},
-                    key=lambda g: g.tgid)
-    if not groups:
+    # __kill_pgrp_info: success if any member got it, else the last error
+    errs = _group_errors(task, {t.tg for t in k.tasks.values() if not t.kthread and t.tg.live
+                                and t.tg.pgid == pgid}, sig, info)
+    if not errs:
         raise Errno(E.ESRCH)
-    sent, err = 0, E.EPERM
-    for tg in groups:
-        try:
-            group_send(task, living(tg), sig, info)
-            sent += 1
-        except Errno as e:
-            err = e.errno
-    if not sent:
-        raise Errno(err)
-    return 0
+    if 0 in errs:
+        return 0
+    raise Errno(errs[-1])
 
 
 @syscall("kill", "d", "sig")
