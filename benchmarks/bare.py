@@ -214,3 +214,82 @@ def run_bare(path: str | os.PathLike[str], argv: list[str], env: list[str] | Non
         return m.run()
     finally:
         m.close()
+
+
+# --------------------------------------------------------------------------- the thread-switch floor
+
+SWITCH_CODE_BASE = 0x10000
+# each context loops on its own `syscall; jmp back` (0f 05 eb fc), 64 bytes apart
+_SWITCH_LOOP = b"\x0f\x05\xeb\xfc"
+_SWITCH_OFFSETS = (0, 64)
+
+
+class BareSwitch:
+    """The least a thread switch can cost in one Unicorn instance: two uc_context objects and a syscall hook
+    that saves the live context into the current one, restores the other and calls uc_emu_stop; an outer
+    Python loop re-enters uc_emu_start at the restored RIP.  `run(n)` makes n switches.
+
+    Everything is a raw ctypes call with prebuilt arguments (as in BareMachine): per switch one
+    uc_context_save, one uc_context_restore, one uc_emu_stop in the hook, and one uc_reg_read (RIP) and one
+    uc_emu_start (no timeout: no timer thread) in the loop."""
+
+    def __init__(self) -> None:
+        from emukernel.cpu import _context_restore, _emu_start
+
+        self.cpu = cpu = Cpu()
+        self.mm = mm = AddressSpace(cpu)
+        mm.mmap(SWITCH_CODE_BASE, 0x1000, 7, 0x22)  # MAP_PRIVATE | MAP_ANONYMOUS, rwx
+        for off in _SWITCH_OFFSETS:
+            mm.poke(SWITCH_CODE_BASE + off, _SWITCH_LOOP)
+        self.ctxs = []
+        for off in _SWITCH_OFFSETS:
+            cpu.set_reg(RIP, SWITCH_CODE_BASE + off)
+            ctx = cpu.context_alloc()
+            cpu.context_save(ctx)
+            self.ctxs.append(ctx)
+        _context_restore(cpu.handle, self.ctxs[0])
+        self._emu_start = _emu_start
+        self.switches = 0
+        self._install_hook()
+
+    def _install_hook(self) -> None:
+        from emukernel.cpu import _context_restore, _context_save, _emu_stop
+
+        handle = self.cpu.handle
+        a, b = self.ctxs
+        cur = [a, b]  # [live, other]
+
+        def on_syscall(_h, _u):
+            live, other = cur
+            _context_save(handle, live)
+            _context_restore(handle, other)
+            cur[0], cur[1] = other, live
+            _emu_stop(handle)
+
+        cb = HOOK_SYSCALL_CB(on_syscall)
+        h = ctypes.c_size_t()
+        err = _hook_add(handle, ctypes.byref(h), UC_HOOK_INSN, ctypes.cast(cb, ctypes.c_void_p), None, 1, 0,
+                        X.UC_X86_INS_SYSCALL)
+        if err:
+            raise RuntimeError(f"uc_hook_add failed: {err}")
+        self._cb = cb
+
+    def run(self, n: int) -> None:
+        """n switches: each emu_start runs the live context to its syscall, where the hook switches."""
+        handle, start = self.cpu.handle, self._emu_start
+        rip = ctypes.c_uint64()
+        rip_ref = ctypes.byref(rip)
+        for _ in range(n):
+            _reg_read(handle, RIP, rip_ref)
+            err = start(handle, rip.value, 0, 0, 0)
+            if err:
+                raise RuntimeError(f"uc_emu_start failed: {err}")
+        self.switches += n
+
+    def close(self) -> None:
+        from emukernel.cpu import _context_free
+
+        for ctx in self.ctxs:
+            _context_free(ctx)
+        self.ctxs = []
+        self.mm.release()

@@ -169,13 +169,21 @@ def kernel_clone(task: Task, args: CloneArgs):
             raise Errno(E.EAGAIN)
     mm = task.mm
     cpu = mm.cpu
-    if f & CLONE_PIDFD:
-        # copy_process stores the pidfd before the child exists: a bad pointer fails the whole clone
-        mm.write_u32(args.parent_tid if args.legacy else args.pidfd, 0)
-    # Linux: kernel/cgroup/cgroup.c cgroup_can_fork (CLONE_INTO_CGROUP's fd, pids.max up the hierarchy)
-    target = cgroup_from_fd(task.files.get(args.cgroup)) if f & CLONE_INTO_CGROUP else None
-    dst = cgroup_can_fork(kernel, task, target, thread=bool(f & CLONE_THREAD))
-    child = copy_process(kernel, task, f, args.exit_signal, args.set_tid)
+    # copy_process allocates the pid first (set_tid's errors, ENOMEM in a namespace whose init is gone), then
+    # stores the pidfd and asks the cgroup; a failure after the allocation frees the pid (free_pid), which
+    # leaves a namespace whose first process this was unable to take any other
+    pid = alloc_child_pid(task, f, args.set_tid)
+    try:
+        if f & CLONE_PIDFD:
+            # the pidfd is stored before the child exists: a bad pointer fails the whole clone
+            mm.write_u32(args.parent_tid if args.legacy else args.pidfd, 0)
+        # Linux: kernel/cgroup/cgroup.c cgroup_can_fork (CLONE_INTO_CGROUP's fd, pids.max up the hierarchy)
+        target = cgroup_from_fd(task.files.get(args.cgroup)) if f & CLONE_INTO_CGROUP else None
+        dst = cgroup_can_fork(kernel, task, target, thread=bool(f & CLONE_THREAD))
+    except Errno:
+        pid.ns.free_pid(pid)
+        raise
+    child = copy_process(kernel, task, f, args.exit_signal, args.set_tid, pid=pid)
     cgroup_post_fork(kernel, task, child, dst)
     ns_child = child.pid.ns
     # the child's registers: the parent's at the syscall, with rax = 0
@@ -242,22 +250,32 @@ def clone_syscall(task: Task, args: CloneArgs):
     return Deferred(lambda: kernel_clone(task, args))
 
 
-def copy_process(kernel: Kernel, parent: Task, flags: int, exit_signal: int = S.SIGCHLD,
-                 set_tid: tuple[int, ...] = ()) -> Task:
-    """Create a task from parent, sharing or copying each part by its clone flag."""
+def alloc_child_pid(parent: Task, flags: int, set_tid: tuple[int, ...] = ()):
+    """alloc_pid for a new child of parent: in a new namespace with CLONE_NEWPID (its own pid_max)."""
     ns = child_pid_ns(parent)
     if flags & CLONE_NEWPID:
         from .pidns import PidNamespace
-        ns = PidNamespace(ns, ns.pid_max)
+        ns = PidNamespace(ns)
     may_set_tid = bool(set_tid) and (capable(parent.creds, CAP_SYS_ADMIN)
                                      or capable(parent.creds, CAP_CHECKPOINT_RESTORE))
-    pid = ns.alloc_pid(set_tid, may_set_tid)
+    return ns.alloc_pid(set_tid, may_set_tid)
+
+
+def copy_process(kernel: Kernel, parent: Task, flags: int, exit_signal: int = S.SIGCHLD,
+                 set_tid: tuple[int, ...] = (), pid=None) -> Task:
+    """Create a task from parent, sharing or copying each part by its clone flag (pid: already allocated)."""
+    if pid is None:
+        pid = alloc_child_pid(parent, flags, set_tid)
     t = Task(kernel, pid.numbers[0])
     t.pid = pid
     t.start_time = kernel.clock.monotonic_ns()  # /proc/PID/stat starttime (Linux start_boottime)
     pid.tasks.append(t)
     t.creds = parent.creds.copy()
     t.no_new_privs = parent.no_new_privs
+    if flags & (CLONE_VM | CLONE_VFORK) == CLONE_VM:
+        t.sas_ss_sp, t.sas_ss_size, t.sas_ss_flags = 0, 0, 2  # sas_ss_reset: SS_DISABLE
+    else:
+        t.sas_ss_sp, t.sas_ss_size, t.sas_ss_flags = parent.sas_ss_sp, parent.sas_ss_size, parent.sas_ss_flags
     t.comm = parent.comm
     t.sigmask = parent.sigmask
     # CLONE_VM: share the address space, else copy it (a kernel task has none)

@@ -222,6 +222,18 @@ class Cpu:
             b = self._fp_restore_batch = RegBatch(self, FP_RESTORE_REGS, 16)
         return b
 
+    def clear_exception_state(self) -> None:
+        """Forget the exception the interrupt hook just reported (see old_exception_offset)."""
+        off = old_exception_offset()
+        if off < 0:
+            return
+        ctx = self.__dict__.get("_scratch_ctx")
+        if ctx is None:
+            ctx = self._scratch_ctx = self.context_alloc()
+        _context_save(self.handle, ctx)
+        ctypes.memmove(ctx.value + off, b"\xff\xff\xff\xff", 4)
+        _context_restore(self.handle, ctx)
+
     def init_fpu(self) -> None:
         self.set_reg(MXCSR, LINUX_MXCSR)
         self.set_reg(FPCW, LINUX_FPCW)
@@ -257,3 +269,43 @@ class RegBatch:
     def write(self, data: bytes) -> None:
         ctypes.memmove(self.base, data, len(data))
         _reg_write_batch(self.handle, self.ids, self.ptrs, self.n)
+
+
+_old_exception_offset: int | None = None
+
+
+def old_exception_offset() -> int:
+    """Where QEMU's env->old_exception sits in a saved uc_context (-1 if it cannot be found).
+
+    Unicorn's interrupt hook replaces QEMU's exception delivery, which is what resets old_exception; left
+    set, the next divide error or general protection fault turns into a double fault (and the one after
+    that shuts the CPU down).  The field is found once by a probe: a context saved before and after a
+    divide error differs there from -1 to 0."""
+    global _old_exception_offset
+    if _old_exception_offset is None:
+        _old_exception_offset = -1
+        try:
+            from unicorn import UC_PROT_ALL
+
+            cpu = Cpu()
+            cpu.uc.mem_map(0x1000, 0x1000, UC_PROT_ALL)
+            cpu.uc.mem_write(0x1000, bytes.fromhex("31c0f7f0"))  # xor eax, eax; div eax
+            cpu.hook_interrupt(lambda intno: cpu.stop())
+            total = _lib.uc_context_size(cpu.handle) + 64
+            before = cpu.context_alloc()
+            cpu.set_reg(RIP, 0x1000)
+            cpu.context_save(before)
+            cpu.start(0x1000)
+            after = cpu.context_alloc()
+            cpu.context_save(after)
+            b0 = ctypes.string_at(before.value, total)
+            b1 = ctypes.string_at(after.value, total)
+            hits = [i for i in range(0, total - 4, 4)
+                    if b0[i:i + 4] == b"\xff\xff\xff\xff" and b1[i:i + 4] == b"\0\0\0\0"]
+            if len(hits) == 1:
+                _old_exception_offset = hits[0]
+            Cpu.context_free(before)
+            Cpu.context_free(after)
+        except Exception:
+            pass
+    return _old_exception_offset

@@ -182,15 +182,13 @@ class SyscallEntry:
             rip = cpu.reg(RIP)
             # Linux: arch/x86/kernel/traps.c (do_error_trap and friends)
             if intno == 0:
-                task.trap = (S.SIGFPE, 1, rip)  # FPE_INTDIV
+                task.trap = (S.SIGFPE, 1, rip, 0)  # FPE_INTDIV
             elif intno in (1, 3):
-                task.trap = (S.SIGTRAP, 0x80 if intno == 3 else 2, 0)  # SI_KERNEL for int3, TRAP_TRACE
+                task.trap = (S.SIGTRAP, 0x80 if intno == 3 else 2, 0, intno)  # SI_KERNEL for int3, TRAP_TRACE
             elif intno == 6:
-                task.trap = (S.SIGILL, 2, rip)  # ILL_ILLOPN
-            elif intno == 4:
-                task.trap = (S.SIGSEGV, 0x80, 0)
+                task.trap = (S.SIGILL, 2, rip, 6)  # ILL_ILLOPN
             else:
-                task.trap = (S.SIGSEGV, 0x80, 0)  # #GP and the rest: SI_KERNEL
+                task.trap = (S.SIGSEGV, 0x80, 0, intno)  # #GP and the rest: SI_KERNEL
         except BaseException as exc:
             task.hook_error = (exc, f"interrupt {intno}")
         cpu.stop()

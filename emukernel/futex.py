@@ -81,7 +81,12 @@ class Futexes:
                 return -E.ETIMEDOUT
             if task.signal_interrupts():
                 self._unqueue(w)
-                return -E.ERESTARTSYS
+                if deadline is None:
+                    return -E.ERESTARTSYS
+                # a timed wait restarts through restart_syscall with the same deadline (futex_wait_restart),
+                # so a handler always makes it EINTR, SA_RESTART or not
+                task.restart_block = lambda: self.wait(task, addr, val, deadline, bitset, private)
+                return -E.ERESTART_RESTARTBLOCK
             return Block(None, deadline, f"futex {addr:#x}", resume)
 
         return Block(None, deadline, f"futex {addr:#x}", resume)

@@ -104,7 +104,8 @@ class SharedBlock:
 class Vma:
     """One virtual memory area (vm_area_struct): [start, end) with its protection and host backing."""
 
-    __slots__ = ("start", "end", "prot", "flags", "host", "name", "pgoff", "inode", "growsdown", "block")
+    __slots__ = ("start", "end", "prot", "flags", "host", "name", "pgoff", "inode", "growsdown", "block",
+                 "bus_from")
 
     def __init__(self, start: int, end: int, prot: int, flags: int, host: int, name: str = "",
                  pgoff: int = 0, inode: object = None, growsdown: bool = False,
@@ -119,6 +120,7 @@ class Vma:
         self.inode = inode
         self.growsdown = growsdown
         self.block = block
+        self.bus_from = 0  # file mappings: pages from here on lie past the file's end (SIGBUS)
 
     def split(self, at: int) -> Vma:
         """Cut this VMA at `at`; this keeps [start, at), the returned VMA holds [at, end)."""
@@ -128,6 +130,7 @@ class Vma:
                    self.block)
         if self.block is not None:
             self.block.refs += 1
+        tail.bus_from = self.bus_from
         self.end = at
         return tail
 
@@ -291,16 +294,74 @@ class AddressSpace:
         else:
             start = self.get_unmapped_area(length, addr)
         data = None
+        block = None
         if file is not None:
-            data = file.read_for_mmap(offset, length)
+            # a file that can share its memory (tmpfs, memfd) gives MAP_SHARED mappings that memory itself
+            if flags & M.MAP_TYPE == M.MAP_SHARED:
+                block = file.map_shared(offset, length, prot)
+            if block is None:
+                data = file.read_for_mmap(offset, length)
         if fixed:
             self.unmap_range(start, start + length)
         name = file_name(file) if file is not None else ""
         vma = self.map_region(start, length, prot, flags & ~(M.MAP_FIXED | M.MAP_FIXED_NOREPLACE), name,
-                              pgoff=offset >> 12, inode=file, growsdown=bool(flags & M.MAP_GROWSDOWN))
+                              host=block.base if block is not None else None, pgoff=offset >> 12, inode=file,
+                              growsdown=bool(flags & M.MAP_GROWSDOWN))
+        if block is not None:
+            vma.block = block
         if data:
             _memmove(vma.host, data, len(data))
+        if file is not None:
+            # pages wholly past the end of the file raise SIGBUS when touched: keep them inaccessible; a
+            # fault there looks at the file again (it may have grown: fault_in_file_page)
+            if block is None:
+                covered = len(data or b"")
+            else:
+                try:
+                    covered = max(0, file.stat().size - offset)
+                except Exception:
+                    covered = length
+            bus_from = start + min(length, page_up(covered))
+            if bus_from < start + length:
+                vma.bus_from = bus_from
+                self.cpu.protect(bus_from, start + length - bus_from, 0)
         return start
+
+    def fault_in_file_page(self, addr: int) -> bool:
+        """A page past the file's end when it was mapped: if the file now covers it, make it accessible
+        with the file's bytes (a private copy) and return True; else False (the access is SIGBUS)."""
+        v = self.find_vma(addr)
+        page = page_down(addr)
+        off = (v.pgoff << 12) + (page - v.start)
+        if v.block is not None:  # the file's own memory: just let the access through if the file covers it
+            try:
+                size = v.inode.stat().size
+            except Exception:
+                return False
+            if size <= off:
+                return False
+            new_from = min(v.end, page + page_up(size - off))
+            self.cpu.protect(v.bus_from, new_from - v.bus_from, uc_perms(v.prot))
+            v.bus_from = new_from if new_from < v.end else 0
+            return True
+        try:
+            data = v.inode.read_for_mmap(off, PAGE)
+        except Exception:
+            return False
+        if not data:
+            return False
+        # everything before this page is mapped already; the area now starts after the file's new end
+        new_from = min(v.end, page + page_up(len(data)))
+        ctypes.memset(v.host + (page - v.start), 0, new_from - page)
+        _memmove(v.host + (page - v.start), data, len(data))
+        self.cpu.protect(v.bus_from, new_from - v.bus_from, uc_perms(v.prot))
+        v.bus_from = new_from if new_from < v.end else 0
+        return True
+
+    def in_sigbus_area(self, addr: int) -> bool:
+        """addr is in a file mapping beyond the end of its file (a fault there is SIGBUS, not SIGSEGV)."""
+        v = self.find_vma(addr)
+        return v is not None and v.bus_from != 0 and addr >= v.bus_from
 
     def munmap(self, addr: int, length: int) -> int:
         if addr & (PAGE - 1) or length == 0:
@@ -496,7 +557,9 @@ class AddressSpace:
             return False
         if v.name == "[stack]":
             base, size = self.stack_reserve
-            if addr < STACK_TOP - size:
+            task = self.cpu.current
+            limit = task.tg.rlimits[3][0] if task is not None and task.tg is not None else size  # RLIMIT_STACK
+            if addr < STACK_TOP - min(size, limit):
                 return False
             host = base + (addr - (STACK_TOP - size))
         else:
@@ -632,7 +695,8 @@ class AddressSpace:
         cpu = Cpu()
         child = AddressSpace(cpu)
         kernel.entry.install(cpu)
-        for attr in ("mmap_base", "start_brk", "brk", "exe", "arg_start", "arg_end", "env_start", "env_end",
+        child.set_exe_file(self.exe)  # Linux dup_mm_exe_file: the child's mm holds the executable too
+        for attr in ("mmap_base", "start_brk", "brk", "arg_start", "arg_end", "env_start", "env_end",
                      "start_code", "end_code", "start_data", "end_data", "start_stack"):
             setattr(child, attr, getattr(self, attr))
         if self.stack_reserve[1]:
@@ -661,9 +725,26 @@ class AddressSpace:
         child._starts = [v.start for v in child.vmas]
         return child
 
+    # -- the executable ------------------------------------------------------------------------------
+    def set_exe_file(self, file) -> None:
+        """Linux set_mm_exe_file: hold a reference to the executable and deny writes to it (ETXTBSY);
+        give back those of the previous one."""
+        from .fs.inode import allow_write_access, deny_write_access
+
+        if file is not None:
+            if file.inode is not None:
+                deny_write_access(file.inode)  # cannot fail: whoever hands the file over holds a denial
+            file.get()
+        old, self.exe = self.exe, file
+        if old is not None:
+            if old.inode is not None:
+                allow_write_access(old.inode)
+            old.put()
+
     # -- teardown ----------------------------------------------------------------------------------
     def release(self) -> None:
-        """Drop every mapping and the host memory behind it (exit_mmap)."""
+        """Drop every mapping and the host memory behind it (exit_mmap), and the executable."""
+        self.set_exe_file(None)
         for v in self.vmas:
             self.cpu.unmap(v.start, v.end - v.start)
             if v.block is not None:

@@ -11,6 +11,7 @@ from .abi import errno as E
 from .errors import Errno
 
 PID_MAX_DEFAULT = 32768  # Linux: include/linux/threads.h PID_MAX_DEFAULT
+PID_MAX_LIMIT = 4 * 1024 * 1024  # Linux: include/linux/threads.h PID_MAX_LIMIT (64-bit)
 RESERVED_PIDS = 300  # Linux: kernel/pid.c, the cyclic allocator wraps to here
 
 
@@ -34,11 +35,15 @@ class Pid:
 class PidNamespace:
     """A pid namespace: its level, parent, number -> Pid map, cyclic cursor and child reaper."""
 
-    def __init__(self, parent: PidNamespace | None = None, pid_max: int = PID_MAX_DEFAULT) -> None:
+    def __init__(self, parent: PidNamespace | None = None, pid_max: int | None = None) -> None:
         self.parent = parent
         self.level = 0 if parent is None else parent.level + 1
         self.pids: dict[int, Pid] = {}
         self.last_pid = 0
+        if pid_max is None:
+            # Linux 6.14+ (create_pid_namespace): pid_max is per namespace and a new one starts at
+            # PID_MAX_LIMIT; its numbers are still bounded by every ancestor's pid_max at the ancestor's level
+            pid_max = PID_MAX_DEFAULT if parent is None else PID_MAX_LIMIT
         self.pid_max = pid_max
         self.child_reaper = None  # the namespace's init task
         self.alive = True  # false once init has exited (zap_pid_ns_processes)
@@ -98,6 +103,8 @@ class PidNamespace:
         except Errno:
             for ns, nr in taken:
                 del ns.pids[nr]
+            if self.child_reaper is None and not self.pids:
+                self.last_pid = 0  # alloc_pid: "on failure to allocate the first pid, reset the state"
             raise
         pid = Pid(self, numbers)
         for ns, nr in taken:
@@ -105,8 +112,14 @@ class PidNamespace:
         return pid
 
     def free_pid(self, pid: Pid) -> None:
-        """free_pid: drop the numbers at every level."""
+        """free_pid: drop the numbers at every level.
+
+        A pid freed before any task of its namespace became the init is a fork of the first process that
+        failed after its pid was allocated (the pidfd store, cgroup_can_fork): Linux clears PIDNS_ADDING
+        then, so the namespace takes no new process (fork fails with ENOMEM) exactly as once its init died."""
         ns: PidNamespace | None = pid.ns
+        if pid.ns.child_reaper is None:
+            pid.ns.alive = False
         while ns is not None:
             if ns.pids.get(pid.numbers[ns.level]) is pid:
                 del ns.pids[pid.numbers[ns.level]]

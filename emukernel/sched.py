@@ -39,6 +39,8 @@ UC_ERR_READ_UNALIGNED, UC_ERR_WRITE_UNALIGNED, UC_ERR_FETCH_UNALIGNED = 15, 16, 
 UC_ERR_EXCEPTION = 21
 
 SEGV_MAPERR, SEGV_ACCERR = 1, 2
+# Unicorn's access type of a failed access -> the x86 page-fault error code
+_PF_ERROR = {19: 0x4, 20: 0x6, 21: 0x14, 22: 0x7, 23: 0x5, 24: 0x15}
 _FAULTS = {
     UC_ERR_READ_UNMAPPED: SEGV_MAPERR, UC_ERR_WRITE_UNMAPPED: SEGV_MAPERR, UC_ERR_FETCH_UNMAPPED: SEGV_MAPERR,
     UC_ERR_WRITE_PROT: SEGV_ACCERR, UC_ERR_READ_PROT: SEGV_ACCERR, UC_ERR_FETCH_PROT: SEGV_ACCERR,
@@ -288,9 +290,10 @@ class Scheduler:
             sc, args, action = pending
             kernel.entry.finish(task, sc, args, action)
         elif task.trap is not None:
-            sig, code, addr = task.trap
+            sig, code, addr, trapno = task.trap
             task.trap = None
-            kernel.signals.force_fault(task, sig, code, addr)
+            cpu.clear_exception_state()
+            kernel.signals.force_fault(task, sig, code, addr, trapno)
         elif task.preempted:
             task.preempted = False  # a deterministic switch at a syscall boundary
         elif task.hook_error is not None:
@@ -318,10 +321,26 @@ class Scheduler:
             task.hook_error = None
             kernel.kernel_bug(task, where, exc)
             return
-        if err in _FAULTS:
-            kernel.signals.force_fault(task, S.SIGSEGV, _FAULTS[err], mm.fault_addr)
+        fa = mm.fault_addr
+        if err in _FAULTS and fa >= 1 << 47:
+            # Unicorn reports addresses cut to 52 bits.  Bits 47-51 all set: a canonical kernel address
+            # (restore its sign extension; a user access there is a page fault); otherwise the address was
+            # non-canonical, which the CPU reports as a general protection fault: SI_KERNEL, no address
+            if (fa >> 47) & 0x1F == 0x1F:
+                kernel.signals.force_fault(task, S.SIGSEGV, SEGV_MAPERR, fa | 0xFFF0000000000000, 14,
+                                           _PF_ERROR.get(mm.fault_access, 4))
+            else:
+                kernel.signals.force_fault(task, S.SIGSEGV, 0x80, 0, 13)
+        elif err in _FAULTS and mm.in_sigbus_area(fa) and mm.fault_in_file_page(fa):
+            pass  # the file has grown over the page since it was mapped: run the access again
+        elif err in _FAULTS and mm.in_sigbus_area(mm.fault_addr):
+            kernel.signals.force_fault(task, S.SIGBUS, 2, mm.fault_addr)  # BUS_ADRERR: past a file's end
+        elif err in _FAULTS:
+            # a page fault: trap 14 with the x86 error code (protection, write, user, instruction fetch)
+            code = _PF_ERROR.get(mm.fault_access, 4)
+            kernel.signals.force_fault(task, S.SIGSEGV, _FAULTS[err], mm.fault_addr, 14, code)
         elif err == UC_ERR_INSN_INVALID:
-            kernel.signals.force_fault(task, S.SIGILL, 1, mm.cpu.reg(RIP))  # ILL_ILLOPC
+            kernel.signals.force_fault(task, S.SIGILL, 2, mm.cpu.reg(RIP))  # ILL_ILLOPN (do_error_trap #UD)
         elif err in (UC_ERR_READ_UNALIGNED, UC_ERR_WRITE_UNALIGNED, UC_ERR_FETCH_UNALIGNED):
             kernel.signals.force_fault(task, S.SIGBUS, 1, mm.fault_addr)  # BUS_ADRALN
         elif err == UC_ERR_EXCEPTION:

@@ -111,7 +111,7 @@ class Task:
         self.restart_block = None  # restart_syscall's continuation (ERESTART_RESTARTBLOCK)
         self.sas_ss_sp = 0
         self.sas_ss_size = 0
-        self.sas_ss_flags = 2  # SS_DISABLE
+        self.sas_ss_flags = 0  # as given to sigaltstack; no stack while sas_ss_size is 0
         self.ptrace = None
         # threads
         self.set_child_tid = 0

@@ -183,16 +183,18 @@ def test_status_and_stat_in_nested_pid_namespace(k: Kernel) -> None:
     assert field(s, "NSpid") == f"{inner.tid}\t2"
     assert field(s, "NStgid") == f"{inner.tid}\t2"
     assert field(s, "PPid") == str(nsinit.tid)
-    # from inside: one number, its own
+    # from inside: /proc still numbers as the namespace it was mounted from (the root), as on Linux, where a
+    # process in a nested namespace reading the host's /proc sees every level from 0 (proc_pid_ns(sb))
     s = read(k, inner, "/proc/self/status")
-    assert field(s, "Pid") == "2" and field(s, "NSpid") == "2"
-    assert field(s, "PPid") == "1"
-    assert field(s, "NSsid") == "0"  # the session leader is outside the namespace
-    assert ls(k, inner, "/proc")[-2:] == ["1", "2"]
-    assert readlink(k, inner, "/proc/self") == b"2"
-    assert errno_of(read, k, inner, f"/proc/{a.tid}/status") in (E.ENOENT, 0)
+    assert field(s, "Pid") == str(inner.tid) and field(s, "NSpid") == f"{inner.tid}\t2"
+    assert field(s, "PPid") == str(nsinit.tid)
+    sid = k.init.tg.sid
+    assert field(s, "NSsid") == f"{sid}\t0"  # the session is outside the namespace: 0 at its level
+    assert str(inner.tid) in ls(k, inner, "/proc") and str(a.tid) in ls(k, inner, "/proc")
+    assert readlink(k, inner, "/proc/self") == str(inner.tid).encode()
+    assert field(read(k, inner, f"/proc/{a.tid}/status"), "Pid") == str(a.tid)
     st = read(k, inner, "/proc/self/stat").decode()
-    assert st.startswith("2 (") and st.split(") ")[1].split()[1] == "1"
+    assert st.startswith(f"{inner.tid} (") and st.split(") ")[1].split()[1] == str(nsinit.tid)
 
 
 def test_stat_has_52_fields(k: Kernel) -> None:

@@ -113,10 +113,18 @@ def load_script(task: Task, bprm: Binprm) -> bool:
     argv = [interp] + ([arg] if arg else []) + [bprm.interp] + bprm.argv[1:]
     bprm.argv = argv
     bprm.interp = interp
-    if bprm.file is not None and hasattr(bprm.file, "put"):
-        bprm.file.put()
+    release_bprm_file(bprm)
     bprm.file, bprm.data = open_exec(task, interp)
     return True
+
+
+def release_bprm_file(bprm: Binprm) -> None:
+    """free_bprm: give back the file open_exec took (its reference and its denial of writers)."""
+    file, bprm.file = bprm.file, None
+    if file is not None:
+        from ..fs.vfs import release_exec_file
+
+        release_exec_file(file)
 
 
 def prepare(task: Task, bprm: Binprm):
@@ -180,7 +188,7 @@ def exec_binprm(task: Task, bprm: Binprm, elf) -> None:
     mm.start_brk = mm.brk = image.brk
     mm.start_code, mm.end_code = image.start_code, image.end_code
     mm.start_data, mm.end_data = image.start_data, image.end_data
-    mm.exe = bprm.file
+    mm.set_exe_file(bprm.file)
     mm.setup_stack()
     # credentials of the new image (bprm_fill_uid + cap_bprm_creds_from_file): set-id bits, capabilities
     from ..creds import exec_creds, exec_is_secure
@@ -219,7 +227,7 @@ def exec_binprm(task: Task, bprm: Binprm, elf) -> None:
         task.files.close_on_exec()
     flush_signal_handlers(task)
     task.sas_ss_sp = task.sas_ss_size = 0
-    task.sas_ss_flags = 2  # SS_DISABLE
+    task.sas_ss_flags = 0
     task.exit_signal = S.SIGCHLD
     task.robust_list = 0
     task.clear_child_tid = 0
@@ -234,8 +242,10 @@ def do_execve(task: Task, path: bytes, argv: list[bytes], envp: list[bytes]) -> 
     """Load `path` into `task` (used for the first program and by the execve syscall)."""
     bprm = Binprm(path, list(argv) or [b""], list(envp))
     bprm.file, bprm.data = open_exec(task, path)
-    elf = prepare(task, bprm)
-    exec_binprm(task, bprm, elf)
+    try:
+        exec_binprm(task, bprm, prepare(task, bprm))
+    finally:
+        release_bprm_file(bprm)
 
 
 def flush_signal_handlers(task: Task) -> None:

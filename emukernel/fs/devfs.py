@@ -140,7 +140,7 @@ class DeviceNode(TmpInode):
 
 def make_devfs(dev: int, now: Callable[[], int], random_bytes: Callable[[int], bytes]) -> TmpfsSuperBlock:
     """A devtmpfs-like filesystem: null, zero, full, random, urandom (mode 0666) and shm/ (1777)."""
-    sb = TmpfsSuperBlock(dev, now, fs_type="devtmpfs", root_mode=0o755)
+    sb = TmpfsSuperBlock(dev, now, fs_type="devtmpfs", root_mode=0o755, random_bytes=random_bytes)
     root: TmpDir = sb.root
     for (major, minor), (name, _cls) in sorted(MEM_DEVICES.items(), key=lambda kv: kv[1][0]):
         root.add_node(name, DeviceNode(sb, major, minor, 0o666, random_bytes))

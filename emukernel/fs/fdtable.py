@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..abi import errno as E
 from ..errors import Errno
 from .file import File
+from .locks import has_posix_locks, locks_remove_posix
 
 RLIMIT_NOFILE_DEFAULT = 1024
 NR_OPEN = 1 << 20  # Linux sysctl fs.nr_open: no table grows past this
@@ -103,13 +104,20 @@ class FdTable:
             self._cloexec.discard(fd)
 
     # -- close and dup ----------------------------------------------------------------------------------
+    def filp_close(self, f: File) -> None:
+        """This table lets go of `f`: its POSIX locks on the file go (whatever fd took them), then the
+        reference (Linux filp_close)."""
+        if f.inode is not None and has_posix_locks(f.inode):
+            locks_remove_posix(f, self)
+        f.put()
+
     def close(self, fd: int) -> None:
         """Close `fd`; EBADF if it is not open (Linux close_fd)."""
         f = self._files.pop(fd, None)
         if f is None:
             raise Errno(E.EBADF)
         self._cloexec.discard(fd)
-        f.put()
+        self.filp_close(f)
 
     def dup(self, oldfd: int, min_fd: int = 0, cloexec: bool = False, limit: int | None = None) -> int:
         """dup / F_DUPFD / F_DUPFD_CLOEXEC: the lowest free fd >= min_fd for the file of `oldfd`."""
@@ -124,7 +132,7 @@ class FdTable:
         old = self._files.get(newfd)
         self._set(newfd, f.get(), cloexec)
         if old is not None:
-            old.put()
+            self.filp_close(old)
         return newfd
 
     def dup2(self, oldfd: int, newfd: int, limit: int | None = None) -> int:
@@ -160,7 +168,7 @@ class FdTable:
         for fd in sorted(self._cloexec):
             f = self._files.pop(fd, None)
             if f is not None:
-                f.put()
+                self.filp_close(f)
         self._cloexec.clear()
 
     def close_all(self) -> None:
@@ -168,4 +176,4 @@ class FdTable:
         files, self._files = self._files, {}
         self._cloexec.clear()
         for _fd, f in sorted(files.items()):
-            f.put()
+            self.filp_close(f)

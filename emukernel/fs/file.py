@@ -28,7 +28,7 @@ from ..abi.fcntl import (
 )
 from ..abi.mman import MAP_PRIVATE, MAP_TYPE, PROT_WRITE
 from ..errors import Errno
-from .inode import MAX_LFS_FILESIZE, Inode
+from .inode import MAX_LFS_FILESIZE, Inode, put_write_access
 from .mount import fill_mount_attrs
 
 if TYPE_CHECKING:
@@ -43,6 +43,7 @@ FMODE_PREAD  = 0x8
 FMODE_PWRITE = 0x10
 FMODE_EXEC   = 0x20
 FMODE_PATH   = 0x4000
+FMODE_WRITER = 0x10000  # holds write access to its inode (i_writecount), given back at the last put
 # fmt: on
 
 SETFL_MASK = O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT | O_NOATIME  # Linux: fs/fcntl.c SETFL_MASK
@@ -116,7 +117,7 @@ DEFAULT_POLLMASK = 0x0001 | 0x0004 | 0x0040 | 0x0100
 class File:
     """An open file description.  `path` is where it was opened (None for host stdio), `inode` its file."""
 
-    __slots__ = ("path", "inode", "flags", "f_mode", "pos", "refs", "f_ep", "__weakref__")
+    __slots__ = ("path", "inode", "flags", "f_mode", "pos", "refs", "f_ep", "locks_held", "__weakref__")
 
     stream = False  # one read/write call per syscall, no looping (ttys, pipes: a second call could block)
     mmappable = False  # has an ->mmap: mmap reads its bytes with read_for_mmap
@@ -131,6 +132,7 @@ class File:
         self.pos = 0
         self.refs = 0
         self.f_ep: list[Any] | None = None  # the epoll items watching this file (Linux file->f_ep)
+        self.locks_held = False  # flock or OFD locks may be held through this file (fs/locks.py)
 
     # -- references ---------------------------------------------------------------------------------------
     def get(self) -> File:
@@ -144,10 +146,20 @@ class File:
                 from .eventpoll import eventpoll_release
 
                 eventpoll_release(self)  # Linux __fput: eventpoll_release before ->release
+            if self.locks_held:
+                from .locks import locks_remove_file
+
+                locks_remove_file(self)
             self.release()
+            if self.f_mode & FMODE_WRITER and self.inode is not None:
+                self.f_mode &= ~FMODE_WRITER
+                put_write_access(self.inode)  # Linux __fput: put_file_access after ->release
 
     def release(self) -> None:
         """The last reference went away (Linux ->release): drop host resources."""
+
+    def open_wait(self, task: Any) -> None:
+        """An open that must wait before it completes (a FIFO's for its partner) raises WouldBlock."""
 
     # -- state ----------------------------------------------------------------------------------------------
     @property
@@ -217,6 +229,9 @@ class File:
     def truncate(self, length: int) -> None:
         raise Errno(E.EINVAL)
 
+    def fallocate(self, mode: int, offset: int, length: int) -> None:
+        raise Errno(E.EOPNOTSUPP)  # vfs_fallocate: no ->fallocate
+
     def fsync(self) -> None:
         raise Errno(E.EINVAL)
 
@@ -245,6 +260,11 @@ class File:
             raise Errno(E.EACCES)
         if not self.mmappable:
             raise Errno(E.ENODEV)
+
+    def map_shared(self, offset: int, length: int, prot: int) -> Any:
+        """For MAP_SHARED: a SharedBlock of host memory that *is* the file's [offset, offset + length), or
+        None when the file cannot share its memory (the mapping then starts as a copy, see read_for_mmap)."""
+        return None
 
     def read_for_mmap(self, offset: int, length: int) -> bytes:
         """The bytes a new mapping of [offset, offset + length) starts with (short at end of file)."""

@@ -30,8 +30,10 @@ class FsContext:
         return old
 
     def getcwd(self) -> bytes:
-        """The current directory as the guest names it from its root (Linux getcwd: ENOENT once removed)."""
-        return d_path(self.cwd, self.root, unlinked_error=True)
+        """The current directory as the guest names it from its root (Linux getcwd: ENOENT once removed;
+        "(unreachable)" before the name when the directory is outside the root, after a chroot)."""
+        name = d_path(self.cwd, self.root, unlinked_error=True)
+        return name if reachable(self.cwd, self.root) else b"(unreachable)" + name
 
 
 def d_path(path: Path, root: Path, unlinked_error: bool = False) -> bytes:
@@ -60,3 +62,19 @@ def _d_unlinked(path: Path) -> bool:
     if d is path.mnt.root:
         return False
     return d.deleted or d.inode.is_dead()
+
+
+def reachable(path: Path, root: Path) -> bool:
+    """Whether `path` is `root` or below it (Linux prepend_path meets the root on its way up)."""
+    d, mnt = path.dentry, path.mnt
+    while True:
+        if mnt is root.mnt and d is root.dentry:
+            return True
+        if d is mnt.root:
+            if mnt.parent is None or mnt.mountpoint is None:
+                return False
+            d, mnt = mnt.mountpoint, mnt.parent
+            continue
+        if d.parent is None:
+            return False
+        d = d.parent

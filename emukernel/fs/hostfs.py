@@ -23,6 +23,9 @@ from ..abi.fcntl import (
     O_APPEND,
     O_DSYNC,
     O_SYNC,
+    S_IFBLK,
+    S_IFCHR,
+    S_IFMT,
     SEEK_CUR,
     SEEK_DATA,
     SEEK_END,
@@ -53,6 +56,14 @@ _syscall = _libc.syscall
 _syscall.restype = ctypes.c_long
 
 
+class _Timespec(ctypes.Structure):
+    _fields_ = (("tv_sec", ctypes.c_long), ("tv_nsec", ctypes.c_long))
+
+
+UTIME_NOW = (1 << 30) - 1
+UTIME_OMIT = (1 << 30) - 2
+
+
 @contextlib.contextmanager
 def host_errors() -> Iterator[None]:
     """Turn a host OSError into the same errno for the guest."""
@@ -77,14 +88,15 @@ class HostSuperBlock(SuperBlock):
 
     __slots__ = ("host_path", "root", "host_umask", "random_bytes")
 
-    def __init__(self, host_path: str, random_bytes: Callable[[int], bytes]) -> None:
+    def __init__(self, host_path: str, random_bytes: Callable[[int], bytes], writecount: dict | None = None,
+                 flctx: dict | None = None) -> None:  # fmt: skip
         real = os.path.realpath(host_path)
         try:
             fd = os.open(real, _PATH_FLAGS)
         except OSError as e:
             raise ValueError(f"cannot use host path {host_path!r}: {e.strerror}") from None
         st = os.fstat(fd)
-        super().__init__("hostfs", st.st_dev)
+        super().__init__("hostfs", st.st_dev, writecount, flctx)
         self.host_path = real
         self.root = HostInode(self, fd)
         mask = os.umask(0)
@@ -134,6 +146,9 @@ class HostInode(Inode):
     def same(self, other: Inode) -> bool:
         return isinstance(other, HostInode) and other.key == self.key
 
+    def write_key(self) -> object:
+        return self.key
+
     def is_dead(self) -> bool:
         return self._st().st_nlink == 0
 
@@ -154,6 +169,16 @@ class HostInode(Inode):
     def truncate(self, size: int) -> None:
         with host_errors():
             os.truncate(_proc_fd(self.fd), size)
+
+    def set_times(self, atime_ns: int | None, mtime_ns: int | None, ctime_ns: int) -> None:
+        # the host sets ctime itself; the O_PATH descriptor names a symlink itself when it is one
+        ts = (_Timespec * 2)()
+        for i, t in enumerate((atime_ns, mtime_ns)):
+            if t is None:
+                ts[i].tv_sec, ts[i].tv_nsec = 0, UTIME_OMIT
+            else:
+                ts[i].tv_sec, ts[i].tv_nsec = divmod(t, 1_000_000_000)
+        _check(_libc.utimensat(self.fd, b"", ts, _AT_EMPTY_PATH))
 
     def readlink(self) -> bytes:
         with host_errors():
@@ -202,6 +227,13 @@ class HostInode(Inode):
             os.symlink(target, name, dir_fd=self.fd)
         return self._own(self._child(name), None, uid, gid)
 
+    def mknod(self, name: bytes, mode: int, dev: int, uid: int, gid: int) -> Inode:
+        if mode & S_IFMT in (S_IFCHR, S_IFBLK):
+            raise Errno(E.EPERM)  # the guest never makes device nodes of the host
+        with host_errors():
+            os.mknod(name, mode & (S_IFMT | 0o7777), 0, dir_fd=self.fd)
+        return self._own(self._child(name), mode & 0o7777, uid, gid)
+
     def link(self, name: bytes, inode: Inode) -> None:
         assert isinstance(inode, HostInode)
         with host_errors():
@@ -240,7 +272,7 @@ class HostInode(Inode):
             # a host device node is only ever one of our own devices: never open the host's
             return open_device(path, self, flags, dev_major(st.st_rdev), dev_minor(st.st_rdev), self.sb.random_bytes)
         if fmt != pystat.S_IFREG:
-            raise Errno(E.ENXIO)  # fifos, sockets, block devices of the host stay closed
+            raise Errno(E.ENXIO)  # sockets and block devices (FIFOs are the VFS's: fs/pipe.py fifo_open)
         acc = flags & O_ACCMODE
         with host_errors():
             if acc == O_ACCMODE:
@@ -321,6 +353,9 @@ class HostFile(File):
     def fsync(self) -> None:
         with host_errors():
             os.fsync(self.hfd)
+
+    def fallocate(self, mode: int, offset: int, length: int) -> None:
+        _check(_libc.fallocate(self.hfd, mode, ctypes.c_long(offset), ctypes.c_long(length)))
 
     def readable_bytes(self) -> int:
         with host_errors():

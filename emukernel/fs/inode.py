@@ -66,13 +66,20 @@ def dtype_of(mode: int) -> int:
 
 
 class SuperBlock:
-    """One mounted filesystem instance (Linux struct super_block): its type name and device number."""
+    """One mounted filesystem instance (Linux struct super_block): its type name and device number.
 
-    __slots__ = ("fs_type", "dev", "__weakref__")
+    `writecount` is Linux's i_writecount of the inodes that have one in use, keyed by `Inode.write_key()`:
+    > 0 counts the open files that may write, < 0 the executions that deny writing (see get_write_access);
+    `flctx` the file locks of its inodes by the same key.
+    """
 
-    def __init__(self, fs_type: str, dev: int) -> None:
+    __slots__ = ("fs_type", "dev", "writecount", "flctx", "__weakref__")
+
+    def __init__(self, fs_type: str, dev: int, writecount: dict | None = None, flctx: dict | None = None) -> None:
         self.fs_type = fs_type
         self.dev = dev
+        self.writecount: dict = writecount if writecount is not None else {}
+        self.flctx: dict = flctx if flctx is not None else {}  # file locks (fs/locks.py LockContext)
 
 
 class Inode:
@@ -93,6 +100,10 @@ class Inode:
         """Whether `other` is the same file (two lookups of one host file give two objects)."""
         return self is other
 
+    def write_key(self) -> object:
+        """What identifies this file in `sb.writecount` (several objects may stand for one host file)."""
+        return self.ino
+
     def is_dead(self) -> bool:
         """A directory that was removed (Linux IS_DEADDIR) or a file with no names left."""
         return False
@@ -104,6 +115,10 @@ class Inode:
         raise NotImplementedError
 
     def setattr(self, *, mode: int | None = None, uid: int | None = None, gid: int | None = None) -> None:
+        raise Errno(E.EPERM)
+
+    def set_times(self, atime_ns: int | None, mtime_ns: int | None, ctime_ns: int) -> None:
+        """utimensat's change (None leaves a time as it is); permission was checked by the VFS."""
         raise Errno(E.EPERM)
 
     def truncate(self, size: int) -> None:
@@ -128,6 +143,10 @@ class Inode:
     def symlink(self, name: bytes, target: bytes, uid: int, gid: int) -> Inode:
         raise Errno(E.EPERM)
 
+    def mknod(self, name: bytes, mode: int, dev: int, uid: int, gid: int) -> Inode:
+        """A FIFO, socket or device node (`mode` holds the type); `dev` is the encoded device number."""
+        raise Errno(E.EPERM)
+
     def link(self, name: bytes, inode: Inode) -> None:
         raise Errno(E.EPERM)
 
@@ -146,6 +165,43 @@ class Inode:
     def readdir(self, path: Path, pos: int) -> list[tuple[int, bytes, int, int]]:
         """Entries other than . and .. at cursor >= pos: (cursor, name, ino, d_type), in cursor order."""
         raise Errno(E.ENOTDIR)
+
+
+# -- i_writecount (Linux include/linux/fs.h get_write_access / deny_write_access) ----------------------------
+def get_write_access(inode: Inode) -> None:
+    """A file is opened for writing (or truncated): ETXTBSY while it is being executed."""
+    wc, key = inode.sb.writecount, inode.write_key()
+    n = wc.get(key, 0)
+    if n < 0:
+        raise Errno(E.ETXTBSY)
+    wc[key] = n + 1
+
+
+def put_write_access(inode: Inode) -> None:
+    wc, key = inode.sb.writecount, inode.write_key()
+    n = wc.get(key, 0) - 1
+    if n:
+        wc[key] = n
+    else:
+        wc.pop(key, None)
+
+
+def deny_write_access(inode: Inode) -> None:
+    """An execution holds the file: ETXTBSY while it is open for writing."""
+    wc, key = inode.sb.writecount, inode.write_key()
+    n = wc.get(key, 0)
+    if n > 0:
+        raise Errno(E.ETXTBSY)
+    wc[key] = n - 1
+
+
+def allow_write_access(inode: Inode) -> None:
+    wc, key = inode.sb.writecount, inode.write_key()
+    n = wc.get(key, 0) + 1
+    if n:
+        wc[key] = n
+    else:
+        wc.pop(key, None)
 
 
 class Dentry:

@@ -142,16 +142,28 @@ class PidFd(File):
                      blksize=4096)
 
     def fdinfo_lines(self, viewer: Any) -> list[str]:
-        """pidfd_show_fdinfo: Pid and NSpid as the viewer's pid namespace numbers them (-1 once reaped)."""
+        """pidfd_show_fdinfo: Pid and NSpid as /proc's pid namespace numbers them (-1 once reaped).
+
+        Linux numbers them in proc_pid_ns(the fdinfo file's superblock), the namespace /proc was mounted
+        from, not the reader's: a reader in a nested namespace sees the numbers of every level from that
+        of /proc down (0 where the process is invisible from /proc's namespace)."""
         pid = self.pid
         nr = -1
-        ns = viewer.pid.ns
+        ns = proc_pid_ns(self.kernel)
         if pid.tasks:
             nr = pid.nr_in(ns)
         nspid = [str(nr)]
         if nr > 0:
             nspid += [str(n) for n in pid.numbers[ns.level + 1 :]]
         return [f"Pid:\t{nr}", "NSpid:\t" + "\t".join(nspid)]
+
+
+def proc_pid_ns(kernel: Any) -> Any:
+    """The pid namespace of the kernel's /proc (proc_pid_ns): the one it was mounted from, at boot the root.
+
+    procfs may record it as `pid_ns` on its superblock (`kernel.procfs`); without that, /proc was mounted at
+    boot by the kernel, from the root namespace."""
+    return getattr(getattr(kernel, "procfs", None), "pid_ns", None) or kernel.pidns
 
 
 def pidfd_file(task: Any, fd: int) -> PidFd:

@@ -142,6 +142,8 @@ class Pipe:
         self.rd_wait = WaitHead("pipe read")
         self.wr_wait = WaitHead("pipe write")
         self.freed = False
+        self.on_free: Any = None  # a FIFO's: forget the pipe of the inode (Linux inode->i_pipe = NULL)
+        self.waiting: dict[PipeFile, Any] = {}  # FIFO ends whose open waits for a partner -> the opener
 
     # -- state -------------------------------------------------------------------------------------------
     def full(self) -> bool:
@@ -158,6 +160,8 @@ class Pipe:
         """pipe_read: up to n bytes (one packet in packet mode); b"" at EOF; EAGAIN / WouldBlock when empty."""
         if n == 0:
             return b""
+        if self.waiting:
+            self.prune_waiting()
         out = bytearray()
         bufs = self.bufs
         wake_writer = False
@@ -196,6 +200,8 @@ class Pipe:
         total = len(data)
         if total == 0:
             return 0
+        if self.waiting:
+            self.prune_waiting()
         if not self.readers:
             raise BrokenPipe()
         bufs = self.bufs
@@ -274,6 +280,15 @@ class Pipe:
             self.freed = True
             self.fs.account(self.user, self.nr_accounted, 0)
             self.bufs.clear()
+            if self.on_free is not None:
+                self.on_free()
+
+    def prune_waiting(self) -> None:
+        """Drop the ends of FIFO opens whose task died while it waited (its open never finished)."""
+        for f, task in list(self.waiting.items()):
+            if not task.alive:
+                del self.waiting[f]
+                f.get().put()
 
 
 class PipeInode:
@@ -291,7 +306,7 @@ class PipeInode:
 class PipeFile(File):
     """One end of a pipe or an open FIFO (stream_open: no lseek, pread or pwrite)."""
 
-    __slots__ = ("pipe", "pinode", "f_pipe", "released")
+    __slots__ = ("pipe", "pinode", "f_pipe", "released", "partner")
 
     stream = True
     can_poll = True
@@ -305,12 +320,27 @@ class PipeFile(File):
         self.pinode = pinode  # None for a FIFO: its inode is the filesystem's
         self.f_pipe = 0  # (FIFOs) a reader opened before any writer: no POLLHUP until w_counter moves
         self.released = False
+        self.partner: tuple[str, int] | None = None  # (FIFOs) the open waits until this counter moves
         pipe.open_end(self.f_mode)
 
     def release(self) -> None:
         if not self.released:
             self.released = True
+            self.pipe.waiting.pop(self, None)
             self.pipe.release_end(self.f_mode)
+
+    def open_wait(self, task: Any) -> None:
+        # Linux: fs/pipe.c wait_for_partner
+        if self.partner is None:
+            return
+        counter, cur = self.partner
+        pipe = self.pipe
+        if getattr(pipe, counter) != cur:
+            self.partner = None
+            pipe.waiting.pop(self, None)
+            return
+        pipe.waiting[self] = task
+        raise WouldBlock(pipe.rd_wait, "fifo open")
 
     def _now(self) -> int:
         return self.pipe.kernel.vfs.now()
@@ -365,6 +395,8 @@ class PipeFile(File):
                 pt.wait(pipe.rd_wait)
             if self.f_mode & FMODE_WRITE:
                 pt.wait(pipe.wr_wait)
+        if pipe.waiting:
+            pipe.prune_waiting()
         mask = 0
         if self.f_mode & FMODE_READ:
             if pipe.bufs:
@@ -402,3 +434,47 @@ def create_pipe_files(task: Any, flags: int) -> tuple[PipeFile, PipeFile]:
     w = PipeFile(pipe, O_WRONLY | (flags & (O_NONBLOCK | O_DIRECT)), pinode)
     r = PipeFile(pipe, O_RDONLY | (flags & O_NONBLOCK), pinode)
     return r, w
+
+
+def fifo_open(kernel: Any, fifos: dict, path: Any, inode: Any, flags: int, creds: Any) -> PipeFile:
+    """Open a FIFO (Linux fs/pipe.c fifo_open): the pipe of the inode, made by its first opener.
+
+    A read-only open without a writer (or a write-only one without a reader) returns an end whose
+    `open_wait` blocks until the partner comes; O_NONBLOCK readers never wait, O_NONBLOCK writers get
+    ENXIO, O_RDWR never waits.  `fifos` maps each FIFO in use to its pipe (Linux inode->i_pipe)."""
+    if kernel is None:
+        raise Errno(E.ENXIO)  # a VFS without a kernel has no pipes
+    if flags & O_DIRECT:
+        raise Errno(E.EINVAL)  # do_dentry_open: no FMODE_CAN_ODIRECT
+    key = (id(inode.sb.writecount), inode.write_key())  # hostfs mounts share one table: one FIFO, one pipe
+    pipe = fifos.get(key)
+    if pipe is not None and pipe.waiting:
+        pipe.prune_waiting()
+        pipe = fifos.get(key)
+    fresh = pipe is None
+    if pipe is None:
+        pipe = Pipe(kernel, creds)
+        fifos[key] = pipe
+
+        def forget(pipe: Pipe = pipe) -> None:
+            if fifos.get(key) is pipe:
+                del fifos[key]
+
+        pipe.on_free = forget
+    f_mode = (flags + 1) & 3
+    if f_mode == 0 or (f_mode == FMODE_WRITE and flags & O_NONBLOCK and not pipe.readers):
+        if fresh:
+            pipe.free()
+        raise Errno(E.ENXIO if f_mode else E.EINVAL)
+    readers, writers = pipe.readers, pipe.writers
+    f = PipeFile(pipe, flags, None, path, inode)
+    if (f_mode & FMODE_READ and not readers) or (f_mode & FMODE_WRITE and not writers):
+        pipe.wake(pipe.rd_wait)  # wake_up_partner
+    if f_mode == FMODE_READ and not pipe.writers:
+        if flags & O_NONBLOCK:
+            f.f_pipe = pipe.w_counter  # no POLLHUP until a writer has come
+        else:
+            f.partner = ("w_counter", pipe.w_counter)
+    elif f_mode == FMODE_WRITE and not pipe.readers:
+        f.partner = ("r_counter", pipe.r_counter)
+    return f

@@ -419,20 +419,30 @@ class MemStats:
 class ProcView:
     """Renders the per-process files for one kernel (the functions of fs/proc/array.c and base.c)."""
 
-    def __init__(self, kernel: Any) -> None:
+    def __init__(self, kernel: Any, sb: ProcSuperBlock | None = None) -> None:
         self.kernel = kernel
+        self.sb = sb
 
-    # -- numbers as the viewer sees them ----------------------------------------------------------------
+    @property
+    def pid_ns(self) -> PidNamespace:
+        return self.sb.pid_ns if self.sb is not None else self.kernel.pidns
+
+    # -- numbers as /proc's pid namespace gives them (Linux proc_pid_ns(sb), whoever reads) --------------
     def vpid(self, viewer: Task, task: Task) -> int:
-        return self.kernel.vpid(viewer, task)
+        return task.pid.nr_in(self.pid_ns) if task.pid is not None else 0
 
     def vtgid(self, viewer: Task, task: Task) -> int:
-        return self.kernel.vtgid(viewer, task)
+        return task.tg.pid.nr_in(self.pid_ns)
 
     def vroot_nr(self, viewer: Task, root_nr: int) -> int:
-        """A process group or session id (a root-namespace number) in the viewer's namespace."""
+        """A process group or session id (a root-namespace number) in /proc's namespace."""
         pid = self.kernel.pidns.find(root_nr)
-        return pid.nr_in(viewer.pid.ns) if pid is not None else 0
+        return pid.nr_in(self.pid_ns) if pid is not None else 0
+
+    def find_task(self, nr: int) -> Task | None:
+        """find_task_by_pid_ns(nr, proc_pid_ns(sb))."""
+        pid = self.pid_ns.find(nr) if nr > 0 else None
+        return pid.tasks[0] if pid is not None and pid.tasks else None
 
     def ppid(self, viewer: Task, task: Task) -> int:
         parent = task.real_parent
@@ -610,8 +620,8 @@ class ProcView:
         return 128 * (1 << (top // 128).bit_length())  # roundup_pow_of_two(top / 128 + 1) * 128
 
     def ns_lines(self, viewer: Task, task: Task) -> str:
-        # Linux: fs/proc/array.c task_state, CONFIG_PID_NS part: one number per level from the viewer's down
-        vlevel = viewer.pid.ns.level
+        # Linux: fs/proc/array.c task_state, CONFIG_PID_NS part: one number per level from /proc's down
+        vlevel = self.pid_ns.level
         pid = task.pid
         tpid = task.tg.pid
         levels = range(vlevel, len(pid.numbers)) if pid is not None else range(0)
@@ -636,6 +646,7 @@ class ProcView:
         state = self.state(task)[0]
         wchan = 1 if permitted and (not whole or nthreads < 2) and state != "R" else 0
         rsslim = task.tg.rlimits[5][0]  # RLIMIT_RSS
+        nice = getattr(task, "nice", 0)  # setpriority (syscalls/misc.py)
         if mm is not None:
             code = (mm.start_code, mm.end_code, mm.start_stack) if permitted else (1, 1, 0)
         else:
@@ -645,7 +656,7 @@ class ProcView:
         fields = [
             self.ppid(viewer, task), self.vroot_nr(viewer, task.tg.pgid), self.vroot_nr(viewer, task.tg.sid),
             0, -1, self.task_flags(task), 0, 0, 0, 0,  # tty_nr, tpgid, flags, min/cmin/maj/cmaj faults
-            0, 0, 0, 0, 20, 0, nthreads, 0, self.start_ticks(task),  # times, priority, nice, threads, starttime
+            0, 0, 0, 0, 20 + nice, nice, nthreads, 0, self.start_ticks(task),  # times, prio, nice, threads, start
             (m.total << 10) if m else 0, (m.rss >> 2) if m else 0, rsslim, *code,
             0, 0,  # kstkesp, kstkeip (only for a task dumping core)
             task.pending.bits & 0x7FFFFFFF, task.sigmask & 0x7FFFFFFF, ign & 0x7FFFFFFF, cgt & 0x7FFFFFFF,
@@ -851,13 +862,20 @@ def fdinfo_text(viewer: Task, f: File, cloexec: bool) -> bytes:
 class ProcSuperBlock(PseudoSuperBlock):
     """The proc filesystem of one kernel."""
 
-    __slots__ = ("view", "nsfs", "root")
+    __slots__ = ("view", "nsfs", "root", "_pid_ns")
 
-    def __init__(self, kernel: Any, dev: int, now: Callable[[], int]) -> None:
+    def __init__(self, kernel: Any, dev: int, now: Callable[[], int],
+                 pid_ns: PidNamespace | None = None) -> None:
         super().__init__("proc", dev, kernel, now)
-        self.view = ProcView(kernel)
+        self._pid_ns = pid_ns
+        self.view = ProcView(kernel, self)
         self.nsfs = NsfsSuperBlock(kernel, now)
         self.root = ProcRoot(self)
+
+    @property
+    def pid_ns(self) -> PidNamespace:
+        """proc_fill_super: the mounter's active pid namespace; the kernel mounts /proc at boot, from the root."""
+        return self._pid_ns if self._pid_ns is not None else self.kernel.pidns
 
 
 def _owner(task: Task) -> tuple[int, int]:
@@ -884,6 +902,7 @@ class ProcRoot(PseudoDir):
             (b"loadavg", SeqInode(sb, ("loadavg",), 0o444, lambda v: proc_loadavg(k, v))),
             (b"meminfo", SeqInode(sb, ("meminfo",), 0o444, lambda v: proc_meminfo(k))),
             (b"version", SeqInode(sb, ("version",), 0o444, lambda v: proc_version())),
+            (b"cpuinfo", SeqInode(sb, ("cpuinfo",), 0o444, lambda v: proc_cpuinfo())),
             (b"filesystems", SeqInode(sb, ("filesystems",), 0o444, lambda v: PROC_FILESYSTEMS)),
         ]
 
@@ -911,7 +930,7 @@ class ProcRoot(PseudoDir):
     def entries(self, viewer: Task) -> list[tuple[int, bytes, Inode]]:
         fixed = self._fixed() + self._self_links()
         out = static_entries(fixed)
-        ns = viewer.pid.ns
+        ns = self.sb.pid_ns  # type: ignore[attr-defined]
         leaders = []
         for nr, pid in ns.pids.items():
             if pid is None or not pid.tasks:
@@ -930,8 +949,7 @@ class ProcRoot(PseudoDir):
         nr = _parse_pid(name)
         if nr is None:
             return self.miss()
-        viewer = current_task(self.sb.kernel)
-        task = self.sb.kernel.find_task(viewer, nr)
+        task = self.sb.view.find_task(nr)  # type: ignore[attr-defined]
         if task is None or task_released(task):
             return self.miss()
         return PidDir(self.sb, task, thread=False)
@@ -1089,7 +1107,7 @@ class TaskDir(PseudoDir):
     def _threads(self, viewer: Task) -> list[tuple[int, Task]]:
         out = []
         for t in self.task.tg.tasks:
-            nr = self.sb.kernel.vpid(viewer, t)
+            nr = self.sb.view.vpid(viewer, t)  # type: ignore[attr-defined]
             if nr and not task_released(t):
                 out.append((nr, t))
         return sorted(out, key=lambda x: x[0])
@@ -1103,8 +1121,7 @@ class TaskDir(PseudoDir):
         nr = _parse_pid(name)
         if nr is None or self.is_dead():
             return self.miss()
-        viewer = current_task(self.sb.kernel)
-        t = self.sb.kernel.find_task(viewer, nr)
+        t = self.sb.view.find_task(nr)  # type: ignore[attr-defined]
         if t is None or t.tg is not self.task.tg or task_released(t):
             return self.miss()
         return PidDir(self.sb, t, thread=True)
@@ -1412,6 +1429,15 @@ def proc_meminfo(kernel: Any) -> bytes:
     text += ("HugePages_Total:       0\nHugePages_Free:        0\nHugePages_Rsvd:        0\n"
              "HugePages_Surp:        0\nHugepagesize:       2048 kB\nHugetlb:               0 kB\n")  # fmt: skip
     return text.encode()
+
+
+def proc_cpuinfo() -> bytes:
+    """The host's processors, as many as /proc/stat, sysinfo and sched_getaffinity count."""
+    try:
+        with open("/proc/cpuinfo", "rb") as f:
+            return f.read()
+    except OSError:
+        return b"".join(b"processor\t: %d\n\n" % i for i in range(os.cpu_count() or 1))
 
 
 def proc_version() -> bytes:

@@ -35,6 +35,7 @@ from ..abi.fcntl import (
     O_NONBLOCK,
     O_PATH,
     O_RDONLY,
+    O_RDWR,
     O_TMPFILE,
     O_TRUNC,
     RENAME_EXCHANGE,
@@ -53,7 +54,7 @@ from ..abi.fcntl import (
 from ..errors import Errno
 from .devfs import make_devfs
 from .fdtable import FdTable
-from .file import FMODE_WRITE, File, PathFile, open_fmode
+from .file import FMODE_WRITE, FMODE_WRITER, File, PathFile, open_fmode
 from .fscontext import FsContext
 from .hostfd import HostFdFile
 from .hostfs import HostSuperBlock
@@ -65,10 +66,14 @@ from .inode import (
     S_ISVTX,
     S_IXGRP,
     Dentry,
+    allow_write_access,
     d_delete,
     d_instantiate,
     d_lookup,
     d_move,
+    deny_write_access,
+    get_write_access,
+    put_write_access,
     s_isdir,
     s_islnk,
     s_isreg,
@@ -95,8 +100,10 @@ from .permission import (
     may_create,
     may_delete,
 )
+from .pipe import fifo_open
 from .stat import Kstat, mkdev
-from .tmpfs import DEFAULT_SIZE_LIMIT, TmpDir, TmpFile, TmpfsSuperBlock
+from .statfs import statfs_of, statfs_of_file
+from .tmpfs import DEFAULT_SIZE_LIMIT, F_SEAL_EXEC, F_SEAL_SEAL, TmpDir, TmpFile, TmpfsSuperBlock
 
 O_SYNC_BIT = 0o4000000  # Linux __O_SYNC
 O_TMPFILE_BIT = 0o20000000  # Linux __O_TMPFILE
@@ -108,6 +115,8 @@ VALID_OPEN_FLAGS = (
 )  # fmt: skip
 _ACC_MODE = (MAY_READ, MAY_WRITE, MAY_READ | MAY_WRITE, MAY_READ | MAY_WRITE)  # Linux ACC_MODE()
 EXEC_READ_MAX = 1 << 30
+UTIME_NOW = (1 << 30) - 1
+UTIME_OMIT = (1 << 30) - 2
 
 
 class KernelCreds:
@@ -125,6 +134,14 @@ KERNEL_CREDS = KernelCreds()
 
 def _special(mode: int) -> bool:
     return mode & S_IFMT in (S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK)
+
+
+def release_exec_file(file: File) -> None:
+    """Give back what open_exec took: the write denial and the reference (Linux exe_file_allow_write_access
+    + fput)."""
+    if file.inode is not None:
+        allow_write_access(file.inode)
+    file.put()
 
 
 def _default_random() -> Callable[[int], bytes]:
@@ -150,15 +167,21 @@ class Vfs:
         self.tmpfs_size = tmpfs_size
         self.mounts = MountTable()
         self._anon_minor = itertools.count(32)
+        self._host_writecount: dict = {}  # i_writecount of host files, shared by every hostfs mount
+        self._host_flctx: dict = {}  # and their file locks
+        self.kernel: Any = None  # the kernel this namespace belongs to (FIFOs make pipes of it)
+        self.fifos: dict = {}  # the pipe of each FIFO in use (Linux inode->i_pipe)
+        self._shm_mnt: Mount | None = None  # the internal tmpfs of memfd files (Linux shm_mnt)
         if root is None:
-            sb = TmpfsSuperBlock(self._anon_dev(), self.now, tmpfs_size, root_mode=0o755)
+            sb = TmpfsSuperBlock(self._anon_dev(), self.now, tmpfs_size, root_mode=0o755,
+                                 random_bytes=self.random_bytes)
             mnt = self.mounts.mount(sb, Dentry(b"", None, sb.root), None, read_only=root_read_only)
             self.root_path = Path(mnt, mnt.root)
             sb.root.mkdir(b"tmp", 0o1777, 0, 0)
             sb.root.mkdir(b"dev", 0o755, 0, 0)
             self._mount_devfs()
         else:
-            hsb = HostSuperBlock(root, self.random_bytes)
+            hsb = HostSuperBlock(root, self.random_bytes, self._host_writecount, self._host_flctx)
             if not s_isdir(hsb.root.mode):
                 raise ValueError(f"root {root!r} is not a directory")
             mnt = self.mounts.mount(hsb, Dentry(b"", None, hsb.root), None, read_only=root_read_only)
@@ -227,7 +250,7 @@ class Vfs:
 
     def bind(self, host_path: str, guest_path: str, read_only: bool = False) -> Mount:
         """Mount host directory or file `host_path` at `guest_path` (bubblewrap --bind / --ro-bind)."""
-        sb = HostSuperBlock(host_path, self.random_bytes)
+        sb = HostSuperBlock(host_path, self.random_bytes, self._host_writecount, self._host_flctx)
         where = self._mountpoint(guest_path, s_isdir(sb.root.mode))
         return self.mounts.mount(sb, Dentry(b"", None, sb.root), where, read_only)
 
@@ -239,7 +262,8 @@ class Vfs:
 
     def mount_tmpfs(self, guest_path: str, mode: int = 0o1777) -> Mount:
         """A fresh tmpfs at `guest_path` (bubblewrap --tmpfs)."""
-        sb = TmpfsSuperBlock(self._anon_dev(), self.now, self.tmpfs_size, root_mode=mode)
+        sb = TmpfsSuperBlock(self._anon_dev(), self.now, self.tmpfs_size, root_mode=mode,
+                             random_bytes=self.random_bytes)
         where = self._mountpoint(guest_path, True)
         return self.mounts.mount(sb, Dentry(b"", None, sb.root), where)
 
@@ -263,8 +287,8 @@ class Vfs:
     new_stdio_table = new_fdtable
 
     # -- lookup -----------------------------------------------------------------------------------------
-    def _nd(self, fs: FsContext, creds: Any, dirpath: Path | None) -> Nameidata:
-        return Nameidata(self.mounts, fs.root, dirpath if dirpath is not None else fs.cwd, creds)
+    def _nd(self, fs: FsContext, creds: Any, dirpath: Path | None, resolve: int = 0) -> Nameidata:
+        return Nameidata(self.mounts, fs.root, dirpath if dirpath is not None else fs.cwd, creds, resolve)
 
     def lookup(self, fs: FsContext, creds: Any, dirpath: Path | None, name: bytes, *, follow: bool = True,
                want_dir: bool = False, empty_ok: bool = False) -> Path:  # fmt: skip
@@ -343,11 +367,12 @@ class Vfs:
         return self.do_filp_open(fs, creds, dirpath, name, flags, mode, acc)
 
     def do_filp_open(self, fs: FsContext, creds: Any, dirpath: Path | None, name: bytes, flags: int, mode: int,
-                     acc: int) -> File:  # fmt: skip
+                     acc: int, resolve: int = 0) -> File:  # fmt: skip
+        """The open of path_openat; `resolve` holds openat2's RESOLVE_* flags."""
         # Linux: fs/namei.c path_openat
         if not name:
             raise Errno(E.ENOENT)
-        nd = self._nd(fs, creds, dirpath)
+        nd = self._nd(fs, creds, dirpath, resolve)
         if flags & O_TMPFILE_BIT:
             return self._do_tmpfile(nd, fs, name, flags, mode)
         if flags & O_PATH:
@@ -368,7 +393,7 @@ class Vfs:
             if not flags & O_CREAT:
                 if last.trailing:
                     follow = want_dir = True
-                path = self.mounts.follow_mounts(Path(nd.path.mnt, nd.lookup_child(last.name)))
+                path = nd.follow_mounts(Path(nd.path.mnt, nd.lookup_child(last.name)))
             else:
                 if last.trailing:
                     raise Errno(E.EISDIR)
@@ -399,7 +424,7 @@ class Vfs:
             raise Errno(E.ENAMETOOLONG)
         d = d_lookup(dir.dentry, name)
         if d is not None:
-            return self.mounts.follow_mounts(Path(dir.mnt, d)), False
+            return nd.follow_mounts(Path(dir.mnt, d)), False
         if create_error:
             raise Errno(create_error)
         m, uid, gid = init_owner(creds, dir.inode, mode & ~fs.umask)
@@ -424,16 +449,38 @@ class Vfs:
             path.mnt.want_write()
             do_truncate = True
         flags = self._may_open(creds, path, acc, flags)
-        # Linux: fs/open.c do_dentry_open
-        if open_fmode(flags) & FMODE_WRITE and not _special(inode.mode):
-            path.mnt.want_write()
-        file = inode.open(path, flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC))
+        file = self._dentry_open(path, flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC), creds)
         if do_truncate:
+            # Linux: fs/namei.c handle_truncate: ETXTBSY while the file is being executed
             try:
-                inode.truncate(0)
+                get_write_access(inode)
+                try:
+                    inode.truncate(0)
+                finally:
+                    put_write_access(inode)
             except Errno:
-                file.release()
+                file.get().put()
                 raise
+        return file
+
+    def _dentry_open(self, path: Path, flags: int, creds: Any) -> File:
+        """The filesystem's open, with the write access a writable regular file takes (ETXTBSY)."""
+        # Linux: fs/open.c do_dentry_open (file_get_write_access)
+        inode = path.inode
+        if inode.mode & S_IFMT == S_IFIFO:
+            return fifo_open(self.kernel, self.fifos, path, inode, flags, creds)
+        writer = bool(open_fmode(flags) & FMODE_WRITE) and not _special(inode.mode)
+        if writer:
+            path.mnt.want_write()
+            get_write_access(inode)
+        try:
+            file = inode.open(path, flags)
+        except BaseException:
+            if writer:
+                put_write_access(inode)
+            raise
+        if writer:
+            file.f_mode |= FMODE_WRITER
         return file
 
     @staticmethod
@@ -470,7 +517,7 @@ class Vfs:
         d.deleted = True
         path = Path(dir.mnt, d)
         flags = self._may_open(nd.creds, path, 0, flags)
-        return inode.open(path, flags)
+        return self._dentry_open(path, flags, nd.creds)
 
     def open_exec(self, fs: FsContext, path: bytes | str, creds: Any = None, *, dirfd_file: File | None = None,
                   nofollow: bool = False) -> tuple[File, bytes]:  # fmt: skip
@@ -479,7 +526,8 @@ class Vfs:
         `path` is relative to `dirfd_file` (execveat) or the cwd; `nofollow` is AT_SYMLINK_NOFOLLOW (ELOOP on
         a final symlink).  ENOENT/ENOTDIR/ELOOP/ENAMETOOLONG come from the walk; EACCES for a directory, a
         non-regular file or no execute permission (root needs one x bit); read permission is not needed.
-        The caller owns one reference to the returned File: `file.put()` when done with it.
+        The file is denied to writers (ETXTBSY) while the caller holds it; the caller owns one reference to
+        the returned File and that denial: `release_exec_file(file)` when done with it.
         """
         # Linux: fs/exec.c do_open_execat
         creds = creds if creds is not None else KERNEL_CREDS
@@ -508,6 +556,11 @@ class Vfs:
         try:
             if file.inode is None or not s_isreg(file.inode.mode):
                 raise Errno(E.EACCES)
+            deny_write_access(file.inode)  # Linux do_open_execat: ETXTBSY while open for writing
+        except BaseException:
+            file.put()
+            raise
+        try:
             size = file.stat().size
             if size > EXEC_READ_MAX:
                 raise Errno(E.EFBIG)
@@ -520,7 +573,7 @@ class Vfs:
                 chunks.append(chunk)
                 offset += len(chunk)
         except BaseException:
-            file.put()
+            release_exec_file(file)
             raise
         return file, b"".join(chunks)
 
@@ -531,6 +584,35 @@ class Vfs:
         may_create(creds, parent.dentry, False)
         m, uid, gid = init_owner(creds, parent.inode, S_IFDIR | (mode & (S_IRWXUGO | S_ISVTX) & ~fs.umask))
         d_instantiate(parent.dentry, last, parent.inode.mkdir(last, m, uid, gid))
+
+    @staticmethod
+    def may_mknod(mode: int) -> None:
+        """mknod's check of the file type, made before the name is looked at."""
+        # Linux: fs/namei.c may_mknod
+        fmt = mode & S_IFMT
+        if fmt == S_IFDIR:
+            raise Errno(E.EPERM)
+        if fmt not in (0, S_IFREG, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK):
+            raise Errno(E.EINVAL)
+
+    def mknod(self, fs: FsContext, creds: Any, dirpath: Path | None, name: bytes, mode: int, dev: int) -> None:
+        """mknod/mknodat: a regular file, FIFO, socket or device node; `dev` is the encoded dev_t."""
+        # Linux: fs/namei.c do_mknodat + vfs_create / vfs_mknod
+        self.may_mknod(mode)
+        parent, last = self._filename_create(fs, creds, dirpath, name, want_dir=False)
+        fmt = mode & S_IFMT
+        may_create(creds, parent.dentry, False)
+        perm = mode & 0o7777 & ~fs.umask
+        if fmt in (0, S_IFREG):
+            m, uid, gid = init_owner(creds, parent.inode, S_IFREG | perm)
+            inode = parent.inode.create(last, m, uid, gid)
+        else:
+            whiteout = fmt == S_IFCHR and dev == 0  # Linux lets anyone make a whiteout (0:0)
+            if fmt in (S_IFCHR, S_IFBLK) and not whiteout and not capable(creds, CAP_MKNOD):
+                raise Errno(E.EPERM)
+            m, uid, gid = init_owner(creds, parent.inode, fmt | perm)
+            inode = parent.inode.mknod(last, m, dev, uid, gid)
+        d_instantiate(parent.dentry, last, inode)
 
     def symlink(self, fs: FsContext, creds: Any, target: bytes, dirpath: Path | None, name: bytes) -> None:
         # Linux: fs/namei.c do_symlinkat + vfs_symlink
@@ -777,7 +859,68 @@ class Vfs:
             raise Errno(E.EINVAL)
         path.mnt.want_write()
         inode_permission(creds, inode, MAY_WRITE)
-        inode.truncate(length)
+        get_write_access(inode)  # ETXTBSY while it is being executed
+        try:
+            inode.truncate(length)
+        finally:
+            put_write_access(inode)
+
+    def utimes(self, creds: Any, path: Path, times: list[tuple[int, int]] | None) -> None:
+        """utimensat on a resolved path: `times` is [(sec, nsec)] * 2 for atime and mtime, where nsec may be
+        UTIME_NOW or UTIME_OMIT; None means both now."""
+        # Linux: fs/utimes.c vfs_utimes + fs/attr.c notify_change / setattr_prepare
+        if times is not None:
+            for _sec, nsec in times:
+                if nsec not in (UTIME_NOW, UTIME_OMIT) and not 0 <= nsec <= 999_999_999:
+                    raise Errno(E.EINVAL)
+            if times[0][1] == UTIME_NOW and times[1][1] == UTIME_NOW:
+                times = None
+        path.mnt.want_write()
+        inode = path.inode
+        if times is None:  # ATTR_TOUCH: the owner, or anyone who may write the file
+            if not inode_owner_or_capable(creds, inode):
+                inode_permission(creds, inode, MAY_WRITE)
+        elif not inode_owner_or_capable(creds, inode):  # ATTR_TIMES_SET
+            raise Errno(E.EPERM)
+        now = self.now()
+
+        def pick(t: tuple[int, int] | None) -> int | None:
+            if t is None or t[1] == UTIME_NOW:
+                return now
+            if t[1] == UTIME_OMIT:
+                return None
+            return t[0] * 1_000_000_000 + t[1]
+
+        inode.set_times(pick(times[0] if times else None), pick(times[1] if times else None), now)
+
+    def statfs(self, path: Path) -> bytes:
+        """struct statfs of the filesystem holding `path` (Linux vfs_statfs), with the mount's flags."""
+        return statfs_of(path.mnt.sb, path.inode, path.mnt.read_only)
+
+    def fstatfs(self, file: File) -> bytes:
+        if file.path is not None:
+            return self.statfs(file.path)
+        return statfs_of_file(file)
+
+    def memfd_create(self, creds: Any, name: bytes, allow_sealing: bool, noexec_seal: bool) -> File:
+        """An anonymous tmpfs file named memfd:NAME (Linux shmem_file_setup on the internal shm mount)."""
+        # Linux: mm/memfd.c alloc_file
+        if self._shm_mnt is None:
+            sb = TmpfsSuperBlock(self._anon_dev(), self.now, self.tmpfs_size, root_mode=0o1777,
+                                 random_bytes=self.random_bytes)  # fmt: skip
+            self._shm_mnt = Mount(sb, Dentry(b"", None, sb.root), None, None, False, next(self.mounts._ids))
+        mnt = self._shm_mnt
+        inode = TmpFile(mnt.sb, S_IFREG | 0o777, creds.fsuid, creds.fsgid)
+        inode.nlink = 0
+        if noexec_seal:
+            inode.mode &= ~0o111
+            inode.seals = (inode.seals & ~F_SEAL_SEAL) | F_SEAL_EXEC
+        elif allow_sealing:
+            inode.seals &= ~F_SEAL_SEAL
+        d = Dentry(b"memfd:" + name, mnt.root, inode)
+        d.deleted = True
+        # alloc_file_pseudo takes no write access: a memfd open for writing can still be executed
+        return inode.open(Path(mnt, d), O_RDWR | O_LARGEFILE)
 
     def chdir(self, fs: FsContext, creds: Any, path: Path) -> None:
         """chdir/fchdir to a resolved path: ENOTDIR, then EACCES without search permission."""

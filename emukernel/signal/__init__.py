@@ -24,6 +24,7 @@ from .siginfo import (
     CLD_CONTINUED,
     CLD_STOPPED,
     SI_KERNEL,
+    SI_TIMER,
     SI_USER,
     SigInfo,
 )
@@ -60,14 +61,16 @@ class SigPending:
         self.bits = 0
         self.queue: dict[int, list[SigInfo]] = {}
 
-    def add(self, info: SigInfo) -> bool:
-        """Queue info; a standard signal already pending is coalesced (returns False)."""
+    def add(self, info: SigInfo, keep_info: bool = True) -> bool:
+        """Queue info; a standard signal already pending is coalesced (returns False).  Without
+        keep_info (no queue entry could be had) only the bit is set: it is delivered as SI_USER, pid 0."""
         sig = info.signo
         bit = S.sigmask(sig)
         if self.bits & bit and not is_rt(sig):
             return False
         self.bits |= bit
-        self.queue.setdefault(sig, []).append(info)
+        if keep_info:
+            self.queue.setdefault(sig, []).append(info)
         return True
 
     def take(self, sig: int) -> SigInfo:
@@ -132,11 +135,16 @@ class Signals:
         if init_ignores and not (task.sigmask | task.real_blocked) & S.sigmask(sig) and task.ptrace is None:
             return 0
         pending = tg.shared if group else task.pending
-        if is_rt(sig) and info.code != SI_KERNEL:
-            limit = tg.rlimits[RLIMIT_SIGPENDING][0]
-            if self.queued_count(task) >= limit:
-                return -E.EAGAIN
-        if not pending.add(info):
+        # __send_signal: a queue entry counts against the sender-side RLIMIT_SIGPENDING unless it is a
+        # standard signal from the kernel or kill(); past the limit a real-time signal queued with its own
+        # siginfo fails, anything else is still sent with its information lost
+        keep = True
+        if not ((not is_rt(sig) and info.code >= 0) or info.code == SI_TIMER):
+            if self.queued_count(task) >= tg.rlimits[RLIMIT_SIGPENDING][0]:
+                if is_rt(sig) and info.code != SI_USER:
+                    return -E.EAGAIN
+                keep = False
+        if not pending.add(info, keep):
             return 0
         signalfd_notify(self.kernel, task)
         self.complete_signal(task, sig, group)
@@ -169,6 +177,7 @@ class Signals:
                 for t in tg.tasks:
                     t.jobctl_stop = False
                     if t.alive and t.state == "T":
+                        t.sigpending_flag = True  # resume inside get_signal: finish a pending restart
                         self.kernel.sched.enqueue(t)
                 self.notify_parent_cldstop(tg.leader, CLD_CONTINUED, S.SIGCONT)
             else:
@@ -297,7 +306,8 @@ class Signals:
             if kernel.tracer is not None:
                 kernel.trace_event("signal", task, sig, info.fields())
             self.handle_signal(task, sig, info, act, restart, in_hook)
-            return
+            # every deliverable signal gets its frame now, stacked: the last one's handler runs first
+            restart = 0
 
     def _restart_no_handler(self, task: Task, ret: int, in_hook: bool) -> None:
         """No handler ran: restart the interrupted syscall (arch_do_signal_or_restart)."""
@@ -334,10 +344,7 @@ class Signals:
         if flags & S.SA_ONSTACK and ss_size and not on_stack:
             onstack_top = ss_sp + ss_size
         frame, fpaddr = F.frame_address(sp, onstack_top)
-        if not ss_size:
-            uc_flags = F.SS_DISABLE
-        else:
-            uc_flags = (F.SS_ONSTACK if on_stack else 0) | (ss_flags & F.SS_AUTODISARM)
+        uc_flags = ss_flags  # __save_altstack stores the task's own flags word
         oldmask = task.sigmask
         if task.saved_sigmask is not None:  # sigsuspend/ppoll: the frame restores the mask from before
             oldmask = task.saved_sigmask
@@ -347,13 +354,13 @@ class Signals:
             return
         fp = F.fxsave_from_regs(cpu.fp_regs().read())
         data = F.build_frame(tuple(gprs), restorer, info.pack(), oldmask, (ss_sp, uc_flags, ss_size), fpaddr,
-                             cr2=info.addr if info.kind == "fault" else 0)
+                             cr2=info.addr if info.kind == "fault" else 0, trapno=info.trapno, err=info.err)
         try:
             task.mm.write(frame, data + bytes(fpaddr - frame - len(data)) + fp)
         except Exception:
             self.force_sigsegv(task)
             return
-        if onstack_top is not None and ss_flags & F.SS_AUTODISARM:
+        if ss_flags & F.SS_AUTODISARM:  # sas_ss_reset once the old settings are in the frame
             task.sas_ss_sp = task.sas_ss_size = 0
             task.sas_ss_flags = F.SS_DISABLE
         # enter the handler: one batched write of the sigcontext registers
@@ -370,8 +377,8 @@ class Signals:
         mask = task.sigmask | sa_mask
         if not flags & S.SA_NODEFER:
             mask |= S.sigmask(sig)
-        if flags & S.SA_RESETHAND:
-            task.sighand.actions.pop(sig, None)
+        if flags & S.SA_RESETHAND:  # SA_ONESHOT: the handler goes back to SIG_DFL, the flags stay
+            task.sighand.actions[sig] = (S.SIG_DFL, flags, restorer, sa_mask)
         self.set_blocked(task, mask)
 
     def sigreturn(self, task: Task, in_hook: bool) -> bool:
@@ -401,12 +408,14 @@ class Signals:
         if fpaddr:
             cpu.fp_restore_regs().write(F.restore_regs_from_fxsave(fp))
         self.set_blocked(task, mask)
-        # restore_altstack: ignore failures the way Linux's do_sigaltstack would report them
-        if not ss_flags & F.SS_ONSTACK:
-            if ss_flags & F.SS_DISABLE or not ss_size:
-                task.sas_ss_sp, task.sas_ss_size, task.sas_ss_flags = 0, 0, F.SS_DISABLE
-            elif ss_size >= F.MINSIGSTKSZ:
-                task.sas_ss_sp, task.sas_ss_size, task.sas_ss_flags = ss_sp, ss_size, ss_flags & F.SS_AUTODISARM
+        # restore_altstack: do_sigaltstack with the frame's stack_t; its errors are ignored
+        sp = gprs[F.SC_RSP]
+        if not (task.sas_ss_size and task.sas_ss_sp < sp <= task.sas_ss_sp + task.sas_ss_size):
+            mode = ss_flags & ~F.SS_AUTODISARM
+            if mode == F.SS_DISABLE:
+                task.sas_ss_sp, task.sas_ss_size, task.sas_ss_flags = 0, 0, ss_flags
+            elif mode in (0, F.SS_ONSTACK) and ss_size >= F.MINSIGSTKSZ:
+                task.sas_ss_sp, task.sas_ss_size, task.sas_ss_flags = ss_sp, ss_size, ss_flags
         return True
 
     # -- group stop -----------------------------------------------------------------------------------
@@ -418,7 +427,9 @@ class Signals:
             task.jobctl_stop = False
             return False
         if restart:
-            self._restart_no_handler(task, restart, in_hook)
+            # the stop happens inside get_signal, before the restart decision: keep the interrupted
+            # syscall's result so that a handler queued while we were stopped still turns it into EINTR
+            task.restart_ret = restart
         task.jobctl_stop = False
         task.state = "T"
         if task in self.kernel.sched.runq:
@@ -468,9 +479,10 @@ class Signals:
         task.pending.add(info)
         task.sigpending_flag = True
 
-    def force_fault(self, task: Task, sig: int, code: int, addr: int) -> None:
+    def force_fault(self, task: Task, sig: int, code: int, addr: int, trapno: int = 0, err: int = 0) -> None:
         """A CPU exception: queue the fault signal with its si_code and si_addr, and deliver it now."""
         info = SigInfo(sig, code, addr=addr, kind="fault")
+        info.trapno, info.err = trapno, err
         if sig == S.SIGTRAP and code == SI_KERNEL:
             info = SigInfo(sig, SI_KERNEL, kind="kill")
         self.force_sig_info(task, info)

@@ -25,7 +25,7 @@ FIX_EFLAGS = 0x40DD5 | 0x10000  # AC OF DF TF SF ZF AF PF CF RF: what sigreturn 
 MINSIGSTKSZ, SIGSTKSZ = 2048, 8192
 SS_ONSTACK, SS_DISABLE, SS_AUTODISARM = 1, 2, 1 << 31
 
-UCONTEXT_HEAD = struct.Struct("<QQQi4xQ")  # uc_flags, uc_link, ss_sp, ss_flags, ss_size
+UCONTEXT_HEAD = struct.Struct("<QQQI4xQ")  # uc_flags, uc_link, ss_sp, ss_flags, ss_size
 SIGCONTEXT = struct.Struct("<18QHHHHQQQQQ64x")  # 18 regs, cs gs fs ss, err trapno oldmask cr2 fpstate
 GPRS = struct.Struct("<18Q")
 # offsets inside a sigcontext of the fields signal code touches

@@ -27,7 +27,7 @@ class SigInfo:
     """A queued signal's information.  `kind` says which union member is meaningful."""
 
     __slots__ = ("signo", "errno", "code", "pid", "uid", "value", "status", "utime", "stime", "addr",
-                 "tid", "overrun", "kind", "raw")
+                 "tid", "overrun", "kind", "raw", "trapno", "err")
 
     def __init__(self, signo: int, code: int = SI_KERNEL, *, pid: int = 0, uid: int = 0, value: int = 0,
                  status: int = 0, utime: int = 0, stime: int = 0, addr: int = 0, tid: int = 0,
@@ -46,6 +46,8 @@ class SigInfo:
         self.overrun = overrun
         self.kind = kind
         self.raw = raw  # a user-supplied siginfo (rt_sigqueueinfo) kept as given
+        self.trapno = 0  # faults: the CPU exception and its error code, for the sigcontext
+        self.err = 0
 
     def pack(self) -> bytes:
         """The 128 bytes a handler or signalfd sees."""

@@ -5,7 +5,8 @@ from __future__ import annotations
 import importlib
 
 _MODULES = ("process", "memory", "time", "signal", "info", "futex", "exec", "fs", "creds", "ns",
-            "pipe", "poll", "anonfd", "pidfd")
+            "pipe", "poll", "anonfd", "pidfd", "fsmore",
+            "misc")  # misc last: it only fills what no other module handles
 _loaded = False
 
 
@@ -16,6 +17,9 @@ def load_all() -> None:
         return
     for name in _MODULES:
         importlib.import_module(f"{__name__}.{name}")
+    from .misc import register_missing  # last: fills only what no module above handles
+
+    register_missing()
     _loaded = True
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..abi import errno as E
 from ..errors import Errno
-from ..exec.execve import Binprm, exec_binprm, open_exec, prepare, read_string_array
+from ..exec.execve import Binprm, exec_binprm, open_exec, prepare, read_string_array, release_bprm_file
 from ..sched import NORETURN, Deferred
 from . import s32
 from .table import syscall
@@ -35,14 +35,21 @@ def do_execveat(task, dirfd: int, path_ptr: int, argv_ptr: int, envp_ptr: int, f
     elif dirfile is not None:
         bprm.filename = bprm.interp = b"/dev/fd/%d/%s" % (dirfd, path)
     bprm.file, bprm.data = open_exec(task, path, dirfile, flags, file)
-    argv = read_string_array(task, argv_ptr)
-    envp = read_string_array(task, envp_ptr)
-    bprm.argv = argv or [b""]  # Linux 5.18+: an empty argv becomes { "" }
-    bprm.envp = envp
-    elf = prepare(task, bprm)
+    try:
+        argv = read_string_array(task, argv_ptr)
+        envp = read_string_array(task, envp_ptr)
+        bprm.argv = argv or [b""]  # Linux 5.18+: an empty argv becomes { "" }
+        bprm.envp = envp
+        elf = prepare(task, bprm)
+    except BaseException:
+        release_bprm_file(bprm)
+        raise
 
     def run():
-        exec_binprm(task, bprm, elf)
+        try:
+            exec_binprm(task, bprm, elf)
+        finally:
+            release_bprm_file(bprm)
         return NORETURN
 
     return Deferred(run)

@@ -477,8 +477,36 @@ def do_sys_openat(task: Any, dfd: int, filename: int, flags: int, mode: int) -> 
     name = getname(task, filename)
     fd = task.files.alloc_fd(0, _nofile(task))
     f = vfs.do_filp_open(task.fs, task.creds, _dirpath(task, dfd, name), name, fflags, fmode, acc)
-    task.files.install_at(fd, f, bool(flags & O_CLOEXEC))
+    return finish_open(task, f, fd, bool(flags & O_CLOEXEC))
+
+
+def finish_open(task: Any, f: File, fd: int, cloexec: bool) -> Any:
+    """Install a newly opened file at `fd` (reserved by the caller) once its open may complete.
+
+    A FIFO's open waits for the other side (Linux wait_for_partner, interruptible: ERESTARTSYS)."""
+    try:
+        f.open_wait(task)
+    except WouldBlock as wb:
+        if task.signal_interrupts():
+            f.get().put()
+            return -E.ERESTARTSYS
+        return Block(wb.queue, wb.deadline, wb.what, resume=lambda: _finish_open_resumed(task, f, fd, cloexec))
+    files = task.files
+    if fd in files:  # another thread took the fd while this open waited
+        try:
+            fd = files.alloc_fd(0, _nofile(task))
+        except Errno:
+            f.get().put()
+            raise
+    files.install_at(fd, f, cloexec)
     return fd
+
+
+def _finish_open_resumed(task: Any, f: File, fd: int, cloexec: bool) -> Any:
+    try:
+        return finish_open(task, f, fd, cloexec)
+    except Errno as e:
+        return -e.errno
 
 
 @syscall("open", "path", "oflags", "mode", ret="fd")
@@ -835,6 +863,11 @@ def sys_fcntl(task: Any, fd: int, cmd: int, arg: int) -> int:
         if not isinstance(f, PipeFile):
             raise Errno(E.EBADF)
         return f.fcntl_pipe(cmd, arg, task.creds)
+    from .fsmore import fcntl_more
+
+    r = fcntl_more(task, f, cmd, arg)
+    if r is not None:
+        return r
     raise Errno(E.EINVAL)
 
 

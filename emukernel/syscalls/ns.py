@@ -65,7 +65,7 @@ def new_pid_ns_for_children(task) -> PidNamespace:
         raise Errno(E.EINVAL)  # already unshared (or setns'd) and not yet back: children would be ambiguous
     if old.level + 1 > MAX_PID_NS_LEVEL:
         raise Errno(E.ENOSPC)
-    return PidNamespace(old, old.pid_max)
+    return PidNamespace(old)  # its own pid_max, PID_MAX_LIMIT (Linux 6.14+)
 
 
 @syscall("unshare", "x")

@@ -42,11 +42,12 @@ def sys_pidfd_open(task: Any, pid: int, flags: int) -> int:
     p = task.pid.ns.find(pid)
     if p is None:
         raise Errno(E.ESRCH)
+    # pidfd_prepare (Linux 6.15+, as on this project's hosts; older kernels said EINVAL for both)
     if not p.tasks:
-        raise Errno(E.EINVAL)
+        raise Errno(E.ESRCH)  # the number is still held (by a process group or session), its task reaped
     target = p.tasks[0]
     if not flags & PIDFD_THREAD and target.tg.pid is not p:
-        raise Errno(E.EINVAL)  # pid_has_task(pid, PIDTYPE_TGID): not a thread-group leader's pid
+        raise Errno(E.ENOENT)  # !pid_has_task(pid, PIDTYPE_TGID): a thread's tid, no thread-group leader
     return task.files.install(PidFd(task.kernel, target, flags), cloexec=True, limit=_nofile(task))
 
 
@@ -113,8 +114,14 @@ def sys_pidfd_send_signal(task: Any, pidfd: int, sig: int, info_ptr: int, flags:
 
 
 def _kill_pgrp(task: Any, sig: int, info: SigInfo, pgrp: Any) -> int:
-    """__kill_pgrp_info: every process of the group led by pid `pgrp`; 0 if one was signalled."""
+    """__kill_pgrp_info: every process whose process group is the struct pid `pgrp`; 0 if one was signalled.
+
+    Process groups are kept as root-namespace numbers, so a number names `pgrp`'s group only while the
+    number still belongs to `pgrp`: once it has been freed and given to a new process, a pidfd of the
+    old one must not reach the new process's group (Linux walks pgrp->tasks[PIDTYPE_PGID], empty then)."""
     nr = pgrp.numbers[0]
+    if task.kernel.pidns.find(nr) is not pgrp:
+        return -E.ESRCH
     groups = sorted({t.tg for t in task.kernel.tasks.values() if not t.kthread and t.tg.pgid == nr},
                     key=lambda g: g.tgid)  # fmt: skip
     ret = -E.ESRCH

@@ -142,8 +142,9 @@ def group_send(task, target, sig: int, info: SigInfo) -> None:
 
 def kill_pid_info(task, pid: int, sig: int, info: SigInfo) -> int:
     t = task.kernel.find_task(task, pid)
-    if t is None or t.tg.pid is not t.pid and t.tg.leader is not t or not t.tg.live:
+    if t is None or t.tg.pid is not t.pid and t.tg.leader is not t:
         raise Errno(E.ESRCH)
+    # a zombie is found until it is reaped: the signal is accepted and never delivered
     group_send(task, living(t.tg) or t, sig, info)
     return 0
 
@@ -296,12 +297,11 @@ def sys_sigaltstack(task, uss, uoss):
             raise Errno(E.EINVAL)
         if mode == F.SS_DISABLE:
             task.sas_ss_sp = task.sas_ss_size = 0
-            task.sas_ss_flags = F.SS_DISABLE
         else:
             if ss_size < F.MINSIGSTKSZ:
                 raise Errno(E.ENOMEM)
             task.sas_ss_sp, task.sas_ss_size = ss_sp, ss_size
-            task.sas_ss_flags = ss_flags & F.SS_AUTODISARM
+        task.sas_ss_flags = ss_flags  # the word as given, mode and flag bits (do_sigaltstack)
     return 0
 
 
@@ -585,7 +585,10 @@ def sys_timer_settime(task, timerid, flags, new_ptr, old_ptr):
             value = max(0, value - clock_now(task, timer.clockid))
         timer.deadline = now + value
         tg = task.tg
-        timer.handle = k.sched.add_timer(timer.deadline, lambda: _timer_fire(tg, k, timer))
+        if value == 0:
+            _timer_fire(tg, k, timer)  # an absolute time already past: pending when the call returns
+        else:
+            timer.handle = k.sched.add_timer(timer.deadline, lambda: _timer_fire(tg, k, timer))
     return 0
 
 
