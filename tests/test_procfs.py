@@ -119,7 +119,7 @@ def test_proc_root_lists_leaders_self_and_fixed_entries(k: Kernel) -> None:
     t = fork(k, a, CLONE_VM | CLONE_SIGHAND | CLONE_THREAD)
     names = ls(k, a, "/proc")
     assert names[: names.index("self")] == ["sys", "stat", "mounts", "uptime", "loadavg", "meminfo", "version",
-                                           "filesystems"]  # fmt: skip
+                                           "cpuinfo", "filesystems"]  # fmt: skip
     assert names[names.index("self") :] == ["self", "thread-self", "1", str(a.tid)]
     assert str(t.tid) not in names  # a thread is not listed ...
     assert field(read(k, a, f"/proc/{t.tid}/status"), "Pid") == str(t.tid)  # ... but can be looked up
