@@ -222,6 +222,13 @@ class Cpu:
             b = self._fp_restore_batch = RegBatch(self, FP_RESTORE_REGS, 16)
         return b
 
+    def signal_batches(self) -> SignalBatches:
+        """The prebuilt register batches of signal delivery and sigreturn (cached per CPU)."""
+        b = self.__dict__.get("_sig_batches")
+        if b is None:
+            b = self._sig_batches = SignalBatches(self)
+        return b
+
     def clear_exception_state(self) -> None:
         """Forget the exception the interrupt hook just reported (see old_exception_offset)."""
         off = old_exception_offset()
@@ -271,6 +278,55 @@ class RegBatch:
         _reg_write_batch(self.handle, self.ids, self.ptrs, self.n)
 
 
+class RawBatch:
+    """A batched read or write of registers at fixed byte offsets of one zero-initialised buffer.
+
+    `view` is a writable byte view of the buffer: callers pack values into it (or unpack them from it) in
+    place.  A read batch is never cleared: its buffer is written only by the register reads, each of which
+    always fills the same bytes, so bytes past a narrow register stay zero."""
+
+    def __init__(self, cpu: Cpu, regs: tuple[int, ...], offsets: tuple[int, ...], size: int) -> None:
+        n = len(regs)
+        self.n = n
+        self.handle = cpu.handle
+        self.ids = (ctypes.c_int * n)(*regs)
+        self.buf = (ctypes.c_ubyte * size)()
+        base = ctypes.addressof(self.buf)
+        self.ptrs = (ctypes.c_void_p * n)(*[base + o for o in offsets])
+        self.view = memoryview(self.buf).cast("B")
+
+    def read(self) -> None:
+        _reg_read_batch(self.handle, self.ids, self.ptrs, self.n)
+
+    def write(self) -> None:
+        _reg_write_batch(self.handle, self.ids, self.ptrs, self.n)
+
+
+# signal delivery's one read: the sigcontext registers (8 bytes each), then FP_REGS in 16-byte slots
+SIG_READ_FP_OFFSET = 8 * len(SIGCONTEXT_GPRS)
+# the registers a handler is entered with, in this order (8 bytes each)
+SIG_ENTRY_REGS = (RSP, RIP, RDI, RSI, RDX, RAX, EFLAGS)
+
+
+class SignalBatches:
+    """The batches of the signal paths: one read for delivery (GPRs + FP state), one write to enter the
+    handler, and sigreturn's writes (GPRs, with or without the FP state)."""
+
+    def __init__(self, cpu: Cpu) -> None:
+        ng = len(SIGCONTEXT_GPRS)
+        gpr_offs = tuple(8 * i for i in range(ng))
+        fp = SIG_READ_FP_OFFSET
+        self.deliver = RawBatch(cpu, SIGCONTEXT_GPRS + FP_REGS,
+                                gpr_offs + tuple(fp + 16 * i for i in range(len(FP_REGS))),
+                                fp + 16 * len(FP_REGS))
+        self.entry = RawBatch(cpu, SIG_ENTRY_REGS, tuple(8 * i for i in range(len(SIG_ENTRY_REGS))),
+                              8 * len(SIG_ENTRY_REGS))
+        self.restore = RawBatch(cpu, SIGCONTEXT_GPRS + FP_RESTORE_REGS,
+                                gpr_offs + tuple(fp + 16 * i for i in range(len(FP_RESTORE_REGS))),
+                                fp + 16 * len(FP_RESTORE_REGS))
+        self.restore_gprs = RawBatch(cpu, SIGCONTEXT_GPRS, gpr_offs, fp)
+
+
 _old_exception_offset: int | None = None
 
 
@@ -302,8 +358,21 @@ def old_exception_offset() -> int:
             b1 = ctypes.string_at(after.value, total)
             hits = [i for i in range(0, total - 4, 4)
                     if b0[i:i + 4] == b"\xff\xff\xff\xff" and b1[i:i + 4] == b"\0\0\0\0"]
-            if len(hits) == 1:
-                _old_exception_offset = hits[0]
+            # keep the candidate that really works: with it reset, a second divide error is #DE again
+            seen: list[int] = []
+            cpu.hook_interrupt(lambda intno: seen.append(intno))
+            for off in hits:
+                probe = cpu.context_alloc()
+                _context_restore(cpu.handle, after)
+                _context_save(cpu.handle, probe)
+                ctypes.memmove(probe.value + off, b"\xff\xff\xff\xff", 4)
+                _context_restore(cpu.handle, probe)
+                Cpu.context_free(probe)
+                seen.clear()
+                cpu.start(0x1000)
+                if seen and seen[-1] == 0:
+                    _old_exception_offset = off
+                    break
             Cpu.context_free(before)
             Cpu.context_free(after)
         except Exception:

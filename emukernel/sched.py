@@ -321,6 +321,7 @@ class Scheduler:
             task.hook_error = None
             kernel.kernel_bug(task, where, exc)
             return
+        mm.cpu.clear_exception_state()  # a page fault leaves QEMU's old_exception set too
         fa = mm.fault_addr
         if err in _FAULTS and fa >= 1 << 47:
             # Unicorn reports addresses cut to 52 bits.  Bits 47-51 all set: a canonical kernel address

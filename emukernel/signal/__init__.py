@@ -11,12 +11,14 @@ RLIMIT_CORE allows a dump), stop the group, continue, or ignore; a handler gets 
 
 from __future__ import annotations
 
+import ctypes
 import struct
 from typing import TYPE_CHECKING
 
 from ..abi import errno as E
 from ..abi import signal as S
-from ..cpu import RAX, RIP, RSP
+from ..cpu import RAX, RIP, RSP, SIG_ENTRY_REGS
+from ..cpu import SIG_READ_FP_OFFSET as _CPU_FP_OFFSET
 from ..fs.signalfd import signalfd_notify
 from ..threadgroup import RLIMIT_CORE, RLIMIT_SIGPENDING
 from . import frame as F
@@ -41,6 +43,17 @@ _CONT = S.sigmask(S.SIGCONT)
 _NR_RESTART_SYSCALL = 219
 _RESTARTS = (E.ERESTARTSYS, E.ERESTARTNOINTR, E.ERESTARTNOHAND, E.ERESTART_RESTARTBLOCK)
 _GPR = struct.Struct("<18Q")
+_ENTRY = struct.Struct("<7Q")  # SIG_ENTRY_REGS: rsp, rip, rdi, rsi, rdx, rax, eflags
+_MASK64 = 0xFFFFFFFFFFFFFFFF
+_PREPARE = _STOP | _CONT | S.sigmask(S.SIGKILL)  # the signals prepare_signal acts on
+_NOT_FATAL = S.SIG_KERNEL_IGNORE_MASK | _STOP | _CONT  # not _is_fatal_default
+_U64 = struct.Struct("<Q")
+_U32 = struct.Struct("<I")
+_U16 = struct.Struct("<H")
+_FP_RESTORE_HEAD = struct.Struct("<I12xI12x")  # FPCW, MXCSR slots of the restore batch
+_string_at = ctypes.string_at
+_memmove = ctypes.memmove
+assert len(SIG_ENTRY_REGS) == _ENTRY.size // 8
 
 
 def handler_of(task: Task, sig: int) -> int:
@@ -127,9 +140,15 @@ class Signals:
             init_ignores = not (force and S.sigmask(sig) & S.SIG_KERNEL_ONLY_MASK)
             if init_ignores and sig == S.SIGKILL:
                 return 0  # before prepare_signal, whose SIGKILL side effects are complete_signal's in Linux
-        self.prepare_signal(task, sig)
-        if self.sig_ignored(task, sig):
-            return 0
+        bit = 1 << (sig - 1)
+        if bit & _PREPARE:
+            self.prepare_signal(task, sig)
+        # sig_ignored, inline: an unblocked, untraced signal whose disposition is to ignore
+        if not (task.sigmask | task.real_blocked) & bit and (task.ptrace is None or sig == S.SIGKILL):
+            act = task.sighand.actions.get(sig)
+            h = act[0] if act else S.SIG_DFL
+            if h == S.SIG_IGN or (h == S.SIG_DFL and bit & S.SIG_KERNEL_IGNORE_MASK):
+                return 0
         # like any ignored signal, a blocked one is queued all the same: the handler may change before it
         # is unblocked (sig_ignored); delivery drops it if the init still has no handler
         if init_ignores and not (task.sigmask | task.real_blocked) & S.sigmask(sig) and task.ptrace is None:
@@ -146,7 +165,16 @@ class Signals:
                 keep = False
         if not pending.add(info, keep):
             return 0
-        signalfd_notify(self.kernel, task)
+        if getattr(tg, "signalfd_wait", None) is not None:
+            signalfd_notify(self.kernel, task)
+        # complete_signal's usual case, inline: the task itself takes a non-fatal signal
+        if (task.alive and not task.sigmask & bit and sig != S.SIGKILL
+                and (not group or tg.group_exit or bit & _NOT_FATAL or task.ptrace is not None
+                     or handler_of(task, sig) != S.SIG_DFL)):
+            task.sigpending_flag = True  # signal_wake_up
+            if task.state == "S":
+                self.kernel.sched.wake(task)
+            return 0
         self.complete_signal(task, sig, group)
         return 0
 
@@ -240,8 +268,12 @@ class Signals:
                     self.signal_wake_up(t)
 
     def set_blocked(self, task: Task, mask: int) -> None:
-        task.sigmask = mask & ~_UNBLOCKABLE
-        self.recalc(task)
+        task.sigmask = blocked = mask & ~_UNBLOCKABLE
+        # recalc, inline
+        tg = task.tg
+        task.sigpending_flag = bool((task.pending.bits | tg.shared.bits) & ~blocked) or task.jobctl_stop
+        if tg.shared.bits & blocked:
+            self.recalc(task)
 
     # -- dequeue / delivery ---------------------------------------------------------------------------
     def dequeue(self, task: Task, mask: int) -> SigInfo | None:
@@ -268,7 +300,18 @@ class Signals:
             if task.jobctl_stop or tg.stop_pending:
                 if self.do_signal_stop(task, restart, in_hook):
                     return
-            info = self.dequeue(task, task.sigmask)
+            # dequeue, inline: the thread's queue first, then the group's; synchronous signals first
+            mask = task.sigmask
+            pending = task.pending
+            ready = pending.bits & ~mask
+            if not ready:
+                pending = tg.shared
+                ready = pending.bits & ~mask
+            if ready:
+                pick = ready & _SYNCHRONOUS or ready
+                info = pending.take((pick & -pick).bit_length())
+            else:
+                info = None
             if info is None:
                 task.sigpending_flag = bool(task.jobctl_stop)
                 if task.saved_sigmask is not None:  # sigsuspend woken by a signal that ran no handler
@@ -326,8 +369,11 @@ class Signals:
         handler, flags, restorer, sa_mask = act
         cpu = task.mm.cpu
         bias = 2 if in_hook else 0
-        regs = cpu.sigcontext_regs()
-        gprs = list(_GPR.unpack(regs.read()))
+        batches = cpu.signal_batches()
+        rb = batches.deliver
+        rb.read()  # the sigcontext registers and the FP state in one call
+        view = rb.view
+        gprs = list(_GPR.unpack_from(view))
         gprs[F.SC_RIP] += bias
         if restart:
             # Linux: arch/x86/kernel/signal.c handle_signal, "are we from a system call?"
@@ -343,7 +389,9 @@ class Signals:
         onstack_top = None
         if flags & S.SA_ONSTACK and ss_size and not on_stack:
             onstack_top = ss_sp + ss_size
-        frame, fpaddr = F.frame_address(sp, onstack_top)
+        # F.frame_address, inline
+        fpaddr = ((onstack_top if onstack_top is not None else sp - 128) - F.FPSTATE_SIZE) & ~63
+        frame = fpaddr - F.FP_OFFSET
         uc_flags = ss_flags  # __save_altstack stores the task's own flags word
         oldmask = task.sigmask
         if task.saved_sigmask is not None:  # sigsuspend/ppoll: the frame restores the mask from before
@@ -352,27 +400,27 @@ class Signals:
         if not flags & S.SA_RESTORER:
             self.force_sigsegv(task)
             return
-        fp = F.fxsave_from_regs(cpu.fp_regs().read())
-        data = F.build_frame(tuple(gprs), restorer, info.pack(), oldmask, (ss_sp, uc_flags, ss_size), fpaddr,
-                             cr2=info.addr if info.kind == "fault" else 0, trapno=info.trapno, err=info.err)
-        try:
-            task.mm.write(frame, data + bytes(fpaddr - frame - len(data)) + fp)
-        except Exception:
-            self.force_sigsegv(task)
-            return
+        data = F.build_block(gprs, restorer, info.pack(), oldmask, ss_sp, uc_flags, ss_size, fpaddr,
+                             info.addr if info.kind == "fault" else 0, info.trapno, info.err,
+                             view[_CPU_FP_OFFSET:])
+        mm = task.mm
+        p = mm._host_ptr(frame, F.BLOCK_SIZE, True)
+        if p >= 0:
+            _memmove(p, data, F.BLOCK_SIZE)
+        else:
+            try:
+                mm.write(frame, data)
+            except Exception:
+                self.force_sigsegv(task)
+                return
         if ss_flags & F.SS_AUTODISARM:  # sas_ss_reset once the old settings are in the frame
             task.sas_ss_sp = task.sas_ss_size = 0
             task.sas_ss_flags = F.SS_DISABLE
-        # enter the handler: one batched write of the sigcontext registers
-        entry = list(gprs)
-        entry[F.SC_RSP] = frame
-        entry[F.SC_RIP] = handler - bias
-        entry[F.SC_RDI] = sig
-        entry[F.SC_RSI] = frame + F.SIGINFO_OFFSET
-        entry[F.SC_RDX] = frame + F.UC_OFFSET
-        entry[F.SC_RAX] = 0
-        entry[F.SC_EFLAGS] = gprs[F.SC_EFLAGS] & ~(0x400 | 0x100 | 0x10000)  # clear DF, TF, RF
-        regs.write(_GPR.pack(*entry))
+        # enter the handler: one batched write of the registers that change (the rest keep their values)
+        eb = batches.entry
+        _ENTRY.pack_into(eb.view, 0, frame, (handler - bias) & _MASK64, sig, frame + F.SIGINFO_OFFSET,
+                         frame + F.UC_OFFSET, 0, gprs[F.SC_EFLAGS] & ~(0x400 | 0x100 | 0x10000))  # DF TF RF
+        eb.write()
         # signal_delivered: block sa_mask (and the signal unless SA_NODEFER); SA_RESETHAND
         mask = task.sigmask | sa_mask
         if not flags & S.SA_NODEFER:
@@ -386,27 +434,47 @@ class Signals:
         cpu = task.mm.cpu
         bias = 2 if in_hook else 0
         frame = cpu.reg(RSP) - 8
-        try:
-            raw = task.mm.read(frame, F.FRAME_SIZE)
-        except Exception:
-            return False
-        uc_flags, _, ss_sp, ss_flags, ss_size = F.UCONTEXT_HEAD.unpack_from(raw, F.UC_OFFSET)
-        sc = F.SIGCONTEXT.unpack_from(raw, F.MCONTEXT_OFFSET)
-        mask = struct.unpack_from("<Q", raw, F.SIGMASK_OFFSET)[0]
-        gprs = list(sc[:18])
-        fpaddr = sc[26]
-        cur = cpu.sigcontext_regs()
-        # only the user-changeable flags come from the frame; IF and bit 1 are always set in user mode
-        gprs[F.SC_EFLAGS] = 0x202 | (gprs[F.SC_EFLAGS] & F.FIX_EFLAGS)
-        if fpaddr:
+        mm = task.mm
+        # the usual case: the frame and its FP state (where get_sigframe put it) readable in one VMA
+        p = mm._host_ptr(frame, F.BLOCK_SIZE, False)
+        if p >= 0:
+            raw = _string_at(p, F.BLOCK_SIZE)
+        else:
             try:
-                fp = task.mm.read(fpaddr, F.FPSTATE_SIZE)
+                raw = mm.read(frame, F.FRAME_SIZE)
             except Exception:
                 return False
-        gprs[F.SC_RIP] -= bias
-        cur.write(_GPR.pack(*gprs))
+        uc_flags, _, ss_sp, ss_flags, ss_size = F.UCONTEXT_HEAD.unpack_from(raw, F.UC_OFFSET)
+        sc = F.SIGCONTEXT.unpack_from(raw, F.MCONTEXT_OFFSET)
+        mask = _U64.unpack_from(raw, F.SIGMASK_OFFSET)[0]
+        gprs = list(sc[:18])
+        fpaddr = sc[26]
+        # only the user-changeable flags come from the frame; IF and bit 1 are always set in user mode
+        gprs[F.SC_EFLAGS] = 0x202 | (gprs[F.SC_EFLAGS] & F.FIX_EFLAGS)
+        fp_off = 0
         if fpaddr:
-            cpu.fp_restore_regs().write(F.restore_regs_from_fxsave(fp))
+            if p >= 0 and fpaddr == frame + F.FP_OFFSET:
+                fp = raw
+                fp_off = F.FP_OFFSET
+            else:
+                try:
+                    fp = mm.read(fpaddr, F.FPSTATE_SIZE)
+                except Exception:
+                    return False
+        gprs[F.SC_RIP] -= bias
+        batches = cpu.signal_batches()
+        if fpaddr:
+            # GPRs, then FPCW, MXCSR, XMM0-15 (F.restore_regs_from_fxsave), in one batched write
+            wb = batches.restore
+            view = wb.view
+            _GPR.pack_into(view, 0, *gprs)
+            _FP_RESTORE_HEAD.pack_into(view, _CPU_FP_OFFSET, _U16.unpack_from(fp, fp_off)[0],
+                                       _U32.unpack_from(fp, fp_off + 24)[0])
+            view[_CPU_FP_OFFSET + 32:_CPU_FP_OFFSET + 288] = fp[fp_off + 160:fp_off + 416]
+        else:
+            wb = batches.restore_gprs
+            _GPR.pack_into(wb.view, 0, *gprs)
+        wb.write()
         self.set_blocked(task, mask)
         # restore_altstack: do_sigaltstack with the frame's stack_t; its errors are ignored
         sp = gprs[F.SC_RSP]

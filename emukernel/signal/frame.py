@@ -67,6 +67,45 @@ def restore_regs_from_fxsave(img: bytes) -> bytes:
     return _FP_RESTORE_HEAD.pack(fcw, mxcsr) + img[160:416]
 
 
+_TAG_CACHE: dict[int, int] = {}
+
+
+def abridged_tag(ftw: int) -> int:
+    """_abridged_tag, memoised (a handful of tag words occur)."""
+    t = _TAG_CACHE.get(ftw)
+    if t is None:
+        t = _TAG_CACHE[ftw] = _abridged_tag(ftw)
+    return t
+
+
+# The frame and its FP state as one block: get_sigframe puts the FXSAVE image FP_OFFSET bytes above the frame
+# (the 64-byte aligned fpstate minus the 16-byte aligned frame minus 8 is always 456).
+FP_OFFSET = 456
+BLOCK_SIZE = FP_OFFSET + FPSTATE_SIZE
+_RESTORER = struct.Struct("<Q")
+_SIGMASK = struct.Struct("<Q")
+_U16 = struct.Struct("<H")
+_U32 = struct.Struct("<I")
+
+
+def build_block(gprs, restorer: int, info: bytes, oldmask: int, ss_sp: int, ss_flags: int, ss_size: int,
+                fpaddr: int, cr2: int, trapno: int, err: int, fp) -> bytes:
+    """build_frame + padding + fxsave_from_regs(fp) in one buffer: the bytes written at the frame address.
+
+    fp: a view of the fp_regs slots (FPCW, FPSW, FPTAG, MXCSR, XMM0-15, ST0-7, 16 bytes each)."""
+    b = bytearray(BLOCK_SIZE)
+    _RESTORER.pack_into(b, 0, restorer)
+    UCONTEXT_HEAD.pack_into(b, UC_OFFSET, UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS, 0, ss_sp, ss_flags, ss_size)
+    SIGCONTEXT.pack_into(b, MCONTEXT_OFFSET, *gprs, USER_CS, 0, 0, USER_DS, err, trapno, oldmask, cr2, fpaddr)
+    _SIGMASK.pack_into(b, SIGMASK_OFFSET, oldmask)
+    b[SIGINFO_OFFSET:SIGINFO_OFFSET + len(info)] = info
+    fcw, fsw, ftw, mxcsr = _FP_HEAD.unpack_from(fp)
+    _FX_HEAD.pack_into(b, FP_OFFSET, fcw & 0xFFFF, fsw & 0xFFFF, abridged_tag(ftw), 0, 0, 0, mxcsr, 0xFFFF)
+    b[FP_OFFSET + 32:FP_OFFSET + 160] = fp[320:448]
+    b[FP_OFFSET + 160:FP_OFFSET + 416] = fp[64:320]
+    return bytes(b)
+
+
 def frame_address(sp: int, onstack_top: int | None) -> tuple[int, int]:
     """get_sigframe: (frame, fpstate) below sp (past the red zone) or at the top of the altstack."""
     sp = onstack_top if onstack_top is not None else sp - 128

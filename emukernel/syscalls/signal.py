@@ -200,6 +200,19 @@ def sys_kill(task, pid, sig):
         raise Errno(E.EINVAL)
     if pid == -(1 << 31):
         raise Errno(E.ESRCH)
+    if pid > 0:
+        # kill_pid_info to a process of my own thread group, inline (no permission check applies)
+        t = task.kernel.find_task(task, pid)
+        tg = task.tg
+        if t is not None and t.tg is tg and (tg.pid is t.pid or tg.leader is t):
+            if not sig:
+                return 0
+            target = living(tg) or t
+            info = SigInfo(sig, SI_USER, pid=tg.pid.nr_in(target.pid.ns), uid=task.creds.uid, kind="kill")
+            r = task.kernel.signals.send(target, sig, group=True, info=info, from_task=task)
+            if r:
+                raise Errno(-r)
+            return 0
     return kill_something_info(task, pid, sig, _sender_info(task, sig, SI_USER))
 
 
