@@ -272,6 +272,14 @@ def copy_process(kernel: Kernel, parent: Task, flags: int, exit_signal: int = S.
     pid.tasks.append(t)
     t.creds = parent.creds.copy()
     t.no_new_privs = parent.no_new_privs
+    # Linux: kernel/sched/core.c sched_fork (nice, policy, RT priority; SCHED_RESET_ON_FORK drops them back to
+    # SCHED_OTHER, nice >= 0), block/ioprio.c copy_io and kernel/fork.c (personality): set by syscalls/misc.py
+    for attr in ("nice", "sched_policy", "rt_priority", "ioprio", "personality"):
+        if hasattr(parent, attr):
+            setattr(t, attr, getattr(parent, attr))
+    if getattr(parent, "sched_reset", False):
+        t.sched_policy, t.rt_priority, t.sched_reset = 0, 0, False
+        t.nice = max(getattr(parent, "nice", 0), 0)
     if flags & (CLONE_VM | CLONE_VFORK) == CLONE_VM:
         t.sas_ss_sp, t.sas_ss_size, t.sas_ss_flags = 0, 0, 2  # sas_ss_reset: SS_DISABLE
     else:

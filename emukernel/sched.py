@@ -26,8 +26,7 @@ if TYPE_CHECKING:
     from .kernel import Kernel
     from .task import Task
 
-TIMESLICE_US = 20_000  # host-timer preemption slice while another task is runnable
-SPIN_SLICES = 5  # host-timer slices without a syscall before a spinning task is preempted
+TIMESLICE_US = 20_000  # host-timer slice while another task is runnable (a spinner is stopped after 5)
 PREEMPT_SYSCALLS = 16  # mean number of syscalls between deterministic switches when others are runnable
 
 # uc_err codes from emu_start
@@ -263,24 +262,15 @@ class Scheduler:
         timeout = TIMESLICE_US if self.runq or self.timers else 0
         task.syscall_action = None
         t0 = time.monotonic_ns() if timeout else 0
-        quiet = 0
-        clock = kernel.clock
-        while True:
-            calls = clock.syscalls
-            if timeout:
-                self.watchdog.arm(cpu, timeout)
-                err = cpu.start(cpu.reg(RIP))
-                self.watchdog.disarm()
-            else:
-                err = cpu.start(cpu.reg(RIP))
-            if err != UC_ERR_OK or not timeout or task.syscall_action is not None or task.trap is not None \
-                    or task.preempted or task.hook_error is not None or task.sigpending_flag:
-                break
-            # the host timer ended the slice.  A task that made syscalls is switched at syscall boundaries
-            # (deterministically); one that made none for SPIN_SLICES slices is spinning and must yield.
-            quiet = quiet + 1 if clock.syscalls == calls else 0
-            if quiet >= SPIN_SLICES:
-                break
+        if timeout:
+            # A task that makes syscalls is switched at syscall boundaries (deterministically); the watchdog
+            # stops the CPU only once the task spun without a syscall for SPIN_SLICES slices (watchdog.py:
+            # an asynchronous stop may run an instruction twice, so it is kept for spinners).
+            self.watchdog.arm(cpu, timeout, kernel.clock)
+            err = cpu.start(cpu.reg(RIP))
+            self.watchdog.disarm()
+        else:
+            err = cpu.start(cpu.reg(RIP))
         if err != UC_ERR_OK:
             self.cpu_exception(task, err)
             return

@@ -32,6 +32,8 @@ def default_rlimits() -> list[list[int]]:
     r[RLIMIT_MEMLOCK] = [8 * 1024 * 1024, 8 * 1024 * 1024]
     r[RLIMIT_SIGPENDING] = [4096, 4096]
     r[RLIMIT_MSGQUEUE] = [819200, 819200]
+    r[RLIMIT_NICE] = [0, 0]  # INIT_RLIMITS: no nice below 0 (and no RT priority) without CAP_SYS_NICE
+    r[RLIMIT_RTPRIO] = [0, 0]
     return r
 
 

@@ -1,11 +1,14 @@
-"""The preemption timer: one long-lived host thread that stops a CPU whose slice has run too long.
+"""The preemption timer: one long-lived host thread that stops a CPU whose task spins without syscalls.
 
 Unicorn's own emu_start(timeout=...) creates and joins a timer thread on every call, which costs tens of
 microseconds each time and dominated every task switch.  This watchdog is armed and disarmed with two
-attribute stores; it wakes every few milliseconds (emu_start releases the GIL while the guest runs) and
-calls uc_emu_stop on a slice that has outlived its budget.  A stop that lands just after the slice ended
-only costs the run loop one extra re-entry: the scheduler treats a stop with nothing to do as a
-host-timer preemption and needs several in a row before it switches a task.
+attribute stores; it wakes every few milliseconds (emu_start releases the GIL while the guest runs).
+
+An asynchronous uc_emu_stop is not safe: Unicorn (2.1.4; unicorn-engine/unicorn#1355) may stop just after
+a read-modify-write of guest memory and resume at that same instruction, so it runs twice (an `inc [mem]`
+counts twice; a `lock cmpxchg` that took a lock runs again and fails).  A task that makes syscalls is
+switched at syscall boundaries by the scheduler, so the watchdog stops a CPU only when its task made no
+syscall for SPIN_SLICES whole slices: a spinner, which nothing else can preempt.
 """
 
 from __future__ import annotations
@@ -14,19 +17,29 @@ import threading
 import time
 
 TICK_S = 0.005
+SPIN_SLICES = 5  # slices without a syscall before a task counts as spinning
 
 
 class Watchdog:
     def __init__(self) -> None:
         self._cpu = None  # the CPU of the armed slice, or None
         self._deadline = 0.0
+        self._slice = 0.0
         self._gen = 0
+        self._clock = None  # what counts syscalls (Clock.syscalls)
+        self._calls = 0
+        self._quiet = 0
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
-    def arm(self, cpu, slice_us: int) -> None:
-        """Stop `cpu` once slice_us of host time has passed (unless disarmed first)."""
-        self._deadline = time.monotonic() + slice_us / 1e6
+    def arm(self, cpu, slice_us: int, clock=None) -> None:
+        """Stop `cpu` once its task made no syscall (clock.syscalls did not move) for SPIN_SLICES slices of
+        slice_us, unless disarmed first; without a clock, once one slice has passed."""
+        self._slice = slice_us / 1e6
+        self._deadline = time.monotonic() + self._slice
+        self._clock = clock
+        self._calls = clock.syscalls if clock is not None else 0
+        self._quiet = 0
         self._gen += 1
         self._cpu = cpu
         if self._thread is None:
@@ -44,5 +57,18 @@ class Watchdog:
         while True:
             time.sleep(TICK_S)
             cpu, gen = self._cpu, self._gen
-            if cpu is not None and time.monotonic() >= self._deadline and gen == self._gen:
+            now = time.monotonic()
+            if cpu is None or now < self._deadline or gen != self._gen:
+                continue
+            clock = self._clock
+            if clock is not None:
+                calls = clock.syscalls
+                if calls != self._calls:  # making syscalls: the scheduler switches it at one of them
+                    self._calls, self._quiet = calls, 0
+                else:
+                    self._quiet += 1
+                if self._quiet < SPIN_SLICES:
+                    self._deadline = now + self._slice
+                    continue
+            if gen == self._gen:
                 cpu.stop()

@@ -125,6 +125,9 @@ def case(cid: str, script: str, norm: Callable[[bytes], bytes] | None = None, st
     return (cid, script, norm, stderr)
 
 
+# a background `sleep 5` that has certainly exec'd (its pid in $!)
+SLEEPER = "sleep 5 & until grep -qx sleep /proc/$!/comm; do sleep 0.01; done; "
+
 CASES: list[Case] = [
     # -- the shell --------------------------------------------------------------------------------------------
     case("pipeline", "echo a b | tr a-z A-Z | cat; echo $?; false | true; echo $?"),
@@ -149,7 +152,7 @@ CASES: list[Case] = [
     # (the sleeps: whether a job died before `wait` decides whether ash reports "Terminated")
     case("kill-child", "sleep 5 & p=$!; kill $p; sleep 0.3; wait $p; echo $?; sleep 5 & kill -9 $!; sleep 0.3; "
                        "wait $!; echo $?; kill -0 $$; echo $?; kill -l 15"),
-    case("stop-cont", "sleep 5 & sleep 0.1; kill -STOP $!; sleep 0.1; ps -o stat,args | grep 'sleep 5$'; kill -CONT $!; "
+    case("stop-cont", SLEEPER + "kill -STOP $!; sleep 0.1; ps -o stat,args | grep 'sleep 5$'; kill -CONT $!; "
                       "sleep 0.1; ps -o stat,args | grep 'sleep 5$'; kill $!; sleep 0.1; wait; echo ok"),
     case("exec-umask-ulimit", "umask; umask 027; touch /tmp/u; mkdir /tmp/ud; stat -c %a /tmp/u /tmp/ud; "
                               "ulimit -s; ulimit -c; sh -c 'exec echo replaced; echo never'"),
@@ -184,7 +187,7 @@ CASES: list[Case] = [
     case("diff-cmp", "cd /tmp; seq 5 > a; seq 2 6 > b; diff a b; echo $?; cmp a b; echo $?; cmp a a; echo $?"),
     case("yes-head", "yes | head -3; yes abc | head -n 2"),
     # large pipes keep several processes runnable at once, so the scheduler's host timer is armed
-    case("big-pipes", "seq 100000 > /tmp/big; for i in 1 2 3; do cat /tmp/big | wc -c; seq 100000 | wc -l; done; "
+    case("big-pipes", "seq 30000 > /tmp/big; for i in 1 2; do cat /tmp/big | wc -c; seq 30000 | wc -l; done; "
                       "cat /tmp/big | md5sum; sort -rn /tmp/big | head -2; cat /tmp/big /tmp/big > /tmp/b2; "
                       "wc -c /tmp/b2; cat /tmp/big | head -1"),
     # -- files ----------------------------------------------------------------------------------------------
@@ -229,8 +232,8 @@ CASES: list[Case] = [
     # -- processes and system ------------------------------------------------------------------------------
     case("env", "env | sort; env -i A=1 env; env -u HOME sh -c 'echo ${HOME-unset}'"),
     case("id-uname", "id; id -u; id -g; id -un; uname -s -m; uname -s; whoami"),
-    case("ps", "sleep 1 & sleep 0.3; ps; kill $!", ps_lines),
-    case("ps-o", "sleep 1 & sleep 0.3; ps -o pid,ppid,user,group,nice,stat,tty,comm,args; kill $!", ps_lines),
+    case("ps", SLEEPER + "ps; kill $!", ps_lines),
+    case("ps-o", SLEEPER + "ps -o pid,ppid,user,group,nice,stat,tty,comm,args; kill $!", ps_lines),
     case("proc-self", "cat /proc/self/comm; readlink /proc/self/exe; sh -c 'echo $$ > /tmp/p; "
                       "cat /proc/$$/status' | grep -c '^Pid'; ls /proc/self/fd"),
     case("sleep-date", "sleep 0.1; echo slept; date +%s > /dev/null; echo $?; date -d @0 -u '+%Y-%m-%d'"),

@@ -118,8 +118,8 @@ def test_proc_root_lists_leaders_self_and_fixed_entries(k: Kernel) -> None:
     a = fork(k, k.init)
     t = fork(k, a, CLONE_VM | CLONE_SIGHAND | CLONE_THREAD)
     names = ls(k, a, "/proc")
-    assert names[: names.index("self")] == ["sys", "stat", "mounts", "uptime", "loadavg", "meminfo", "version",
-                                           "cpuinfo", "filesystems"]  # fmt: skip
+    assert names[: names.index("self")] == ["sys", "stat", "mounts", "uptime", "cpuinfo", "loadavg", "meminfo",
+                                           "version", "filesystems"]  # fmt: skip
     assert names[names.index("self") :] == ["self", "thread-self", "1", str(a.tid)]
     assert str(t.tid) not in names  # a thread is not listed ...
     assert field(read(k, a, f"/proc/{t.tid}/status"), "Pid") == str(t.tid)  # ... but can be looked up

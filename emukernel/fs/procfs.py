@@ -121,6 +121,10 @@ class PseudoInode(Inode):
     def setattr(self, *, mode: int | None = None, uid: int | None = None, gid: int | None = None) -> None:
         raise Errno(E.EPERM)  # Linux proc_setattr: no mode changes
 
+    def truncate(self, size: int) -> None:
+        """open(O_TRUNC) and truncate(2): accepted and ignored (proc_setattr, kernfs_iop_setattr: ATTR_SIZE has
+        no effect), so that `echo x > /proc/sys/...` and `echo $$ > cgroup.procs` work from a shell."""
+
 
 class SeqInode(PseudoInode):
     """A regular file generated when read: `show(viewer)` gives the content, `store(viewer, data)` takes a write."""
@@ -162,6 +166,9 @@ class SeqFile(File):
 
     def pread(self, n: int, offset: int) -> bytes:
         return self._render()[offset : offset + n]
+
+    def truncate(self, length: int) -> None:
+        self.inode.truncate(length)  # ftruncate: accepted, no effect (see PseudoInode.truncate)
 
     def lseek(self, offset: int, whence: int) -> int:
         # Linux: fs/seq_file.c seq_lseek: SEEK_SET and SEEK_CUR only
@@ -899,10 +906,10 @@ class ProcRoot(PseudoDir):
             (b"stat", SeqInode(sb, ("stat",), 0o444, lambda v: proc_stat(k))),
             (b"mounts", LinkInode(sb, ("mounts",), lambda v: b"self/mounts")),
             (b"uptime", SeqInode(sb, ("uptime",), 0o444, lambda v: proc_uptime(k))),
+            (b"cpuinfo", SeqInode(sb, ("cpuinfo",), 0o444, lambda v: proc_cpuinfo())),
             (b"loadavg", SeqInode(sb, ("loadavg",), 0o444, lambda v: proc_loadavg(k, v))),
             (b"meminfo", SeqInode(sb, ("meminfo",), 0o444, lambda v: proc_meminfo(k))),
             (b"version", SeqInode(sb, ("version",), 0o444, lambda v: proc_version())),
-            (b"cpuinfo", SeqInode(sb, ("cpuinfo",), 0o444, lambda v: proc_cpuinfo())),
             (b"filesystems", SeqInode(sb, ("filesystems",), 0o444, lambda v: PROC_FILESYSTEMS)),
         ]
 
@@ -1288,11 +1295,11 @@ def _ns_last_pid_store(kernel: Any, viewer: Task, data: bytes) -> None:
     ns.last_pid = _proc_dointvec(data, 0, ns.pid_max)
 
 
-def _hostname_store(kernel: Any, viewer: Task, data: bytes) -> None:
+def _uts_store(kernel: Any, viewer: Task, data: bytes, attr: str) -> None:
     # Linux: kernel/utsname_sysctl.c proc_do_uts_string: up to the first newline, at most 64 bytes
     if not viewer.creds.capable(21):
         raise Errno(E.EPERM)
-    kernel.hostname = data.split(b"\n", 1)[0][:64]
+    setattr(kernel, attr, data.split(b"\n", 1)[0][:64])
 
 
 def _pipe_max_store(kernel: Any, viewer: Task, data: bytes) -> None:
@@ -1332,7 +1339,9 @@ def _read_only(kernel: Any, viewer: Task, data: bytes) -> None:
 SYSCTL_TREE: dict[str, Any] = {
     "kernel": {
         "cap_last_cap": Sysctl(0o444, _cap_last_cap),
-        "hostname": Sysctl(0o644, lambda k, v: k.hostname + b"\n", _hostname_store),
+        "domainname": Sysctl(0o644, lambda k, v: getattr(k, "domainname", b"(none)") + b"\n",
+                             lambda k, v, d: _uts_store(k, v, d, "domainname")),
+        "hostname": Sysctl(0o644, lambda k, v: k.hostname + b"\n", lambda k, v, d: _uts_store(k, v, d, "hostname")),
         "ns_last_pid": Sysctl(0o666, lambda k, v: b"%d\n" % v.pid.ns.last_pid, _ns_last_pid_store),
         "osrelease": Sysctl(0o444, lambda k, v: _HOST_UNAME.release.encode() + b"\n"),
         "ostype": Sysctl(0o444, lambda k, v: b"Linux\n"),

@@ -35,7 +35,8 @@ def sys_uname(task, buf):
     # sysname, nodename, release, version, machine, domainname: the host kernel's identity, so that a
     # guest prints the same under emukernel as natively
     data = b"".join(_field(x) for x in ("Linux", task.kernel.hostname, _HOST_UNAME.release,
-                                        _HOST_UNAME.version, "x86_64", "(none)"))
+                                        _HOST_UNAME.version, "x86_64",
+                                        getattr(task.kernel, "domainname", b"(none)")))  # setdomainname
     task.mm.write(buf, data)
     return 0
 

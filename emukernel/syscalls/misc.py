@@ -1,5 +1,6 @@
 """Syscalls that were simply missing: scheduling priorities and policies (nice, sched_*, ioprio),
-getrusage/times, getcpu, personality, membarrier, the mlock family, syslog and the socket family.
+getrusage/times, getcpu, personality, membarrier, the mlock family, syslog, sethostname/setdomainname and
+the socket family.
 
 `load_all` calls `register_missing()` after every other module has filled the table, and each handler here
 is registered only when no other module handles its syscall, so a fuller implementation elsewhere takes
@@ -81,6 +82,11 @@ def _prio_targets(task: Any, which: int, who: int) -> list[Any]:
     return [t for t in k.live_tasks() if t.creds.uid == uid]
 
 
+def _can_nice(t: Any, creds: Any, niceval: int) -> bool:
+    # Linux: kernel/sched/syscalls.c can_nice: the target's RLIMIT_NICE (as 20 - nice) or CAP_SYS_NICE
+    return 20 - niceval <= t.tg.rlimits[13][0] or capable(creds, CAP_SYS_NICE)  # RLIMIT_NICE
+
+
 @syscall_if_missing("getpriority", "d", "d")
 def sys_getpriority(task: Any, which: int, who: int) -> int:
     # Linux: kernel/sys.c getpriority: the highest priority found, as 20 - nice (1..40)
@@ -109,7 +115,7 @@ def sys_setpriority(task: Any, which: int, who: int, niceval: int) -> int:
         if t.creds.uid != c.euid and t.creds.euid != c.euid and not capable(c, CAP_SYS_NICE):
             err = E.EPERM
             continue
-        if niceval < _nice(t) and not capable(c, CAP_SYS_NICE):
+        if niceval < _nice(t) and not _can_nice(t, c, niceval):
             err = E.EACCES
             continue
         t.nice = niceval
@@ -457,6 +463,31 @@ def sys_syslog(task: Any, type_: int, buf: int, length: int) -> int:
     if type_ == SYSLOG_ACTION_SIZE_BUFFER:
         return LOG_BUF_LEN
     raise Errno(E.EINVAL)
+
+
+# -- host and domain names ----------------------------------------------------------------------------------
+__NEW_UTS_LEN = 64
+
+
+def _set_uts(task: Any, name: int, length: int, attr: str) -> int:
+    # Linux: kernel/sys.c sethostname / setdomainname: CAP_SYS_ADMIN, then the length, then the copy
+    if not capable(task.creds, CAP_SYS_ADMIN):
+        raise Errno(E.EPERM)
+    length = s32(length)
+    if not 0 <= length <= __NEW_UTS_LEN:
+        raise Errno(E.EINVAL)
+    setattr(task.kernel, attr, task.mm.read(name, length) if length else b"")
+    return 0
+
+
+@syscall_if_missing("sethostname", "p", "d")
+def sys_sethostname(task: Any, name: int, length: int) -> int:
+    return _set_uts(task, name, length, "hostname")
+
+
+@syscall_if_missing("setdomainname", "p", "d")
+def sys_setdomainname(task: Any, name: int, length: int) -> int:
+    return _set_uts(task, name, length, "domainname")  # uname shows it once info.py reads kernel.domainname
 
 
 # -- sockets: no address family is supported ------------------------------------------------------------
