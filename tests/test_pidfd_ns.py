@@ -19,7 +19,6 @@ probing the kernel's behaviour, never silently skipped; the rest of the same tra
 
 from __future__ import annotations
 
-import inspect
 import os
 from pathlib import Path
 
@@ -71,25 +70,18 @@ def _nested_task():
     return k, t
 
 
-def procfs_numbers_from_its_namespace() -> bool:
+def test_procfs_numbers_from_its_own_namespace() -> None:
     """/proc numbers processes as the namespace it was mounted from (the root) does, whoever reads it."""
     k, t = _nested_task()
-    return k.procfs.view.vtgid(t, t) == t.pid.numbers[0]
+    assert k.procfs.view.vtgid(t, t) == t.pid.numbers[0]
 
 
-def clone_newpid_gets_own_pid_max() -> bool:
+def test_clone_newpid_gets_its_own_pid_max() -> None:
     """clone(CLONE_NEWPID) makes a namespace whose pid_max starts at PID_MAX_LIMIT (Linux 6.14+)."""
     from emukernel.pidns import PID_MAX_LIMIT
 
     _, t = _nested_task()
-    return t.pid.ns.pid_max == PID_MAX_LIMIT
-
-
-def clone_frees_pid_after_late_failure() -> bool:
-    """kernel_clone allocates the pid before storing the pidfd / cgroup_can_fork, and frees it on failure."""
-    from emukernel import clone
-
-    return "free_pid" in inspect.getsource(clone.kernel_clone)
+    assert t.pid.ns.pid_max == PID_MAX_LIMIT
 
 
 # ------------------------------------------------------------------------------------------------- tests
@@ -151,8 +143,6 @@ def comparable(status: int) -> int:
 def test_nspid_inside_matches_native(build_guest, variant: str) -> None:
     """/proc/self/status (NStgid, NSpid, NSpgid, NSsid, Pid, PPid), stat and /proc/self read from inside
     nested namespaces show the numbers of /proc's namespace (level 0), as on the host."""
-    if not procfs_numbers_from_its_namespace():
-        pytest.xfail("procfs numbers processes as the reader's namespace, not as /proc's (proc_pid_ns)")
     path = build_guest("nspid", variant)
     native = run_native(path)
     assert_guest_ok(native, f"nspid ({variant}, native)")
@@ -177,8 +167,6 @@ def test_nspid_pid_max_unshare(build_guest, variant: str) -> None:
 
 @pytest.mark.guests("nspid")
 def test_nspid_pid_max(build_guest, variant: str) -> None:
-    if not clone_newpid_gets_own_pid_max():
-        pytest.xfail("clone(CLONE_NEWPID) gives the new namespace its parent's pid_max (clone.copy_process)")
     path = build_guest("nspid", variant)
     native = run_native(path, ["pid_max"])
     assert_guest_ok(native, f"nspid pid_max ({variant}, native)")
@@ -188,8 +176,6 @@ def test_nspid_pid_max(build_guest, variant: str) -> None:
 @pytest.mark.guests("nspid")
 def test_nspid_first_fork(build_guest, variant: str) -> None:
     """A namespace whose first fork failed after alloc_pid (a bad CLONE_PIDFD pointer) takes no process."""
-    if not clone_frees_pid_after_late_failure():
-        pytest.xfail("kernel_clone checks the pidfd pointer before allocating the pid (clone.kernel_clone)")
     path = build_guest("nspid", variant)
     native = run_native(path, ["first-fork"])
     assert_guest_ok(native, f"nspid first-fork ({variant}, native)")

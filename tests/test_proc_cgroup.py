@@ -19,7 +19,6 @@ they are in, the tests that need them are expected failures, detected by probing
 
 from __future__ import annotations
 
-import inspect
 import os
 import re
 import subprocess
@@ -52,8 +51,8 @@ ok disable pids again
 """
 
 
-def magic_links_wired() -> bool:
-    """The path walk follows procfs magic links to their object (Linux nd_jump_link): probe it."""
+def test_magic_links_jump_to_their_object() -> None:
+    """The path walk follows procfs magic links to their object (Linux nd_jump_link)."""
     from emukernel.abi.fcntl import O_RDONLY
     from emukernel.clone import copy_process
     from emukernel.kernel import Kernel
@@ -61,19 +60,8 @@ def magic_links_wired() -> bool:
     k = Kernel(quiet=True)
     t = copy_process(k, k.init, 0)
     k.sched.current = t
-    try:
-        f = k.vfs.open(t.fs, t.creds, None, b"/proc/self/ns/pid", O_RDONLY)
-    except Exception:
-        return False
-    return getattr(f, "pidns", None) is t.pid.ns
-
-
-def cgroup_fork_wired() -> bool:
-    """kernel_clone asks the cgroup code before making a task and places it after."""
-    from emukernel import clone
-
-    src = inspect.getsource(clone)
-    return "cgroup_can_fork" in src or "cgroup_fork" in src
+    f = k.vfs.open(t.fs, t.creds, None, b"/proc/self/ns/pid", O_RDONLY)
+    assert getattr(f, "pidns", None) is t.pid.ns
 
 
 def cgroup2_mount() -> str | None:
@@ -110,8 +98,6 @@ def test_ps_matches_native(build_guest, variant: str) -> None:
 
 @pytest.mark.guests("proc_status")
 def test_proc_status_matches_native(build_guest, variant: str) -> None:
-    if not magic_links_wired():
-        pytest.xfail("opening /proc/self/ns/pid needs namei to follow LinkInode.get_link (nd_jump_link)")
     path = build_guest("proc_status", variant)
     native = run_native(path, PROC_ARGS)
     assert_guest_ok(native, f"proc_status ({variant}, native)")
@@ -136,8 +122,6 @@ def test_proc_status_without_magic_links(build_guest, variant: str) -> None:
 def test_cgroup(build_guest, variant: str) -> None:
     if os.geteuid() != 0:
         pytest.skip("the native run makes a cgroup: it needs root")
-    if not cgroup_fork_wired():
-        pytest.xfail("fork into a cgroup and pids.max need the cgroup hooks in clone.kernel_clone")
     path = build_guest("cgroup", variant)
     native = run_native(path)
     emu = run_emu(path)
