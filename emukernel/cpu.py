@@ -87,13 +87,6 @@ class Cpu:
         self._val = ctypes.c_uint64()
         self._ref = ctypes.byref(self._val)
         self.current = None  # the task whose registers are live in this CPU
-        # batch buffers for syscall argument reads: one per arity
-        self._batches = []
-        for n in range(7):
-            ids = (ctypes.c_int * max(n, 1))(*ARG_REGS[:n])
-            vals = (ctypes.c_uint64 * max(n, 1))()
-            ptrs = (ctypes.c_void_p * max(n, 1))(*[ctypes.addressof(vals) + 8 * i for i in range(n)])
-            self._batches.append((ids, vals, ptrs))
 
     # -- registers ---------------------------------------------------------------------------------
     def reg(self, regid: int) -> int:
@@ -105,28 +98,6 @@ class Cpu:
         """Write one register; negative values are written as two's complement."""
         self._val.value = value & 0xFFFFFFFFFFFFFFFF
         _reg_write(self.handle, regid, self._ref)
-
-    def syscall_args(self, n: int) -> tuple[int, ...]:
-        """The first n syscall arguments (rdi, rsi, rdx, r10, r8, r9) in one batched call."""
-        if n == 0:
-            return ()
-        ids, vals, ptrs = self._batches[n]
-        _reg_read_batch(self.handle, ids, ptrs, n)
-        return tuple(vals[:n])
-
-    def make_fast_path(self):
-        """Closures for the syscall hook: (read_reg, write_reg) bound to this CPU's handle and buffer."""
-        handle, val, ref = self.handle, self._val, self._ref
-
-        def read_reg(regid: int) -> int:
-            _reg_read(handle, regid, ref)
-            return val.value
-
-        def write_reg(regid: int, value: int) -> None:
-            val.value = value & 0xFFFFFFFFFFFFFFFF
-            _reg_write(handle, regid, ref)
-
-        return read_reg, write_reg
 
     # -- whole-context save/restore (thread switch on a shared address space) ------------------------
     def context_alloc(self) -> ctypes.c_void_p:
@@ -201,27 +172,6 @@ class Cpu:
         self._add_hook(UC_HOOK_MEM_INVALID,
                        HOOK_MEM_INVALID_CB(lambda _h, access, addr, size, _v, _u: fn(access, addr, size)))
 
-    def sigcontext_regs(self) -> RegBatch:
-        """The 18 registers of a sigcontext, 8 bytes each, in its order (cached per CPU)."""
-        b = self.__dict__.get("_gpr_batch")
-        if b is None:
-            b = self._gpr_batch = RegBatch(self, SIGCONTEXT_GPRS, 8)
-        return b
-
-    def fp_regs(self) -> RegBatch:
-        """FPCW, FPSW, FPTAG, MXCSR, XMM0-15, ST0-7 in 16-byte slots (cached per CPU)."""
-        b = self.__dict__.get("_fp_batch")
-        if b is None:
-            b = self._fp_batch = RegBatch(self, FP_REGS, 16)
-        return b
-
-    def fp_restore_regs(self) -> RegBatch:
-        """FPCW, MXCSR, XMM0-15: what sigreturn writes back (cached per CPU)."""
-        b = self.__dict__.get("_fp_restore_batch")
-        if b is None:
-            b = self._fp_restore_batch = RegBatch(self, FP_RESTORE_REGS, 16)
-        return b
-
     def signal_batches(self) -> SignalBatches:
         """The prebuilt register batches of signal delivery and sigreturn (cached per CPU)."""
         b = self.__dict__.get("_sig_batches")
@@ -252,30 +202,6 @@ FP_REGS = (FPCW, X.UC_X86_REG_FPSW, X.UC_X86_REG_FPTAG, MXCSR,
            *[getattr(X, f"UC_X86_REG_XMM{i}") for i in range(16)],
            *[getattr(X, f"UC_X86_REG_FP{i}") for i in range(8)])
 FP_RESTORE_REGS = (FPCW, MXCSR, *[getattr(X, f"UC_X86_REG_XMM{i}") for i in range(16)])
-
-
-class RegBatch:
-    """A prebuilt batched read/write of a fixed register list, each register in a 16-byte slot."""
-
-    def __init__(self, cpu: Cpu, regs: tuple[int, ...], slot: int = 16) -> None:
-        n = len(regs)
-        self.n = n
-        self.slot = slot
-        self.handle = cpu.handle
-        self.ids = (ctypes.c_int * n)(*regs)
-        self.buf = (ctypes.c_char * (slot * n))()
-        base = ctypes.addressof(self.buf)
-        self.base = base
-        self.ptrs = (ctypes.c_void_p * n)(*[base + slot * i for i in range(n)])
-
-    def read(self) -> bytes:
-        ctypes.memset(self.base, 0, self.slot * self.n)
-        _reg_read_batch(self.handle, self.ids, self.ptrs, self.n)
-        return bytes(self.buf)
-
-    def write(self, data: bytes) -> None:
-        ctypes.memmove(self.base, data, len(data))
-        _reg_write_batch(self.handle, self.ids, self.ptrs, self.n)
 
 
 class RawBatch:

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import ctypes
 import struct
-import sys
 from typing import TYPE_CHECKING
 
 from .abi import errno as E
 from .cpu import EFLAGS, R8, R9, R10, R11, RAX, RCX, RDI, RDX, RIP, RSI, _reg_read_batch, _reg_write_batch
 from .errors import Errno
 from .sched import NORETURN, REGS_SET, Block, Deferred, Yield
-from .syscalls.table import NR_SYSCALLS, TABLE, Syscall, syscall_name
+from .syscalls.table import NR_SYSCALLS, TABLE, syscall_name
 
 if TYPE_CHECKING:
     from .cpu import Cpu
@@ -255,9 +254,3 @@ class SyscallEntry:
             raise TypeError(f"syscall {sc.name} returned {result!r}")
 
 
-def report(kernel: Kernel, text: str) -> None:
-    """One line on the kernel's diagnostic stream."""
-    print(f"emukernel: {text}", file=kernel.errstream or sys.stderr, flush=True)
-
-
-__all__ = ["SyscallEntry", "Syscall", "report", "E"]

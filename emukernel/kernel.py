@@ -226,13 +226,6 @@ class Kernel:
         from .fs.pidfd import PidFd
         return task.files.install(PidFd(self, target), cloexec=True)
 
-    def pidfd_target(self, task: Task, fd: int) -> int:
-        """The tgid a pidfd names (waitid P_PIDFD); EBADF/EINVAL as Linux."""
-        from .fs.pidfd import PidFd
-        f = task.files.get(fd)
-        if not isinstance(f, PidFd):
-            raise Errno(E.EINVAL)
-        return f.tgid
     # -- tracing ---------------------------------------------------------------------------------------
     def trace_event(self, kind: str, task: Task, *args) -> None:
         """A signal or exit line: printed now, or after the line of the syscall that caused it."""
@@ -288,9 +281,3 @@ class Kernel:
         for t in self.live_tasks():
             if t.alive:
                 self.do_group_exit(t, DEADLOCK_STATUS)
-
-    def errno_or(self, fn, *args) -> int:
-        try:
-            return fn(*args)
-        except Errno as e:
-            return -e.errno
