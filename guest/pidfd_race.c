@@ -80,12 +80,18 @@ static const char *ev(unsigned r)
     return buf;
 }
 
+/* "poll WHAT: N REVENTS" after poll with the given timeout (ms) */
+static void show_poll_wait(const char *what, int fd, short events, int timeout)
+{
+    struct pollfd p = {fd, events, 0};
+    int n = poll(&p, 1, timeout);
+    printf("poll %s: %d %s\n", what, n, n < 0 ? errno_name(errno) : ev((unsigned short)p.revents));
+}
+
 /* "poll WHAT: N REVENTS" with a zero timeout */
 static void show_poll(const char *what, int fd, short events)
 {
-    struct pollfd p = {fd, events, 0};
-    int n = poll(&p, 1, 0);
-    printf("poll %s: %d %s\n", what, n, n < 0 ? errno_name(errno) : ev((unsigned short)p.revents));
+    show_poll_wait(what, fd, events, 0);
 }
 
 static pid_t xfork(void)
@@ -372,7 +378,9 @@ static void part_thread(void)
     if (write(hold[1], "x", 1) != 1)
         printf("FAIL write\n");
     pthread_join(t, NULL);
-    show_poll("thread pidfd, thread gone", tfd, POLLIN);
+    /* pthread_join returns once the kernel cleared the tid (mm_release, early in do_exit); the
+     * thread is released later, in exit_notify, so wait for the pidfd to say so */
+    show_poll_wait("thread pidfd, thread gone", tfd, POLLIN, 10000);
     printf("thread pidfd fdinfo Pid: %s\n", fdinfo(tfd, "Pid"));
     EXPECT_ERRNO(pidfd_send(tfd, 0, 0), ESRCH, "pidfd_send_signal(thread pidfd, 0)");
     show_poll("our own process pidfd", pfd, POLLIN);
