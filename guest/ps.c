@@ -128,6 +128,18 @@ static void print_tree(int pid, int indent)
                 print_tree(procs[i].pid, indent + 1);
 }
 
+/* Wait until PID has gone to sleep: a child writes "ready" and only then blocks in read(), so for
+ * a moment after its byte arrives it may still be running. */
+static void wait_sleeping(int pid)
+{
+    struct proc p;
+    for (int i = 0; i < 5000; i++) {
+        if (read_stat(pid, &p) == 0 && p.state == 'S')
+            return;
+        usleep(1000);
+    }
+}
+
 int main(void)
 {
     guest_line_buffered();
@@ -163,6 +175,9 @@ int main(void)
     int n = read_text(path, text, sizeof text);
     b_pid = atoi(text);
     CHECK(n > 0 && b_pid > 0 && text[n - 1] == ' ', "/proc/A/task/A/children names one child, space-terminated");
+    wait_sleeping(a_pid);
+    wait_sleeping(b_pid);
+    wait_sleeping(c_pid);
     snprintf(path, sizeof path, "/proc/%d/task/%d/children", getpid(), getpid());
     read_text(path, text, sizeof text);
     int k1 = 0, k2 = 0;
