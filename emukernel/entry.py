@@ -18,6 +18,7 @@ from .cpu import EFLAGS, R8, R9, R10, R11, RAX, RCX, RDI, RDX, RIP, RSI, _reg_re
 from .errors import Errno
 from .sched import NORETURN, REGS_SET, Block, Deferred, Yield
 from .syscalls.table import NR_SYSCALLS, TABLE, syscall_name
+from .task import TASK_RUNNING
 
 if TYPE_CHECKING:
     from .cpu import Cpu
@@ -79,6 +80,14 @@ class SyscallEntry:
         sched = kernel.sched
         runq = sched.runq
         deliver = kernel.signals.deliver
+        switch_in_hook = sched.switch_in_hook
+
+        def give_way(task) -> None:
+            """The task leaves the CPU at this syscall: another thread of the address space runs on inside
+            this hook, or emulation stops for the run loop (Scheduler.switch_in_hook)."""
+            if not switch_in_hook(task):
+                cpu.current.preempted = True
+                stop()
 
         def after(task, nr: int, ret: int) -> None:
             """The rarely needed part of the return path: signals to deliver, or a switch that is due."""
@@ -93,8 +102,9 @@ class SyscallEntry:
                 # others are runnable: switch after a PRNG-chosen number of syscalls (deterministic)
                 sched.budget -= 1
                 if sched.budget <= 0:
-                    task.preempted = True
-                    stop()
+                    if task not in runq:
+                        runq.append(task)
+                    give_way(task)
 
         def slow(task, sc, nr: int, regs: tuple, ret) -> None:
             """Leave emulation: the run loop runs (ret None) or finishes (an action) the syscall."""
@@ -163,6 +173,23 @@ class SyscallEntry:
                 elif ret is REGS_SET:  # rt_sigreturn restored every register, rcx and r11 included
                     if task.sigpending_flag:
                         after(task, nr, 0)
+                elif ret.__class__ is Block:
+                    # park it (what the run loop's finish does) and let the next task run, here if it can
+                    pack_regs(wbuf, 0, nr, regs[1] + 2, regs[2])
+                    _reg_write_batch(handle, wids, wptrs, 3)
+                    task.restart = (sc, regs[3:3 + n], ret.resume)
+                    task.restart_in_hook = ret.hook_ok
+                    sched.block(task, ret)
+                    give_way(task)
+                elif ret.__class__ is Yield:
+                    pack_regs(wbuf, 0, ret.ret & MASK64, regs[1] + 2, regs[2])
+                    _reg_write_batch(handle, wids, wptrs, 3)
+                    sched.yielder = task
+                    if task.sigpending_flag:
+                        deliver(task, True)
+                    if task.alive and task.state == TASK_RUNNING and task not in runq:
+                        runq.append(task)
+                    give_way(task)
                 else:
                     slow(task, sc, nr, regs, ret)
             except BaseException as exc:  # a kernel bug must never take the host down
@@ -236,6 +263,7 @@ class SyscallEntry:
                 if kernel.tracer is not None:
                     kernel.trace_flush()  # the call's line comes when it completes
                 task.restart = (sc, args, result.resume)
+                task.restart_in_hook = result.hook_ok
                 kernel.sched.block(task, result)
                 return
             if isinstance(result, Yield):

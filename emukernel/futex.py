@@ -87,9 +87,9 @@ class Futexes:
                 # so a handler always makes it EINTR, SA_RESTART or not
                 task.restart_block = lambda: self.wait(task, addr, val, deadline, bitset, private)
                 return -E.ERESTART_RESTARTBLOCK
-            return Block(None, deadline, f"futex {addr:#x}", resume)
+            return Block(None, deadline, f"futex {addr:#x}", resume, hook_ok=True)
 
-        return Block(None, deadline, f"futex {addr:#x}", resume)
+        return Block(None, deadline, f"futex {addr:#x}", resume, hook_ok=True)
 
     def _unqueue(self, w: Waiter) -> None:
         q = self.queues.get(w.key)

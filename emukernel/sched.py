@@ -62,14 +62,17 @@ class Block:
     On wake-up the run loop calls `resume()` if given (a continuation: futex waits, vfork, exec's wait
     for its siblings), else runs the same handler again to re-check its condition (level-triggered)."""
 
-    __slots__ = ("queue", "deadline", "what", "resume")
+    __slots__ = ("queue", "deadline", "what", "resume", "hook_ok")
 
     def __init__(self, queue: WaitQueue | None = None, deadline: int | None = None, what: str = "",
-                 resume=None) -> None:
+                 resume=None, hook_ok: bool = False) -> None:
         self.queue = queue
         self.deadline = deadline
         self.what = what or (queue.name if queue else "sleep")
         self.resume = resume
+        # resume() only ever gives an int or another Block, so the task may be resumed inside the syscall
+        # hook of another thread of its address space (Scheduler.switch_in_hook)
+        self.hook_ok = hook_ok
 
 
 class Yield:
@@ -119,8 +122,10 @@ class Scheduler:
         self.timers: list[list] = []  # heap of [deadline_ns, seq, callback or None when cancelled]
         self._timer_seq = 0
         self.rng = random.Random(seed)
+        self.rand = self.rng.random  # uniform [0, 1): cheaper than randrange on the switch path
         self.current: Task | None = None
         self.yielder: Task | None = None
+        self.next_task: Task | None = None  # picked inside a syscall hook, for the run loop to run next
         from .watchdog import Watchdog
 
         self.watchdog = Watchdog()
@@ -183,6 +188,10 @@ class Scheduler:
         return timers[0][0] if timers else None
 
     # -- the run loop --------------------------------------------------------------------------------
+    def others_waiting(self) -> bool:
+        """Another task is runnable or a timer is pending (read by the watchdog thread)."""
+        return bool(self.runq) or bool(self.timers)
+
     def yield_task(self, task: Task) -> None:
         """sched_yield: the caller goes behind every other runnable task."""
         self.yielder = task
@@ -195,14 +204,15 @@ class Scheduler:
             if n == 1:
                 task = runq.popleft()
             else:
-                i = self.rng.randrange(n)
+                rand = self.rand
+                i = int(rand() * n)
                 if runq[i] is self.yielder:
-                    i = (i + 1 + self.rng.randrange(n - 1)) % n
+                    i = (i + 1 + int(rand() * (n - 1))) % n
                 task = runq[i]
                 del runq[i]
             if task.state == TASK_RUNNING and task.alive:
                 self.yielder = None
-                self.budget = self.rng.randint(1, 2 * PREEMPT_SYSCALLS)
+                self.budget = 1 + int(self.rand() * (2 * PREEMPT_SYSCALLS))
                 return task
         return None
 
@@ -212,7 +222,13 @@ class Scheduler:
         while True:
             if self.timers:
                 self._fire_timers()
-            task = self.pick_next()
+            task = self.next_task
+            if task is not None:
+                self.next_task = None
+                if not task.alive or task.state != TASK_RUNNING:
+                    task = self.pick_next()
+            else:
+                task = self.pick_next()
             if task is None:
                 deadline = self.next_deadline()
                 if deadline is not None:
@@ -242,7 +258,59 @@ class Scheduler:
             cpu.context_save(prev.ctx)
         if task.ctx is not None:
             cpu.context_restore(task.ctx)
+            if task.ctx_in_hook:  # saved inside the syscall hook: RIP is still at its `syscall`
+                task.ctx_in_hook = False
+                cpu.set_reg(RIP, cpu.reg(RIP) + 2)
         cpu.current = task
+
+    def switch_in_hook(self, prev: Task) -> bool:
+        """prev (the task live on its CPU) gave up the CPU inside its syscall hook: blocked, yielded or
+        preempted, its own return path already done.  Do what the run loop would do next (timers, then
+        pick_next); when the task picked runs on the same CPU and can be resumed here, switch to it without
+        leaving emu_start, a uc_context save and restore and no re-entry (the cheapest switch Unicorn has),
+        and return True.  Otherwise return False, the pick kept in next_task, and the caller stops the CPU.
+
+        Inside the hook RIP is the address of the `syscall` instruction and Unicorn adds 2 when the hook
+        returns, so a context saved here is marked ctx_in_hook, and a context saved outside (RIP already
+        past its instruction, or a new thread's entry point) gets RIP - 2 when restored here."""
+        kernel = self.kernel
+        mm = prev.mm
+        cpu = mm.cpu
+        while True:
+            if self.timers:
+                self._fire_timers()
+            nxt = self.pick_next()
+            if nxt is None:
+                return False
+            restart = nxt.restart
+            if nxt.mm is not mm or (restart is not None and not nxt.restart_in_hook) or kernel.dead_mms \
+                    or (nxt.ctx is None and nxt is not cpu.current):
+                self.next_task = nxt
+                return False
+            cur = cpu.current
+            if nxt is not cur:
+                if cur is not None and cur.alive and cur.mm is mm:
+                    if cur.ctx is None:
+                        cur.ctx = cpu.context_alloc()
+                    cpu.context_save(cur.ctx)
+                    cur.ctx_in_hook = True
+                cpu.context_restore(nxt.ctx)
+                if nxt.ctx_in_hook:
+                    nxt.ctx_in_hook = False
+                else:
+                    cpu.set_reg(RIP, cpu.reg(RIP) - 2)
+                cpu.current = nxt
+            self.current = nxt
+            # what run_task does before emu_start, with the hook's view of RIP
+            if restart is not None:
+                sc, args, resume = restart
+                nxt.restart = None
+                kernel.entry.finish(nxt, sc, args, resume())
+            if nxt.alive and nxt.state == TASK_RUNNING and nxt.sigpending_flag:
+                kernel.signals.deliver(nxt, True)
+            if nxt.alive and nxt.state == TASK_RUNNING:
+                return True
+            # blocked again or gone: pick once more (its context is saved, or no longer needed, above)
 
     def run_task(self, task: Task) -> None:
         kernel = self.kernel
@@ -259,18 +327,16 @@ class Scheduler:
             kernel.signals.deliver(task)
             if not task.alive or task.state != TASK_RUNNING:
                 return
-        timeout = TIMESLICE_US if self.runq or self.timers else 0
         task.syscall_action = None
-        t0 = time.monotonic_ns() if timeout else 0
-        if timeout:
-            # A task that makes syscalls is switched at syscall boundaries (deterministically); the watchdog
-            # stops the CPU only once the task spun without a syscall for SPIN_SLICES slices (watchdog.py:
-            # an asynchronous stop may run an instruction twice, so it is kept for spinners).
-            self.watchdog.arm(cpu, timeout, kernel.clock)
-            err = cpu.start(cpu.reg(RIP))
-            self.watchdog.disarm()
-        else:
-            err = cpu.start(cpu.reg(RIP))
+        t0 = time.monotonic_ns()
+        # A task that makes syscalls is switched at syscall boundaries (deterministically); the watchdog
+        # stops the CPU only once the task spun without a syscall for SPIN_SLICES slices while another task
+        # or a timer waits (watchdog.py: an asynchronous stop may run an instruction twice, so it is kept
+        # for spinners).  Armed every time: a thread woken inside the hook runs in this same emu_start.
+        self.watchdog.arm(cpu, TIMESLICE_US, kernel.clock, self.others_waiting)
+        err = cpu.start(cpu.reg(RIP))
+        self.watchdog.disarm()
+        task = self.current  # the hook may have switched to another thread of this address space
         if err != UC_ERR_OK:
             self.cpu_exception(task, err)
             return
@@ -290,7 +356,7 @@ class Scheduler:
             exc, where = task.hook_error
             task.hook_error = None
             kernel.kernel_bug(task, where, exc)
-        elif task.alive and task.state == TASK_RUNNING and not task.sigpending_flag and timeout:
+        elif task.alive and task.state == TASK_RUNNING and not task.sigpending_flag:
             # a spinning task preempted by the host timer (the one nondeterministic event): virtual time
             # moves on by the time it computed, so timers fire for programs that spin waiting for them
             kernel.clock.advance_to(kernel.clock.monotonic_ns() + time.monotonic_ns() - t0)

@@ -97,6 +97,7 @@ class Task:
         self.exit_code = 0  # wait status this task dies with
         self.comm = b""
         self.ctx = None  # saved CPU context while another task of the same mm runs
+        self.ctx_in_hook = False  # ctx was saved inside the syscall hook: its RIP is at the `syscall`
         self.fs_base = 0
         # signals
         from .signal import SigPending
@@ -126,7 +127,8 @@ class Task:
         self.pdeath_signal = 0
         # scheduler
         self.blocked_on = None  # what the task waits for (shown by the deadlock report)
-        self.restart = None  # (syscall entry, args) to re-run after a wake-up
+        self.restart = None  # (syscall entry, args, resume) to finish after a wake-up
+        self.restart_in_hook = False  # ... and resume() may run inside another thread's syscall hook
         self.wake_deadline = None
         self.kthread = False
         self.start_time = 0  # monotonic ns at creation (/proc/PID/stat starttime)

@@ -8,7 +8,9 @@ An asynchronous uc_emu_stop is not safe: Unicorn (2.1.4; unicorn-engine/unicorn#
 a read-modify-write of guest memory and resume at that same instruction, so it runs twice (an `inc [mem]`
 counts twice; a `lock cmpxchg` that took a lock runs again and fails).  A task that makes syscalls is
 switched at syscall boundaries by the scheduler, so the watchdog stops a CPU only when its task made no
-syscall for SPIN_SLICES whole slices: a spinner, which nothing else can preempt.
+syscall for SPIN_SLICES whole slices: a spinner, which nothing else can preempt, and only while something
+else waits for the CPU (another runnable task or a timer; `others()`): a lone computation is never stopped.
+The watchdog is armed for every emu_start, since threads woken inside the syscall hook run in the same one.
 """
 
 from __future__ import annotations
@@ -27,14 +29,16 @@ class Watchdog:
         self._slice = 0.0
         self._gen = 0
         self._clock = None  # what counts syscalls (Clock.syscalls)
+        self._others = None  # () -> bool: something else waits for the CPU
         self._calls = 0
         self._quiet = 0
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
-    def arm(self, cpu, slice_us: int, clock=None) -> None:
+    def arm(self, cpu, slice_us: int, clock=None, others=None) -> None:
         """Stop `cpu` once its task made no syscall (clock.syscalls did not move) for SPIN_SLICES slices of
-        slice_us, unless disarmed first; without a clock, once one slice has passed."""
+        slice_us while others() is true, unless disarmed first; without a clock, once one slice has passed."""
+        self._others = others
         self._slice = slice_us / 1e6
         self._deadline = time.monotonic() + self._slice
         self._clock = clock
@@ -67,7 +71,8 @@ class Watchdog:
                     self._calls, self._quiet = calls, 0
                 else:
                     self._quiet += 1
-                if self._quiet < SPIN_SLICES:
+                others = self._others
+                if self._quiet < SPIN_SLICES or (others is not None and not others()):
                     self._deadline = now + self._slice
                     continue
             if gen == self._gen:

@@ -157,7 +157,7 @@ def _retry(task: Any, attempt: Callable[[], Any]) -> Any:
     except WouldBlock as wb:
         if task.signal_interrupts():
             return -E.ERESTARTSYS
-        return Block(wb.queue, wb.deadline, wb.what, resume=lambda: _resumed(task, attempt))
+        return Block(wb.queue, wb.deadline, wb.what, resume=lambda: _resumed(task, attempt), hook_ok=True)
 
 
 def _resumed(task: Any, attempt: Callable[[], Any]) -> Any:
@@ -197,7 +197,7 @@ def _stream_write(task: Any, f: File, total: int, get: Callable[[int, int], byte
             except WouldBlock as wb:
                 if task.signal_interrupts():
                     return done or -E.ERESTARTSYS
-                return Block(wb.queue, wb.deadline, wb.what, resume=resumed)
+                return Block(wb.queue, wb.deadline, wb.what, resume=resumed, hook_ok=True)
             except BrokenPipe:
                 send_sigpipe(task)
                 return done or -E.EPIPE

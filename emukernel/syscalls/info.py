@@ -8,6 +8,7 @@ import struct
 from ..abi import errno as E
 from ..creds import CAP_SYS_RESOURCE, capable
 from ..errors import Errno
+from ..sched import Yield
 from ..threadgroup import RLIM_INFINITY, RLIM_NLIMITS, RLIMIT_NOFILE
 from . import s32
 from .creds import prctl_creds
@@ -185,8 +186,9 @@ def sys_prctl(task, option, arg2, arg3, arg4, arg5):
 __all__ = ["RLIM_INFINITY"]
 
 
+_YIELD = Yield(0)
+
+
 @syscall("sched_yield")
 def sys_sched_yield(task):
-    from ..sched import Yield
-
-    return Yield(0) if task.kernel.sched.runq else 0
+    return _YIELD if task.kernel.sched.runq else 0

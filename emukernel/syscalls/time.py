@@ -98,7 +98,7 @@ def _sleep_until(task, deadline: int, rem: int):
                 write_timespec(task, rem, deadline - now)
             task.restart_block = lambda: _sleep_until(task, deadline, 0)
             return -E.ERESTART_RESTARTBLOCK
-        return Block(deadline=deadline, what="nanosleep", resume=resume)
+        return Block(deadline=deadline, what="nanosleep", resume=resume, hook_ok=True)
 
     return resume()
 
