@@ -1,11 +1,12 @@
-"""A real program as the test bed: Debian's static busybox, natively and under emukernel.
+"""Real programs as the test bed: Debian's static busybox (and static bash), natively and under emukernel.
 
-Each case is a `sh -c` script.  Natively it runs chrooted into a small root (busybox and its applet links,
+Each case is a `sh -c` script (`bash -c` for the bash cases).  Natively it runs chrooted into a small root (busybox and its applet links,
 /etc/passwd, /tmp, /dev and a fresh /proc) inside new mount and pid namespaces; under emukernel it runs with
 the same directory as `root=`.  Exit status and stdout (and, unless a case says otherwise, stderr) must be
 the same after normalising only what must differ: pids, dates, times.
 
-Needs /bin/busybox to be a static x86-64 ELF (`apt-get install busybox-static`) and root (chroot, mounts).
+Needs /bin/busybox to be a static x86-64 ELF (`apt-get install busybox-static`) and root (chroot, mounts);
+the bash cases also need /bin/bash-static (`apt-get install bash-static`).
 """
 
 from __future__ import annotations
@@ -22,21 +23,22 @@ import pytest
 from emukernel.api import run
 
 BUSYBOX = "/bin/busybox"
+BASH = "/bin/bash-static"
 ENV = {"PATH": "/bin", "HOME": "/", "LANG": "C", "TZ": "UTC"}
 # The native side: private mounts and pids, /dev and /proc in the root, then chroot.  The script's shell is
 # not the namespace's pid 1 (which signals without a handler could not kill), as under emukernel, whose
 # init is pid 1; SHLVL starts afresh.
 WRAP = ('mount --rbind /dev "$1/dev" && mount -t proc proc "$1/proc" && unset SHLVL && '
-        'chroot "$1" /bin/sh -c "$0"; exit $?')
+        'chroot "$1" "$2" -c "$0"; exit $?')
 
 
-def _static_busybox_problem() -> str | None:
-    if not os.path.isfile(BUSYBOX):
-        return f"{BUSYBOX} is missing (apt-get install busybox-static)"
-    with open(BUSYBOX, "rb") as f:
+def _static_problem(path: str, package: str) -> str | None:
+    if not os.path.isfile(path):
+        return f"{path} is missing (apt-get install {package})"
+    with open(path, "rb") as f:
         ehdr = f.read(64)
         if ehdr[:4] != b"\x7fELF" or ehdr[4] != 2 or int.from_bytes(ehdr[18:20], "little") != 62:
-            return f"{BUSYBOX} is not an x86-64 ELF"
+            return f"{path} is not an x86-64 ELF"
         phoff = int.from_bytes(ehdr[32:40], "little")
         phentsize = int.from_bytes(ehdr[54:56], "little")
         phnum = int.from_bytes(ehdr[56:58], "little")
@@ -44,7 +46,7 @@ def _static_busybox_problem() -> str | None:
         ph = f.read(phentsize * phnum)
     for i in range(phnum):
         if int.from_bytes(ph[i * phentsize:i * phentsize + 4], "little") == 3:  # PT_INTERP
-            return f"{BUSYBOX} is dynamically linked (install busybox-static)"
+            return f"{path} is dynamically linked (install {package})"
     return None
 
 
@@ -56,8 +58,9 @@ def _native_problem() -> str | None:
     return None
 
 
-_SKIP = _static_busybox_problem() or _native_problem()
+_SKIP = _static_problem(BUSYBOX, "busybox-static") or _native_problem()
 pytestmark = pytest.mark.skipif(_SKIP is not None, reason=_SKIP or "")
+_BASH_SKIP = _static_problem(BASH, "bash-static")
 
 
 @pytest.fixture(scope="module")
@@ -66,6 +69,8 @@ def bbroot(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("bbroot")
     (root / "bin").mkdir()
     shutil.copy2(BUSYBOX, root / "bin" / "busybox")
+    if _BASH_SKIP is None:
+        shutil.copy2(BASH, root / "bin" / "bash")
     applets = subprocess.run([BUSYBOX, "--list"], capture_output=True, check=True).stdout.decode().split()
     for a in applets:
         if a != "busybox":
@@ -88,15 +93,16 @@ def _fresh_tmp(root: Path) -> None:
     os.chmod(root / "tmp", 0o1777)
 
 
-def _native(root: Path, script: str, stdin: bytes = b"") -> tuple[int, bytes, bytes]:
-    cmd = ["unshare", "-m", "-p", "-f", "--propagation", "private", BUSYBOX, "sh", "-c", WRAP, script, str(root)]
+def _native(root: Path, script: str, stdin: bytes = b"", shell: str = "/bin/sh") -> tuple[int, bytes, bytes]:
+    cmd = ["unshare", "-m", "-p", "-f", "--propagation", "private", BUSYBOX, "sh", "-c", WRAP, script, str(root),
+           shell]
     p = subprocess.run(cmd, input=stdin, capture_output=True, env=ENV, timeout=30)
     code = p.returncode if p.returncode >= 0 else 128 - p.returncode
     return code, p.stdout, p.stderr
 
 
-def _emu(root: Path, script: str, stdin: bytes = b"") -> tuple[int, bytes, bytes]:
-    done = run(["/bin/sh", "-c", script], root=str(root), env=ENV, stdin=stdin, quiet=False)
+def _emu(root: Path, script: str, stdin: bytes = b"", shell: str = "/bin/sh") -> tuple[int, bytes, bytes]:
+    done = run([shell, "-c", script], root=str(root), env=ENV, stdin=stdin, quiet=False)
     return done.exit_code, done.stdout, done.stderr
 
 
@@ -250,13 +256,13 @@ CASES: list[Case] = [
 ]
 
 
-@pytest.mark.parametrize(("script", "norm", "cmp_stderr"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
-def test_busybox(bbroot: Path, script: str, norm: Callable[[bytes], bytes] | None, cmp_stderr: bool) -> None:
-    _fresh_tmp(bbroot)
-    n_code, n_out, n_err = _native(bbroot, script)
-    _fresh_tmp(bbroot)
-    e_code, e_out, e_err = _emu(bbroot, script)
-    _fresh_tmp(bbroot)
+def _compare(root: Path, script: str, norm: Callable[[bytes], bytes] | None, cmp_stderr: bool,
+             shell: str = "/bin/sh") -> None:
+    _fresh_tmp(root)
+    n_code, n_out, n_err = _native(root, script, shell=shell)
+    _fresh_tmp(root)
+    e_code, e_out, e_err = _emu(root, script, shell=shell)
+    _fresh_tmp(root)
     assert b"emukernel:" not in e_err, e_err.decode(errors="replace")
     if norm is not None:
         n_out, e_out = norm(n_out), norm(e_out)
@@ -264,3 +270,48 @@ def test_busybox(bbroot: Path, script: str, norm: Callable[[bytes], bytes] | Non
         f"stderr native: {n_err!r}\nstderr emukernel: {e_err!r}"
     if cmp_stderr:
         assert e_err.decode(errors="replace") == n_err.decode(errors="replace")
+
+
+@pytest.mark.parametrize(("script", "norm", "cmp_stderr"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_busybox(bbroot: Path, script: str, norm: Callable[[bytes], bytes] | None, cmp_stderr: bool) -> None:
+    _compare(bbroot, script, norm, cmp_stderr)
+
+
+# Debian's static bash (glibc): job control without a terminal, traps, coprocesses, `wait -n`, read -t
+# (SIGALRM), PIPESTATUS, {fd} redirections; the utilities are busybox applets.
+BASH_CASES: list[Case] = [
+    case("expansions", "a=(x y z); declare -A m=([k]=v); s=hello; echo ${#a[@]} ${a[1]} ${m[k]} ${s^^} ${s:1:3} "
+                       "${s//l/L}; printf -v out '%05d' 42; echo $out; [[ abc123 =~ ^([a-z]+)([0-9]+)$ ]] && "
+                       "echo ${BASH_REMATCH[2]}; echo $(( 2**62 )) $(( -7 / 2 )) $(( 7 % -3 ))"),
+    case("pipestatus", "false | true | (exit 3); echo ${PIPESTATUS[@]}; set -o pipefail; false | true; echo $?; "
+                       "seq 3 | while read x; do echo \"<$x>\"; done"),
+    case("subshells", "[ $BASHPID = $$ ] && echo same; ( [ $BASHPID != $$ ] && echo differs; exit 3 ); echo $?; "
+                      "x=$(exit 4); echo $?; echo $(echo $BASHPID) | grep -qx $$ || echo own-pid; "
+                      "{ (exit 5); }; echo $?"),
+    case("set-e", "set -e; f() { false; echo no; }; f || echo caught; (set -e; false; echo no) || echo sub $?; "
+                  "trap 'echo err trap' ERR; set +e; false; echo after"),
+    case("traps", "trap 'echo usr1' USR1; kill -USR1 $$; echo after; (trap 'echo sub term; exit 3' TERM; "
+                  "kill -TERM $BASHPID; echo notreached); echo $?; trap 'echo bye' EXIT; echo body"),
+    case("ignored-signal-inherited", "trap '' INT; bash -c 'kill -INT $$; echo survived'; "
+                                     "trap - INT; bash -c 'kill -INT $$; echo never'; echo $?"),
+    case("wait-n", "sleep 0.3 & p=$!; (exit 4) & wait -n; echo first $?; wait $p; echo second $?; "
+                   "for i in 1 2 3 4 5; do (exit $i) & done; wait; echo all"),
+    case("coproc", "coproc C { read -r v; echo \"co got $v\"; }; echo ping >&\"${C[1]}\"; read -r ans <&\"${C[0]}\"; "
+                   "echo $ans; wait $C_PID; echo $?"),
+    case("read-timeout", "{ sleep 1; echo late; } | { read -t 0.2 x; echo rc=$?; }; read -t 1 y <<< fast; "
+                         "echo $y"),
+    case("stop-cont-term", "sleep 5 & p=$!; kill -STOP $p; sleep 0.1; kill -CONT $p; kill $p; wait $p; echo $?",
+         stderr=False),
+    case("redirections", "exec {fd}>/tmp/x; echo hi >&$fd; exec {fd}>&-; cat /tmp/x; printf '%s\\n' a b > /tmp/y; "
+                         "mapfile -t arr < /tmp/y; echo ${#arr[@]} ${arr[1]}; echo both &>/tmp/z; cat /tmp/z; "
+                         "cat <<< here; exec 3<&0; echo dup ok"),
+    case("builtins", "type cd; command -v cat; hash -r; umask 027; umask; ulimit -s; times > /dev/null && "
+                     "echo times; printf '%(%Y-%m-%d)T\\n' 0; cd /tmp && pwd && cd - > /dev/null; pwd"),
+]
+
+
+@pytest.mark.skipif(_BASH_SKIP is not None, reason=_BASH_SKIP or "")
+@pytest.mark.parametrize(("script", "norm", "cmp_stderr"), [c[1:] for c in BASH_CASES],
+                         ids=[c[0] for c in BASH_CASES])
+def test_bash(bbroot: Path, script: str, norm: Callable[[bytes], bytes] | None, cmp_stderr: bool) -> None:
+    _compare(bbroot, script, norm, cmp_stderr, shell="/bin/bash")
