@@ -17,8 +17,7 @@ from typing import TYPE_CHECKING
 
 from ..abi import errno as E
 from ..abi import signal as S
-from ..cpu import RAX, RIP, RSP, SIG_ENTRY_REGS
-from ..cpu import SIG_READ_FP_OFFSET as _CPU_FP_OFFSET
+from ..cpu import RAX, RIP, RSP, SIG_ENTRY_REGS, _reg_read_batch, _reg_write_batch
 from ..fs.signalfd import signalfd_notify
 from ..threadgroup import RLIMIT_CORE, RLIMIT_SIGPENDING
 from . import frame as F
@@ -41,17 +40,19 @@ _SYNCHRONOUS = (S.sigmask(S.SIGSEGV) | S.sigmask(S.SIGBUS) | S.sigmask(S.SIGILL)
 _STOP = S.SIG_KERNEL_STOP_MASK
 _CONT = S.sigmask(S.SIGCONT)
 _NR_RESTART_SYSCALL = 219
-_GPR = struct.Struct("<18Q")
 _ENTRY = struct.Struct("<7Q")  # SIG_ENTRY_REGS: rsp, rip, rdi, rsi, rdx, rax, eflags
 _MASK64 = 0xFFFFFFFFFFFFFFFF
 _PREPARE = _STOP | _CONT | S.sigmask(S.SIGKILL)  # the signals prepare_signal acts on
 _NOT_FATAL = S.SIG_KERNEL_IGNORE_MASK | _STOP | _CONT  # not _is_fatal_default
 _U64 = struct.Struct("<Q")
-_U32 = struct.Struct("<I")
 _U16 = struct.Struct("<H")
-_FP_RESTORE_HEAD = struct.Struct("<I12xI12x")  # FPCW, MXCSR slots of the restore batch
-_string_at = ctypes.string_at
 _memmove = ctypes.memmove
+_ENTRY_FLAGS = ~(0x400 | 0x100 | 0x10000) & _MASK64  # DF TF RF cleared on handler entry
+_RESTART_EINTR = (-E.ERESTART_RESTARTBLOCK, -E.ERESTARTNOHAND)
+_EINTR = (-E.EINTR) & _MASK64
+_TAGS = F._TAG_CACHE
+for _ftw in (0x5555, 0xFFFF, 0):
+    F.abridged_tag(_ftw)
 assert len(SIG_ENTRY_REGS) == _ENTRY.size // 8
 
 
@@ -368,30 +369,30 @@ class Signals:
         handler, flags, restorer, sa_mask = act
         cpu = task.mm.cpu
         bias = 2 if in_hook else 0
-        batches = cpu.signal_batches()
+        try:
+            batches = cpu._sig_batches
+        except AttributeError:
+            batches = cpu.signal_batches()
+        # one read puts the registers and the FP state where the frame block keeps them
         rb = batches.deliver
-        rb.read()  # the sigcontext registers and the FP state in one call
+        _reg_read_batch(*rb.args)
         view = rb.view
-        gprs = list(_GPR.unpack_from(view))
-        gprs[F.SC_RIP] += bias
+        sp, rip, eflags = F.SP_IP_FLAGS.unpack_from(view, F.SC_RSP_OFFSET)
+        rip += bias
         if restart:
             # Linux: arch/x86/kernel/signal.c handle_signal, "are we from a system call?"
-            if restart in (-E.ERESTART_RESTARTBLOCK, -E.ERESTARTNOHAND) or \
-                    (restart == -E.ERESTARTSYS and not flags & S.SA_RESTART):
-                gprs[F.SC_RAX] = (-E.EINTR) & 0xFFFFFFFFFFFFFFFF
+            if restart in _RESTART_EINTR or (restart == -E.ERESTARTSYS and not flags & S.SA_RESTART):
+                _U64.pack_into(view, F.SC_RAX_OFFSET, _EINTR)
             else:
-                gprs[F.SC_RAX] = task.restart_nr
-                gprs[F.SC_RIP] -= 2
-        sp = gprs[F.SC_RSP]
+                _U64.pack_into(view, F.SC_RAX_OFFSET, task.restart_nr)
+                rip -= 2
+        # get_sigframe (F.frame_address, inline): below the red zone, or at the top of the altstack
         ss_sp, ss_size, ss_flags = task.sas_ss_sp, task.sas_ss_size, task.sas_ss_flags
-        on_stack = ss_size and ss_sp < sp <= ss_sp + ss_size
-        onstack_top = None
-        if flags & S.SA_ONSTACK and ss_size and not on_stack:
-            onstack_top = ss_sp + ss_size
-        # F.frame_address, inline
-        fpaddr = ((onstack_top if onstack_top is not None else sp - 128) - F.FPSTATE_SIZE) & ~63
+        if flags & S.SA_ONSTACK and ss_size and not ss_sp < sp <= ss_sp + ss_size:
+            fpaddr = (ss_sp + ss_size - F.FPSTATE_SIZE) & ~63
+        else:
+            fpaddr = (sp - 128 - F.FPSTATE_SIZE) & ~63
         frame = fpaddr - F.FP_OFFSET
-        uc_flags = ss_flags  # __save_altstack stores the task's own flags word
         oldmask = task.sigmask
         if task.saved_sigmask is not None:  # sigsuspend/ppoll: the frame restores the mask from before
             oldmask = task.saved_sigmask
@@ -399,16 +400,21 @@ class Signals:
         if not flags & S.SA_RESTORER:
             self.force_sigsegv(task)
             return
-        data = F.build_block(gprs, restorer, info.pack(), oldmask, ss_sp, uc_flags, ss_size, fpaddr,
-                             info.addr if info.kind == "fault" else 0, info.trapno, info.err,
-                             view[_CPU_FP_OFFSET:])
+        # __save_altstack stores the task's own flags word; the FXSAVE image wants the abridged tag word
+        F.BLOCK_HEAD.pack_into(view, 0, restorer, F.UC_FLAGS, 0, ss_sp, ss_flags, ss_size)
+        F.BLOCK_TAIL.pack_into(view, F.SC_RIP_OFFSET, rip, eflags, F.USER_CS, 0, 0, F.USER_DS, info.err,
+                               info.trapno, oldmask, info.addr if info.kind == "fault" else 0, fpaddr, oldmask,
+                               info.pack())
+        ftw = _U16.unpack_from(view, batches.tag_offset)[0]
+        tag = _TAGS.get(ftw)
+        view[F.FP_OFFSET + 4] = tag if tag is not None else F.abridged_tag(ftw)
         mm = task.mm
         p = mm._host_ptr(frame, F.BLOCK_SIZE, True)
         if p >= 0:
-            _memmove(p, data, F.BLOCK_SIZE)
+            _memmove(p, batches.block, F.BLOCK_SIZE)
         else:
             try:
-                mm.write(frame, data)
+                mm.write(frame, bytes(view[:F.BLOCK_SIZE]))
             except Exception:
                 self.force_sigsegv(task)
                 return
@@ -418,65 +424,57 @@ class Signals:
         # enter the handler: one batched write of the registers that change (the rest keep their values)
         eb = batches.entry
         _ENTRY.pack_into(eb.view, 0, frame, (handler - bias) & _MASK64, sig, frame + F.SIGINFO_OFFSET,
-                         frame + F.UC_OFFSET, 0, gprs[F.SC_EFLAGS] & ~(0x400 | 0x100 | 0x10000))  # DF TF RF
-        eb.write()
+                         frame + F.UC_OFFSET, 0, eflags & _ENTRY_FLAGS)
+        _reg_write_batch(*eb.args)
         # signal_delivered: block sa_mask (and the signal unless SA_NODEFER); SA_RESETHAND
         mask = task.sigmask | sa_mask
         if not flags & S.SA_NODEFER:
-            mask |= S.sigmask(sig)
+            mask |= 1 << (sig - 1)
         if flags & S.SA_RESETHAND:  # SA_ONESHOT: the handler goes back to SIG_DFL, the flags stay
             task.sighand.actions[sig] = (S.SIG_DFL, flags, restorer, sa_mask)
-        self.set_blocked(task, mask)
+        if mask != task.sigmask:  # __set_current_blocked: nothing to do for the same mask
+            self.set_blocked(task, mask)
 
     def sigreturn(self, task: Task, in_hook: bool) -> bool:
         """rt_sigreturn: restore registers, mask, FP state and altstack from the frame; False if bad."""
-        cpu = task.mm.cpu
-        bias = 2 if in_hook else 0
-        frame = cpu.reg(RSP) - 8
         mm = task.mm
-        # the usual case: the frame and its FP state (where get_sigframe put it) readable in one VMA
+        cpu = mm.cpu
+        try:
+            batches = cpu._sig_batches
+        except AttributeError:
+            batches = cpu.signal_batches()
+        frame = cpu.reg(RSP) - 8
+        # the usual case: the frame and its FP state (where get_sigframe put it) readable in one VMA, copied
+        # as one block into the buffer the restoring write batch takes its values from
         p = mm._host_ptr(frame, F.BLOCK_SIZE, False)
         if p >= 0:
-            raw = _string_at(p, F.BLOCK_SIZE)
+            _memmove(batches.rblock, p, F.BLOCK_SIZE)
         else:
             try:
                 raw = mm.read(frame, F.FRAME_SIZE)
             except Exception:
                 return False
-        uc_flags, _, ss_sp, ss_flags, ss_size = F.UCONTEXT_HEAD.unpack_from(raw, F.UC_OFFSET)
-        sc = F.SIGCONTEXT.unpack_from(raw, F.MCONTEXT_OFFSET)
-        mask = _U64.unpack_from(raw, F.SIGMASK_OFFSET)[0]
-        gprs = list(sc[:18])
-        fpaddr = sc[26]
+            _memmove(batches.rblock, raw, F.FRAME_SIZE)
+        wb = batches.restore
+        view = wb.view
+        _, _, ss_sp, ss_flags, ss_size, sp, rip, eflags, fpaddr, mask = F.RETURN_FIELDS.unpack_from(view)
+        if fpaddr and (p < 0 or fpaddr != frame + F.FP_OFFSET):
+            try:
+                view[F.FP_OFFSET:F.BLOCK_SIZE] = mm.read(fpaddr, F.FPSTATE_SIZE)
+            except Exception:
+                return False
         # only the user-changeable flags come from the frame; IF and bit 1 are always set in user mode
-        gprs[F.SC_EFLAGS] = 0x202 | (gprs[F.SC_EFLAGS] & F.FIX_EFLAGS)
-        fp_off = 0
-        if fpaddr:
-            if p >= 0 and fpaddr == frame + F.FP_OFFSET:
-                fp = raw
-                fp_off = F.FP_OFFSET
-            else:
-                try:
-                    fp = mm.read(fpaddr, F.FPSTATE_SIZE)
-                except Exception:
-                    return False
-        gprs[F.SC_RIP] -= bias
-        batches = cpu.signal_batches()
-        if fpaddr:
-            # GPRs, then FPCW, MXCSR, XMM0-15 (F.restore_regs_from_fxsave), in one batched write
-            wb = batches.restore
-            view = wb.view
-            _GPR.pack_into(view, 0, *gprs)
-            _FP_RESTORE_HEAD.pack_into(view, _CPU_FP_OFFSET, _U16.unpack_from(fp, fp_off)[0],
-                                       _U32.unpack_from(fp, fp_off + 24)[0])
-            view[_CPU_FP_OFFSET + 32:_CPU_FP_OFFSET + 288] = fp[fp_off + 160:fp_off + 416]
-        else:
-            wb = batches.restore_gprs
-            _GPR.pack_into(wb.view, 0, *gprs)
-        wb.write()
-        self.set_blocked(task, mask)
+        F.IP_FLAGS.pack_into(view, F.SC_RIP_OFFSET, (rip - (2 if in_hook else 0)) & _MASK64,
+                             0x202 | (eflags & F.FIX_EFLAGS))
+        # GPRs, then FPCW, MXCSR, XMM0-15 from the FXSAVE image, in one batched write
+        _reg_write_batch(*(wb.args if fpaddr else batches.restore_gprs.args))
+        # set_current_blocked (set_blocked, inline)
+        task.sigmask = blocked = mask & ~_UNBLOCKABLE
+        shared = task.tg.shared.bits
+        task.sigpending_flag = bool((task.pending.bits | shared) & ~blocked) or task.jobctl_stop
+        if shared & blocked:
+            self.recalc(task)
         # restore_altstack: do_sigaltstack with the frame's stack_t; its errors are ignored
-        sp = gprs[F.SC_RSP]
         if not (task.sas_ss_size and task.sas_ss_sp < sp <= task.sas_ss_sp + task.sas_ss_size):
             mode = ss_flags & ~F.SS_AUTODISARM
             if mode == F.SS_DISABLE:
