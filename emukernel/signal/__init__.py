@@ -24,6 +24,7 @@ from . import frame as F
 from .siginfo import (
     CLD_CONTINUED,
     CLD_STOPPED,
+    KILL_INFO,
     SI_KERNEL,
     SI_TIMER,
     SI_USER,
@@ -45,6 +46,7 @@ _MASK64 = 0xFFFFFFFFFFFFFFFF
 _PREPARE = _STOP | _CONT | S.sigmask(S.SIGKILL)  # the signals prepare_signal acts on
 _NOT_FATAL = S.SIG_KERNEL_IGNORE_MASK | _STOP | _CONT  # not _is_fatal_default
 _U64 = struct.Struct("<Q")
+_RAX_RCX = struct.Struct("<2Q")  # adjacent in a sigcontext
 _U16 = struct.Struct("<H")
 _memmove = ctypes.memmove
 _ENTRY_FLAGS = ~(0x400 | 0x100 | 0x10000) & _MASK64  # DF TF RF cleared on handler entry
@@ -348,7 +350,8 @@ class Signals:
                 return
             if kernel.tracer is not None:
                 kernel.trace_event("signal", task, sig, info.fields())
-            self.handle_signal(task, sig, info, act, restart, in_hook)
+            self.handle_signal(task, sig, act, info.pack(), info.addr if info.kind == "fault" else 0,
+                               info.trapno, info.err, restart, 2 if in_hook else 0, False)
             # every deliverable signal gets its frame now, stacked: the last one's handler runs first
             restart = 0
 
@@ -363,12 +366,42 @@ class Signals:
             cpu.set_reg(RAX, task.restart_nr)
         cpu.set_reg(RIP, rip - 2 - bias)
 
-    def handle_signal(self, task: Task, sig: int, info: SigInfo, act: tuple, restart: int,
-                      in_hook: bool) -> None:
-        """handle_signal + setup_rt_frame: push an rt_sigframe and enter the handler."""
+    def send_self(self, task: Task, sig: int, code: int, pid: int, uid: int) -> bool:
+        """kill/tkill/tgkill from the calling thread to itself, from inside the syscall hook: the usual case in
+        one step, or False having done nothing (the caller then takes the general path).
+
+        The usual case: a handler with SA_RESTORER, the signal not blocked, a standard signal or room below
+        RLIMIT_SIGPENDING, nothing deliverable pending, no stop, exit, tracer, ptrace or signalfd waiter, and
+        no side effect of prepare_signal.  Then send_signal_locked would queue the signal for this thread,
+        and get_signal at the syscall's return would dequeue exactly it: so the frame is pushed now, holding
+        the syscall's own return (rax 0, rcx and r11 as `syscall` leaves them), and the handler is entered
+        with those same rax, rcx and r11, which the hook writes once the syscall returns 0."""
+        bit = 1 << (sig - 1)
+        act = task.sighand.actions.get(sig)
+        if (act is None or act[0] <= S.SIG_IGN or not act[1] & S.SA_RESTORER or task.sigpending_flag
+                or (task.sigmask | task.real_blocked) & bit or bit & _PREPARE or task.ptrace is not None
+                or task.slow_entry or task.restart_ret or task.saved_sigmask is not None):
+            return False
+        tg = task.tg
+        if ((task.pending.bits | tg.shared.bits) & ~task.sigmask or tg.group_exit or tg.stop_pending
+                or task.jobctl_stop or self.kernel.tracer is not None
+                or getattr(tg, "signalfd_wait", None) is not None):
+            return False
+        # __send_signal's RLIMIT_SIGPENDING accounting: past the limit the general path decides
+        if (sig >= S.SIGRTMIN or code < 0) and self.queued_count(task) >= tg.rlimits[RLIMIT_SIGPENDING][0]:
+            return False
+        self.handle_signal(task, sig, act, KILL_INFO.pack(sig, 0, code, pid, uid), 0, 0, 0, 0, 2, True)
+        return True
+
+    def handle_signal(self, task: Task, sig: int, act: tuple, info: bytes, cr2: int, trapno: int, err: int,
+                      restart: int, bias: int, sysret: bool) -> None:
+        """handle_signal + setup_rt_frame: push an rt_sigframe and enter the handler.
+
+        info: the packed siginfo; bias: 2 inside the syscall hook (RIP is the `syscall` instruction's);
+        sysret: called from the syscall itself (send_self), before its return value is written: the frame
+        gets rax 0 and the rcx and r11 that `syscall` sets."""
         handler, flags, restorer, sa_mask = act
         cpu = task.mm.cpu
-        bias = 2 if in_hook else 0
         try:
             batches = cpu._sig_batches
         except AttributeError:
@@ -379,7 +412,10 @@ class Signals:
         view = rb.view
         sp, rip, eflags = F.SP_IP_FLAGS.unpack_from(view, F.SC_RSP_OFFSET)
         rip += bias
-        if restart:
+        if sysret:
+            _RAX_RCX.pack_into(view, F.SC_RAX_OFFSET, 0, rip)
+            _U64.pack_into(view, F.SC_R11_OFFSET, eflags)
+        elif restart:
             # Linux: arch/x86/kernel/signal.c handle_signal, "are we from a system call?"
             if restart in _RESTART_EINTR or (restart == -E.ERESTARTSYS and not flags & S.SA_RESTART):
                 _U64.pack_into(view, F.SC_RAX_OFFSET, _EINTR)
@@ -402,9 +438,8 @@ class Signals:
             return
         # __save_altstack stores the task's own flags word; the FXSAVE image wants the abridged tag word
         F.BLOCK_HEAD.pack_into(view, 0, restorer, F.UC_FLAGS, 0, ss_sp, ss_flags, ss_size)
-        F.BLOCK_TAIL.pack_into(view, F.SC_RIP_OFFSET, rip, eflags, F.USER_CS, 0, 0, F.USER_DS, info.err,
-                               info.trapno, oldmask, info.addr if info.kind == "fault" else 0, fpaddr, oldmask,
-                               info.pack())
+        F.BLOCK_TAIL.pack_into(view, F.SC_RIP_OFFSET, rip, eflags, F.USER_CS, 0, 0, F.USER_DS, err, trapno,
+                               oldmask, cr2, fpaddr, oldmask, info)
         ftw = _U16.unpack_from(view, batches.tag_offset)[0]
         tag = _TAGS.get(ftw)
         view[F.FP_OFFSET + 4] = tag if tag is not None else F.abridged_tag(ftw)
@@ -433,7 +468,12 @@ class Signals:
         if flags & S.SA_RESETHAND:  # SA_ONESHOT: the handler goes back to SIG_DFL, the flags stay
             task.sighand.actions[sig] = (S.SIG_DFL, flags, restorer, sa_mask)
         if mask != task.sigmask:  # __set_current_blocked: nothing to do for the same mask
-            self.set_blocked(task, mask)
+            # set_blocked, inline
+            task.sigmask = blocked = mask & ~_UNBLOCKABLE
+            shared = task.tg.shared.bits
+            task.sigpending_flag = bool((task.pending.bits | shared) & ~blocked) or task.jobctl_stop
+            if shared & blocked:
+                self.recalc(task)
 
     def sigreturn(self, task: Task, in_hook: bool) -> bool:
         """rt_sigreturn: restore registers, mask, FP state and altstack from the frame; False if bad."""

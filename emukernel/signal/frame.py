@@ -30,6 +30,7 @@ SIGCONTEXT = struct.Struct("<18QHHHHQQQQQ64x")  # 18 regs, cs gs fs ss, err trap
 GPRS = struct.Struct("<18Q")
 # offsets inside a sigcontext of the fields signal code touches
 SC_RDI, SC_RSI, SC_RDX, SC_RAX, SC_RSP, SC_RIP, SC_EFLAGS = 8, 9, 12, 13, 15, 16, 17
+SC_R11, SC_RCX = 3, 14
 assert UCONTEXT_HEAD.size == 40 and SIGCONTEXT.size == 256
 
 
@@ -84,7 +85,8 @@ def abridged_tag(ftw: int) -> int:
 FP_OFFSET = 456
 BLOCK_SIZE = FP_OFFSET + FPSTATE_SIZE
 SC_RSP_OFFSET = MCONTEXT_OFFSET + 8 * SC_RSP
-SC_RAX_OFFSET = MCONTEXT_OFFSET + 8 * SC_RAX
+SC_RAX_OFFSET = MCONTEXT_OFFSET + 8 * SC_RAX  # rcx follows
+SC_R11_OFFSET = MCONTEXT_OFFSET + 8 * SC_R11
 SC_RIP_OFFSET = MCONTEXT_OFFSET + 8 * SC_RIP
 BLOCK_HEAD = struct.Struct("<QQQQI4xQ")  # at 0: pretcode, uc_flags, uc_link, ss_sp, ss_flags, ss_size
 # at SC_RIP_OFFSET: rip, eflags, cs gs fs ss, err, trapno, oldmask, cr2, fpstate, reserved, uc_sigmask, siginfo
@@ -95,6 +97,7 @@ IP_FLAGS = struct.Struct("<2Q")  # at SC_RIP_OFFSET
 # fpstate, uc_sigmask
 RETURN_FIELDS = struct.Struct("<8xQQQI4xQ120xQQQ40xQ64xQ")
 UC_FLAGS = UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS
+assert SC_RCX == SC_RAX + 1
 assert BLOCK_HEAD.size == MCONTEXT_OFFSET and SC_RIP_OFFSET + BLOCK_TAIL.size == FRAME_SIZE
 assert RETURN_FIELDS.size == SIGINFO_OFFSET
 

@@ -21,7 +21,7 @@ _CHLD = struct.Struct("<iIi4xqq")  # si_pid, si_uid, si_status, si_utime, si_sti
 _FAULT = struct.Struct("<Q")  # si_addr
 _TIMER = struct.Struct("<iiQ")  # si_tid, si_overrun, si_value
 _SYS = struct.Struct("<QiI")  # si_call_addr, si_syscall, si_arch
-_KILL_INFO = struct.Struct("<iii4xiI104x")  # the whole siginfo of the kill member
+KILL_INFO = struct.Struct("<iii4xiI104x")  # the whole siginfo of the kill member
 _new = object.__new__
 
 
@@ -77,7 +77,7 @@ class SigInfo:
         if self.raw is not None:
             return _HEAD.pack(self.signo, self.errno, self.code) + self.raw[16:128]
         if k == "kill":
-            return _KILL_INFO.pack(self.signo, self.errno, self.code, self.pid, self.uid)
+            return KILL_INFO.pack(self.signo, self.errno, self.code, self.pid, self.uid)
         head = _HEAD.pack(self.signo, self.errno, self.code)
         if k == "rt":
             body = _RT.pack(self.pid, self.uid, self.value)

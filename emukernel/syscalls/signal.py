@@ -11,7 +11,7 @@ from ..creds import CAP_KILL, capable
 from ..errors import Errno
 from ..sched import REGS_SET, Block
 from ..signal import frame as F
-from ..signal.siginfo import SI_QUEUE, SI_TIMER, SI_TKILL, SI_USER, SigInfo
+from ..signal.siginfo import SI_QUEUE, SI_TIMER, SI_TKILL, SI_USER, SigInfo, kill_info
 from . import s32
 from .table import syscall
 from .time import NSEC, read_timespec, write_timespec
@@ -195,28 +195,40 @@ def kill_something_info(task, pid: int, sig: int, info: SigInfo) -> int:
 
 @syscall("kill", "d", "sig")
 def sys_kill(task, pid, sig):
-    pid, sig = s32(pid), s32(sig)
+    pid = ((pid & 0xFFFFFFFF) ^ 0x80000000) - 0x80000000  # s32, inline
+    sig = ((sig & 0xFFFFFFFF) ^ 0x80000000) - 0x80000000
     if not 0 <= sig <= S.NSIG:
         raise Errno(E.EINVAL)
-    if pid == -(1 << 31):
-        raise Errno(E.ESRCH)
     if pid > 0:
         # kill_pid_info to a process of my own thread group, inline (no permission check applies)
-        t = task.kernel.find_task(task, pid)
-        tg = task.tg
-        if t is not None and t.tg is tg and (tg.pid is t.pid or tg.leader is t):
-            if not sig:
+        p = task.pid.ns.pids.get(pid)  # find_task_by_vpid
+        if p is not None and p.tasks:
+            t = p.tasks[0]
+            tg = task.tg
+            if t.tg is tg and (tg.pid is t.pid or tg.leader is t):
+                if not sig:
+                    return 0
+                # the signal goes to the group through its first living thread, which numbers the sender
+                # as it is found here when that thread is the caller
+                tasks = tg.tasks
+                target = tasks[0] if tasks and tasks[0].alive else living(tg) or t
+                uid = task.creds.uid
+                if target is task:
+                    nr = pid if p is tg.pid else tg.pid.nr_in(task.pid.ns)
+                    if task.kernel.signals.send_self(task, sig, SI_USER, nr, uid):
+                        return 0
+                else:
+                    nr = tg.pid.nr_in(target.pid.ns)
+                info = kill_info(sig, SI_USER, nr, uid)
+                r = task.kernel.signals.send(target, sig, True, info, task)
+                if r:
+                    raise Errno(-r)
                 return 0
-            target = living(tg) or t
-            info = SigInfo(sig, SI_USER, pid=tg.pid.nr_in(target.pid.ns), uid=task.creds.uid, kind="kill")
-            r = task.kernel.signals.send(target, sig, group=True, info=info, from_task=task)
-            if r:
-                raise Errno(-r)
-            return 0
     return kill_something_info(task, pid, sig, _sender_info(task, sig, SI_USER))
 
 
-def do_tkill(task, tgid: int, tid: int, sig: int, info: SigInfo) -> int:
+def do_tkill(task, tgid: int, tid: int, sig: int, info: SigInfo | None) -> int:
+    """do_send_specific; info None: the SI_TKILL siginfo of tkill/tgkill, made once the target is known."""
     # Linux: kernel/signal.c do_send_specific
     if tid <= 0 or not 0 <= sig <= S.NSIG:
         raise Errno(E.EINVAL)
@@ -225,6 +237,16 @@ def do_tkill(task, tgid: int, tid: int, sig: int, info: SigInfo) -> int:
     # a zombie thread is still found (until it is released); a signal to it is simply never delivered
     if target is None or target.kthread or (tgid > 0 and k.vtgid(task, target) != tgid):
         raise Errno(E.ESRCH)
+    if info is None:
+        if target is task:  # the sender as its own namespace numbers it (for_target)
+            if not sig:
+                return 0
+            nr = task.tg.pid.nr_in(task.pid.ns) if tgid <= 0 else tgid
+            if k.signals.send_self(task, sig, SI_TKILL, nr, task.creds.uid):
+                return 0
+            info = kill_info(sig, SI_TKILL, nr, task.creds.uid)
+        else:
+            info = _sender_info(task, sig, SI_TKILL)
     if not may_signal(task, target, sig):
         raise Errno(E.EPERM)
     if sig:
@@ -237,16 +259,15 @@ def do_tkill(task, tgid: int, tid: int, sig: int, info: SigInfo) -> int:
 
 @syscall("tkill", "d", "sig")
 def sys_tkill(task, tid, sig):
-    sig = s32(sig)
-    return do_tkill(task, -1, s32(tid), sig, _sender_info(task, sig, SI_TKILL))
+    return do_tkill(task, -1, s32(tid), s32(sig), None)
 
 
 @syscall("tgkill", "d", "d", "sig")
 def sys_tgkill(task, tgid, tid, sig):
-    tgid, sig = s32(tgid), s32(sig)
+    tgid = s32(tgid)
     if tgid <= 0:
         raise Errno(E.EINVAL)
-    return do_tkill(task, tgid, s32(tid), sig, _sender_info(task, sig, SI_TKILL))
+    return do_tkill(task, tgid, s32(tid), s32(sig), None)
 
 
 def _user_info(task, sig: int, uinfo: int, target_tgid: int) -> SigInfo:
