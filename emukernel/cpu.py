@@ -263,6 +263,21 @@ class SignalBatches:
         self.restore = RawBatch(cpu, SIGCONTEXT_GPRS + (FPCW, MXCSR) + XMM_REGS, gprs + (fx, fx + 24) + xmm,
                                 0, self.rblock)
         self.restore_gprs = RawBatch(cpu, SIGCONTEXT_GPRS, gprs, 0, self.rblock)
+        self.block_view = self.deliver.view[:size]
+        self.rblock_view = self.restore.view
+        self.val = ctypes.c_uint64()
+        self.ref = ctypes.byref(self.val)
+        # writable views of guest memory by host address: a slice copy costs a fraction of ctypes.memmove
+        self.views: dict[int, memoryview] = {}
+
+    def guest_view(self, host: int, size: int) -> memoryview:
+        """A byte view of the `size` bytes of host memory at `host`, cached by address (a longer cached view
+        serves as well: callers only touch bytes a current VMA vouches for)."""
+        views = self.views
+        if len(views) >= 64:
+            views.clear()
+        mv = views[host] = memoryview((ctypes.c_ubyte * size).from_address(host)).cast("B")
+        return mv
 
 
 _old_exception_offset: int | None = None

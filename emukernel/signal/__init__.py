@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 
 from ..abi import errno as E
 from ..abi import signal as S
-from ..cpu import RAX, RIP, RSP, SIG_ENTRY_REGS, _reg_read_batch, _reg_write_batch
+from ..abi.mman import PROT_WRITE as _PROT_WRITE
+from ..cpu import RAX, RIP, RSP, SIG_ENTRY_REGS, _reg_read, _reg_read_batch, _reg_write_batch
 from ..fs.signalfd import signalfd_notify
 from ..threadgroup import RLIMIT_CORE, RLIMIT_SIGPENDING
 from . import frame as F
@@ -444,9 +445,13 @@ class Signals:
         tag = _TAGS.get(ftw)
         view[F.FP_OFFSET + 4] = tag if tag is not None else F.abridged_tag(ftw)
         mm = task.mm
-        p = mm._host_ptr(frame, F.BLOCK_SIZE, True)
-        if p >= 0:
-            _memmove(p, batches.block, F.BLOCK_SIZE)
+        v = mm.find_vma(frame)
+        if v is not None and frame + F.BLOCK_SIZE <= v.end and v.prot & _PROT_WRITE:  # mm._host_ptr, inline
+            off = frame - v.start
+            gv = batches.views.get(v.host)
+            if gv is None or len(gv) < off + F.BLOCK_SIZE:
+                gv = batches.guest_view(v.host, v.end - v.start)
+            gv[off:off + F.BLOCK_SIZE] = batches.block_view
         else:
             try:
                 mm.write(frame, bytes(view[:F.BLOCK_SIZE]))
@@ -483,12 +488,18 @@ class Signals:
             batches = cpu._sig_batches
         except AttributeError:
             batches = cpu.signal_batches()
-        frame = cpu.reg(RSP) - 8
+        _reg_read(cpu.handle, RSP, batches.ref)
+        frame = batches.val.value - 8
         # the usual case: the frame and its FP state (where get_sigframe put it) readable in one VMA, copied
         # as one block into the buffer the restoring write batch takes its values from
-        p = mm._host_ptr(frame, F.BLOCK_SIZE, False)
-        if p >= 0:
-            _memmove(batches.rblock, p, F.BLOCK_SIZE)
+        v = mm.find_vma(frame)
+        whole = v is not None and frame + F.BLOCK_SIZE <= v.end and v.prot  # mm._host_ptr, inline
+        if whole:
+            off = frame - v.start
+            gv = batches.views.get(v.host)
+            if gv is None or len(gv) < off + F.BLOCK_SIZE:
+                gv = batches.guest_view(v.host, v.end - v.start)
+            batches.rblock_view[:] = gv[off:off + F.BLOCK_SIZE]
         else:
             try:
                 raw = mm.read(frame, F.FRAME_SIZE)
@@ -498,7 +509,7 @@ class Signals:
         wb = batches.restore
         view = wb.view
         _, _, ss_sp, ss_flags, ss_size, sp, rip, eflags, fpaddr, mask = F.RETURN_FIELDS.unpack_from(view)
-        if fpaddr and (p < 0 or fpaddr != frame + F.FP_OFFSET):
+        if fpaddr and (not whole or fpaddr != frame + F.FP_OFFSET):
             try:
                 view[F.FP_OFFSET:F.BLOCK_SIZE] = mm.read(fpaddr, F.FPSTATE_SIZE)
             except Exception:
