@@ -239,8 +239,8 @@ class SignalBatches:
     (rt_sigframe, padding, FXSAVE image):
 
     * deliver: one read that puts every register where the frame keeps it (the sigcontext GPRs; FPCW,
-      FPSW, MXCSR, ST0-7 and XMM0-15 in their FXSAVE slots; the full x87 tag word in a scratch slot past
-      the block, for the caller to abridge), so the filled-in buffer is the block written to the guest;
+      FPSW, MXCSR, ST0-7 and XMM0-15 in their FXSAVE slots; the full x87 tag word in the cs/gs slot after
+      eflags, for the caller to abridge and overwrite), so the filled-in buffer is the block written out;
     * entry: the registers a handler is entered with (SIG_ENTRY_REGS, packed at `entry.view`);
     * restore / restore_gprs: sigreturn's writes from a second block-shaped buffer into which the guest's
       frame is copied (the GPRs, then FPCW, MXCSR and XMM0-15 from the FXSAVE image; or the GPRs alone)."""
@@ -252,10 +252,10 @@ class SignalBatches:
         gprs = tuple(mc + 8 * i for i in range(len(SIGCONTEXT_GPRS)))
         st = tuple(fx + 32 + 16 * i for i in range(8))
         xmm = tuple(fx + 160 + 16 * i for i in range(16))
-        self.tag_offset = size  # the full tag word (FPTAG), 2 bytes
-        self.block = (ctypes.c_ubyte * (size + 16))()
+        self.block = (ctypes.c_ubyte * size)()
+        # the full tag word goes to the sigcontext's cs slot right after eflags, which the caller overwrites
         self.deliver = RawBatch(cpu, SIGCONTEXT_GPRS + (FPCW, FPSW, MXCSR, FPTAG) + ST_REGS + XMM_REGS,
-                                gprs + (fx, fx + 2, fx + 24, size) + st + xmm, 0, self.block)
+                                gprs + (fx, fx + 2, fx + 24, gprs[-1] + 8) + st + xmm, 0, self.block)
         self.deliver.view[fx + 28:fx + 30] = b"\xff\xff"  # mxcsr_mask: constant
         self.entry = RawBatch(cpu, SIG_ENTRY_REGS, tuple(8 * i for i in range(len(SIG_ENTRY_REGS))),
                               8 * len(SIG_ENTRY_REGS))
@@ -263,7 +263,7 @@ class SignalBatches:
         self.restore = RawBatch(cpu, SIGCONTEXT_GPRS + (FPCW, MXCSR) + XMM_REGS, gprs + (fx, fx + 24) + xmm,
                                 0, self.rblock)
         self.restore_gprs = RawBatch(cpu, SIGCONTEXT_GPRS, gprs, 0, self.rblock)
-        self.block_view = self.deliver.view[:size]
+        self.block_view = self.deliver.view
         self.rblock_view = self.restore.view
         self.val = ctypes.c_uint64()
         self.ref = ctypes.byref(self.val)

@@ -11,7 +11,6 @@ RLIMIT_CORE allows a dump), stop the group, continue, or ignore; a handler gets 
 
 from __future__ import annotations
 
-import ctypes
 import struct
 from typing import TYPE_CHECKING
 
@@ -42,21 +41,33 @@ _SYNCHRONOUS = (S.sigmask(S.SIGSEGV) | S.sigmask(S.SIGBUS) | S.sigmask(S.SIGILL)
 _STOP = S.SIG_KERNEL_STOP_MASK
 _CONT = S.sigmask(S.SIGCONT)
 _NR_RESTART_SYSCALL = 219
-_ENTRY = struct.Struct("<7Q")  # SIG_ENTRY_REGS: rsp, rip, rdi, rsi, rdx, rax, eflags
+_ENTRY_STRUCT = struct.Struct("<7Q")  # SIG_ENTRY_REGS: rsp, rip, rdi, rsi, rdx, rax, eflags
 _MASK64 = 0xFFFFFFFFFFFFFFFF
 _PREPARE = _STOP | _CONT | S.sigmask(S.SIGKILL)  # the signals prepare_signal acts on
 _NOT_FATAL = S.SIG_KERNEL_IGNORE_MASK | _STOP | _CONT  # not _is_fatal_default
-_U64 = struct.Struct("<Q")
-_RAX_RCX = struct.Struct("<2Q")  # adjacent in a sigcontext
-_U16 = struct.Struct("<H")
-_memmove = ctypes.memmove
+# the hot paths' constants and bound struct methods, as plain globals
+_ENTRY = _ENTRY_STRUCT.pack_into
+_U64 = struct.Struct("<Q").pack_into
+_RAX_RCX = struct.Struct("<2Q").pack_into  # adjacent in a sigcontext
+_SP_IP_FLAGS_TAG = F.SP_IP_FLAGS_TAG.unpack_from
+_BLOCK_HEAD = F.BLOCK_HEAD.pack_into
+_BLOCK_TAIL = F.BLOCK_TAIL.pack_into
+_RETURN_FIELDS = F.RETURN_FIELDS.unpack_from
+_IP_FLAGS = F.IP_FLAGS.pack_into
+_SC_RSP, _SC_RAX, _SC_R11, _SC_RIP = F.SC_RSP_OFFSET, F.SC_RAX_OFFSET, F.SC_R11_OFFSET, F.SC_RIP_OFFSET
+_FP_OFFSET, _BLOCK_SIZE, _SIGINFO_OFFSET, _UC_OFFSET = F.FP_OFFSET, F.BLOCK_SIZE, F.SIGINFO_OFFSET, F.UC_OFFSET
+_FX_TAG = F.FP_OFFSET + 4  # the abridged tag byte of the FXSAVE image
+_UC_FLAGS, _USER_CS, _USER_DS = F.UC_FLAGS, F.USER_CS, F.USER_DS
+_SS_AUTODISARM, _FIX_EFLAGS = F.SS_AUTODISARM, F.FIX_EFLAGS
+_SA_RESTART, _SA_ONSTACK, _SA_RESTORER = S.SA_RESTART, S.SA_ONSTACK, S.SA_RESTORER
+_SA_NODEFER, _SA_RESETHAND = S.SA_NODEFER, S.SA_RESETHAND
 _ENTRY_FLAGS = ~(0x400 | 0x100 | 0x10000) & _MASK64  # DF TF RF cleared on handler entry
 _RESTART_EINTR = (-E.ERESTART_RESTARTBLOCK, -E.ERESTARTNOHAND)
 _EINTR = (-E.EINTR) & _MASK64
-_TAGS = F._TAG_CACHE
+_TAGS = F.ABRIDGED_TAGS
 for _ftw in (0x5555, 0xFFFF, 0):
     F.abridged_tag(_ftw)
-assert len(SIG_ENTRY_REGS) == _ENTRY.size // 8
+assert len(SIG_ENTRY_REGS) == _ENTRY_STRUCT.size // 8 and F.FPSTATE_SIZE == 512
 
 
 def handler_of(task: Task, sig: int) -> int:
@@ -402,7 +413,8 @@ class Signals:
         sysret: called from the syscall itself (send_self), before its return value is written: the frame
         gets rax 0 and the rcx and r11 that `syscall` sets."""
         handler, flags, restorer, sa_mask = act
-        cpu = task.mm.cpu
+        mm = task.mm
+        cpu = mm.cpu
         try:
             batches = cpu._sig_batches
         except AttributeError:
@@ -411,68 +423,69 @@ class Signals:
         rb = batches.deliver
         _reg_read_batch(*rb.args)
         view = rb.view
-        sp, rip, eflags = F.SP_IP_FLAGS.unpack_from(view, F.SC_RSP_OFFSET)
+        sp, rip, eflags, ftw = _SP_IP_FLAGS_TAG(view, _SC_RSP)
         rip += bias
         if sysret:
-            _RAX_RCX.pack_into(view, F.SC_RAX_OFFSET, 0, rip)
-            _U64.pack_into(view, F.SC_R11_OFFSET, eflags)
+            _RAX_RCX(view, _SC_RAX, 0, rip)
+            _U64(view, _SC_R11, eflags)
         elif restart:
             # Linux: arch/x86/kernel/signal.c handle_signal, "are we from a system call?"
-            if restart in _RESTART_EINTR or (restart == -E.ERESTARTSYS and not flags & S.SA_RESTART):
-                _U64.pack_into(view, F.SC_RAX_OFFSET, _EINTR)
+            if restart in _RESTART_EINTR or (restart == -E.ERESTARTSYS and not flags & _SA_RESTART):
+                _U64(view, _SC_RAX, _EINTR)
             else:
-                _U64.pack_into(view, F.SC_RAX_OFFSET, task.restart_nr)
+                _U64(view, _SC_RAX, task.restart_nr)
                 rip -= 2
         # get_sigframe (F.frame_address, inline): below the red zone, or at the top of the altstack
         ss_sp, ss_size, ss_flags = task.sas_ss_sp, task.sas_ss_size, task.sas_ss_flags
-        if flags & S.SA_ONSTACK and ss_size and not ss_sp < sp <= ss_sp + ss_size:
-            fpaddr = (ss_sp + ss_size - F.FPSTATE_SIZE) & ~63
+        if flags & _SA_ONSTACK and ss_size and not ss_sp < sp <= ss_sp + ss_size:
+            fpaddr = (ss_sp + ss_size - 512) & ~63
         else:
-            fpaddr = (sp - 128 - F.FPSTATE_SIZE) & ~63
-        frame = fpaddr - F.FP_OFFSET
+            fpaddr = (sp - 640) & ~63  # the 128-byte red zone, then the 512-byte FXSAVE image
+        frame = fpaddr - _FP_OFFSET
         oldmask = task.sigmask
         if task.saved_sigmask is not None:  # sigsuspend/ppoll: the frame restores the mask from before
             oldmask = task.saved_sigmask
             task.saved_sigmask = None
-        if not flags & S.SA_RESTORER:
+        if not flags & _SA_RESTORER:
             self.force_sigsegv(task)
             return
         # __save_altstack stores the task's own flags word; the FXSAVE image wants the abridged tag word
-        F.BLOCK_HEAD.pack_into(view, 0, restorer, F.UC_FLAGS, 0, ss_sp, ss_flags, ss_size)
-        F.BLOCK_TAIL.pack_into(view, F.SC_RIP_OFFSET, rip, eflags, F.USER_CS, 0, 0, F.USER_DS, err, trapno,
-                               oldmask, cr2, fpaddr, oldmask, info)
-        ftw = _U16.unpack_from(view, batches.tag_offset)[0]
-        tag = _TAGS.get(ftw)
-        view[F.FP_OFFSET + 4] = tag if tag is not None else F.abridged_tag(ftw)
-        mm = task.mm
+        _BLOCK_HEAD(view, 0, restorer, _UC_FLAGS, 0, ss_sp, ss_flags, ss_size)
+        _BLOCK_TAIL(view, _SC_RIP, rip, eflags, _USER_CS, 0, 0, _USER_DS, err, trapno, oldmask, cr2, fpaddr,
+                    oldmask, info)
+        try:
+            view[_FX_TAG] = _TAGS[ftw]
+        except KeyError:
+            view[_FX_TAG] = F.abridged_tag(ftw)
         v = mm.find_vma(frame)
-        if v is not None and frame + F.BLOCK_SIZE <= v.end and v.prot & _PROT_WRITE:  # mm._host_ptr, inline
+        if v is not None and frame + _BLOCK_SIZE <= v.end and v.prot & _PROT_WRITE:  # mm._host_ptr, inline
             off = frame - v.start
             gv = batches.views.get(v.host)
-            if gv is None or len(gv) < off + F.BLOCK_SIZE:
+            if gv is None or len(gv) < off + _BLOCK_SIZE:
                 gv = batches.guest_view(v.host, v.end - v.start)
-            gv[off:off + F.BLOCK_SIZE] = batches.block_view
+            gv[off:off + _BLOCK_SIZE] = view
         else:
             try:
-                mm.write(frame, bytes(view[:F.BLOCK_SIZE]))
+                mm.write(frame, bytes(view))
             except Exception:
                 self.force_sigsegv(task)
                 return
-        if ss_flags & F.SS_AUTODISARM:  # sas_ss_reset once the old settings are in the frame
+        if ss_flags & _SS_AUTODISARM:  # sas_ss_reset once the old settings are in the frame
             task.sas_ss_sp = task.sas_ss_size = 0
             task.sas_ss_flags = F.SS_DISABLE
         # enter the handler: one batched write of the registers that change (the rest keep their values)
         eb = batches.entry
-        _ENTRY.pack_into(eb.view, 0, frame, (handler - bias) & _MASK64, sig, frame + F.SIGINFO_OFFSET,
-                         frame + F.UC_OFFSET, 0, eflags & _ENTRY_FLAGS)
+        _ENTRY(eb.view, 0, frame, (handler - bias) & _MASK64, sig, frame + _SIGINFO_OFFSET, frame + _UC_OFFSET, 0,
+               eflags & _ENTRY_FLAGS)
         _reg_write_batch(*eb.args)
         # signal_delivered: block sa_mask (and the signal unless SA_NODEFER); SA_RESETHAND
-        mask = task.sigmask | sa_mask
-        if not flags & S.SA_NODEFER:
+        old = task.sigmask
+        mask = old | sa_mask
+        if not flags & _SA_NODEFER:
             mask |= 1 << (sig - 1)
-        if flags & S.SA_RESETHAND:  # SA_ONESHOT: the handler goes back to SIG_DFL, the flags stay
+        if flags & _SA_RESETHAND:  # SA_ONESHOT: the handler goes back to SIG_DFL, the flags stay
             task.sighand.actions[sig] = (S.SIG_DFL, flags, restorer, sa_mask)
-        if mask != task.sigmask:  # __set_current_blocked: nothing to do for the same mask
+        if mask != old:  # __set_current_blocked: nothing to do for the same mask
             # set_blocked, inline
             task.sigmask = blocked = mask & ~_UNBLOCKABLE
             shared = task.tg.shared.bits
@@ -492,31 +505,29 @@ class Signals:
         frame = batches.val.value - 8
         # the usual case: the frame and its FP state (where get_sigframe put it) readable in one VMA, copied
         # as one block into the buffer the restoring write batch takes its values from
+        wb = batches.restore
+        view = wb.view
         v = mm.find_vma(frame)
-        whole = v is not None and frame + F.BLOCK_SIZE <= v.end and v.prot  # mm._host_ptr, inline
+        whole = v is not None and frame + _BLOCK_SIZE <= v.end and v.prot  # mm._host_ptr, inline
         if whole:
             off = frame - v.start
             gv = batches.views.get(v.host)
-            if gv is None or len(gv) < off + F.BLOCK_SIZE:
+            if gv is None or len(gv) < off + _BLOCK_SIZE:
                 gv = batches.guest_view(v.host, v.end - v.start)
-            batches.rblock_view[:] = gv[off:off + F.BLOCK_SIZE]
+            view[:] = gv[off:off + _BLOCK_SIZE]
         else:
             try:
-                raw = mm.read(frame, F.FRAME_SIZE)
+                view[:F.FRAME_SIZE] = mm.read(frame, F.FRAME_SIZE)
             except Exception:
                 return False
-            _memmove(batches.rblock, raw, F.FRAME_SIZE)
-        wb = batches.restore
-        view = wb.view
-        _, _, ss_sp, ss_flags, ss_size, sp, rip, eflags, fpaddr, mask = F.RETURN_FIELDS.unpack_from(view)
-        if fpaddr and (not whole or fpaddr != frame + F.FP_OFFSET):
+        _, _, ss_sp, ss_flags, ss_size, sp, rip, eflags, fpaddr, mask = _RETURN_FIELDS(view)
+        if fpaddr and (not whole or fpaddr != frame + _FP_OFFSET):
             try:
-                view[F.FP_OFFSET:F.BLOCK_SIZE] = mm.read(fpaddr, F.FPSTATE_SIZE)
+                view[_FP_OFFSET:] = mm.read(fpaddr, 512)
             except Exception:
                 return False
         # only the user-changeable flags come from the frame; IF and bit 1 are always set in user mode
-        F.IP_FLAGS.pack_into(view, F.SC_RIP_OFFSET, (rip - (2 if in_hook else 0)) & _MASK64,
-                             0x202 | (eflags & F.FIX_EFLAGS))
+        _IP_FLAGS(view, _SC_RIP, (rip - 2 if in_hook else rip) & _MASK64, 0x202 | (eflags & _FIX_EFLAGS))
         # GPRs, then FPCW, MXCSR, XMM0-15 from the FXSAVE image, in one batched write
         _reg_write_batch(*(wb.args if fpaddr else batches.restore_gprs.args))
         # set_current_blocked (set_blocked, inline)
@@ -526,8 +537,9 @@ class Signals:
         if shared & blocked:
             self.recalc(task)
         # restore_altstack: do_sigaltstack with the frame's stack_t; its errors are ignored
-        if not (task.sas_ss_size and task.sas_ss_sp < sp <= task.sas_ss_sp + task.sas_ss_size):
-            mode = ss_flags & ~F.SS_AUTODISARM
+        ss_cur = task.sas_ss_size
+        if not (ss_cur and task.sas_ss_sp < sp <= task.sas_ss_sp + ss_cur):
+            mode = ss_flags & ~_SS_AUTODISARM
             if mode == F.SS_DISABLE:
                 task.sas_ss_sp, task.sas_ss_size, task.sas_ss_flags = 0, 0, ss_flags
             elif mode in (0, F.SS_ONSTACK) and ss_size >= F.MINSIGSTKSZ:

@@ -68,14 +68,14 @@ def restore_regs_from_fxsave(img: bytes) -> bytes:
     return _FP_RESTORE_HEAD.pack(fcw, mxcsr) + img[160:416]
 
 
-_TAG_CACHE: dict[int, int] = {}
+ABRIDGED_TAGS: dict[int, int] = {}
 
 
 def abridged_tag(ftw: int) -> int:
     """_abridged_tag, memoised (a handful of tag words occur)."""
-    t = _TAG_CACHE.get(ftw)
+    t = ABRIDGED_TAGS.get(ftw)
     if t is None:
-        t = _TAG_CACHE[ftw] = _abridged_tag(ftw)
+        t = ABRIDGED_TAGS[ftw] = _abridged_tag(ftw)
     return t
 
 
@@ -91,7 +91,8 @@ SC_RIP_OFFSET = MCONTEXT_OFFSET + 8 * SC_RIP
 BLOCK_HEAD = struct.Struct("<QQQQI4xQ")  # at 0: pretcode, uc_flags, uc_link, ss_sp, ss_flags, ss_size
 # at SC_RIP_OFFSET: rip, eflags, cs gs fs ss, err, trapno, oldmask, cr2, fpstate, reserved, uc_sigmask, siginfo
 BLOCK_TAIL = struct.Struct("<QQHHHHQQQQQ64xQ128s")
-SP_IP_FLAGS = struct.Struct("<3Q")  # at SC_RSP_OFFSET: rsp, rip, eflags
+SP_IP_FLAGS_TAG = struct.Struct("<3QH")  # at SC_RSP_OFFSET: rsp, rip, eflags, and the x87 tag word that
+# the delivery read puts in the cs slot
 IP_FLAGS = struct.Struct("<2Q")  # at SC_RIP_OFFSET
 # what rt_sigreturn needs of a frame, from 0: uc_flags, uc_link, ss_sp, ss_flags, ss_size, rsp, rip, eflags,
 # fpstate, uc_sigmask
