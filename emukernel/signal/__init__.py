@@ -80,41 +80,61 @@ def is_rt(sig: int) -> bool:
 
 
 class SigPending:
-    """struct sigpending: a bitmask and the queued siginfo of each pending signal."""
+    """struct sigpending: a bitmask and the queued siginfo of each pending signal.
+
+    `SigPending.entries` counts the queue entries of every SigPending object in the process (an object
+    gives its entries back when it is freed): a bound on any RLIMIT_SIGPENDING count that spares the
+    count itself while the bound is below the limit."""
 
     __slots__ = ("bits", "queue")
+    entries = 0
 
     def __init__(self) -> None:
         self.bits = 0
         self.queue: dict[int, list[SigInfo]] = {}
 
+    def __del__(self) -> None:
+        if self.queue:
+            type(self).entries -= self.count()
+
     def add(self, info: SigInfo, keep_info: bool = True) -> bool:
         """Queue info; a standard signal already pending is coalesced (returns False).  Without
         keep_info (no queue entry could be had) only the bit is set: it is delivered as SI_USER, pid 0."""
         sig = info.signo
-        bit = S.sigmask(sig)
-        if self.bits & bit and not is_rt(sig):
+        bit = 1 << (sig - 1)
+        if self.bits & bit and sig < S.SIGRTMIN:
             return False
         self.bits |= bit
         if keep_info:
-            self.queue.setdefault(sig, []).append(info)
+            q = self.queue.get(sig)
+            if q is None:
+                self.queue[sig] = [info]
+            else:
+                q.append(info)
+            SigPending.entries += 1
         return True
 
     def take(self, sig: int) -> SigInfo:
         q = self.queue.get(sig)
-        info = q.pop(0) if q else SigInfo(sig, SI_USER)
-        if not q:
+        if q:
+            SigPending.entries -= 1
+            info = q.pop(0)
+            if q:
+                return info
+            del self.queue[sig]
+        else:
+            info = SigInfo(sig, SI_USER)
             self.queue.pop(sig, None)
-            self.bits &= ~S.sigmask(sig)
+        self.bits &= ~(1 << (sig - 1))
         return info
 
     def discard(self, mask: int) -> None:
-        for sig in [s for s in self.queue if S.sigmask(s) & mask]:
-            del self.queue[sig]
+        for sig in [s for s in self.queue if (1 << (s - 1)) & mask]:
+            SigPending.entries -= len(self.queue.pop(sig))
         self.bits &= ~mask
 
     def count(self) -> int:
-        return sum(len(q) for q in self.queue.values())
+        return sum(map(len, self.queue.values()))
 
 
 class Signals:
@@ -141,56 +161,63 @@ class Signals:
         """send_signal_locked: side effects, then queue for the thread (or its group) and wake a thread.
 
         Returns 0, or -EAGAIN when a real-time signal cannot be queued (RLIMIT_SIGPENDING)."""
-        if sig == 0 or not task.tg.live:
-            return 0
         tg = task.tg
+        if sig == 0 or not tg.live:
+            return 0
         if info is None:
             info = SigInfo(sig, SI_KERNEL)
+        act = task.sighand.actions.get(sig)
+        handler = act[0] if act else S.SIG_DFL
+        bit = 1 << (sig - 1)
         # a namespace's init ignores signals it has no handler for (SIGNAL_UNKILLABLE); from an ancestor
         # namespace SIGKILL and SIGSTOP still get through ("force" in kernel/signal.c sig_task_ignored)
         init_ignores = False
-        if tg.unkillable and handler_of(task, sig) == S.SIG_DFL:
+        if tg.unkillable and handler == S.SIG_DFL:
             force = from_task is None or not from_task.tg.pid.nr_in(task.pid.ns)
-            init_ignores = not (force and S.sigmask(sig) & S.SIG_KERNEL_ONLY_MASK)
+            init_ignores = not (force and bit & S.SIG_KERNEL_ONLY_MASK)
             if init_ignores and sig == S.SIGKILL:
                 return 0  # before prepare_signal, whose SIGKILL side effects are complete_signal's in Linux
-        bit = 1 << (sig - 1)
         if bit & _PREPARE:
             self.prepare_signal(task, sig)
         # sig_ignored, inline: an unblocked, untraced signal whose disposition is to ignore
-        if not (task.sigmask | task.real_blocked) & bit and (task.ptrace is None or sig == S.SIGKILL):
-            act = task.sighand.actions.get(sig)
-            h = act[0] if act else S.SIG_DFL
-            if h == S.SIG_IGN or (h == S.SIG_DFL and bit & S.SIG_KERNEL_IGNORE_MASK):
+        blocked = (task.sigmask | task.real_blocked) & bit
+        if not blocked and (task.ptrace is None or sig == S.SIGKILL):
+            if handler == S.SIG_IGN or (handler == S.SIG_DFL and bit & S.SIG_KERNEL_IGNORE_MASK):
                 return 0
         # like any ignored signal, a blocked one is queued all the same: the handler may change before it
         # is unblocked (sig_ignored); delivery drops it if the init still has no handler
-        if init_ignores and not (task.sigmask | task.real_blocked) & S.sigmask(sig) and task.ptrace is None:
+        if init_ignores and not blocked and task.ptrace is None:
             return 0
         pending = tg.shared if group else task.pending
         # __send_signal: a queue entry counts against the sender-side RLIMIT_SIGPENDING unless it is a
         # standard signal from the kernel or kill(); past the limit a real-time signal queued with its own
         # siginfo fails, anything else is still sent with its information lost
+        code = info.code
         keep = True
-        if not ((not is_rt(sig) and info.code >= 0) or info.code == SI_TIMER):
-            if self.queued_count(task) >= tg.rlimits[RLIMIT_SIGPENDING][0]:
-                if is_rt(sig) and info.code != SI_USER:
-                    return -E.EAGAIN
-                keep = False
+        if (sig >= S.SIGRTMIN or code < 0) and code != SI_TIMER and self.queue_full(task):
+            if sig >= S.SIGRTMIN and code != SI_USER:
+                return -E.EAGAIN
+            keep = False
         if not pending.add(info, keep):
             return 0
         if getattr(tg, "signalfd_wait", None) is not None:
             signalfd_notify(self.kernel, task)
         # complete_signal's usual case, inline: the task itself takes a non-fatal signal
-        if (task.alive and not task.sigmask & bit and sig != S.SIGKILL
+        if (not task.sigmask & bit and sig != S.SIGKILL and task.alive
                 and (not group or tg.group_exit or bit & _NOT_FATAL or task.ptrace is not None
-                     or handler_of(task, sig) != S.SIG_DFL)):
+                     or handler != S.SIG_DFL)):
             task.sigpending_flag = True  # signal_wake_up
             if task.state == "S":
                 self.kernel.sched.wake(task)
             return 0
         self.complete_signal(task, sig, group)
         return 0
+
+    def queue_full(self, task: Task) -> bool:
+        """The RLIMIT_SIGPENDING check of __sigqueue_alloc: task's user has as many entries queued as its
+        limit allows (counted only when the bound of SigPending.entries does not settle it)."""
+        limit = task.tg.rlimits[RLIMIT_SIGPENDING][0]
+        return SigPending.entries >= limit and self.queued_count(task) >= limit
 
     def queued_count(self, task: Task) -> int:
         n = 0
@@ -400,7 +427,7 @@ class Signals:
                 or getattr(tg, "signalfd_wait", None) is not None):
             return False
         # __send_signal's RLIMIT_SIGPENDING accounting: past the limit the general path decides
-        if (sig >= S.SIGRTMIN or code < 0) and self.queued_count(task) >= tg.rlimits[RLIMIT_SIGPENDING][0]:
+        if (sig >= S.SIGRTMIN or code < 0) and self.queue_full(task):
             return False
         self.handle_signal(task, sig, act, KILL_INFO.pack(sig, 0, code, pid, uid), 0, 0, 0, 0, 2, True)
         return True
