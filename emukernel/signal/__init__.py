@@ -417,14 +417,14 @@ class Signals:
         with those same rax, rcx and r11, which the hook writes once the syscall returns 0."""
         bit = 1 << (sig - 1)
         act = task.sighand.actions.get(sig)
-        if (act is None or act[0] <= S.SIG_IGN or not act[1] & S.SA_RESTORER or task.sigpending_flag
-                or (task.sigmask | task.real_blocked) & bit or bit & _PREPARE or task.ptrace is not None
-                or task.slow_entry or task.restart_ret or task.saved_sigmask is not None):
+        mask = task.sigmask
+        if (act is None or act[0] <= S.SIG_IGN or not act[1] & _SA_RESTORER or task.sigpending_flag
+                or (mask | task.real_blocked) & bit or bit & _PREPARE or task.ptrace is not None
+                or task.slow_entry or task.restart_ret or task.saved_sigmask is not None or task.jobctl_stop):
             return False
         tg = task.tg
-        if ((task.pending.bits | tg.shared.bits) & ~task.sigmask or tg.group_exit or tg.stop_pending
-                or task.jobctl_stop or self.kernel.tracer is not None
-                or getattr(tg, "signalfd_wait", None) is not None):
+        if ((task.pending.bits | tg.shared.bits) & ~mask or tg.group_exit or tg.stop_pending
+                or self.kernel.tracer is not None or getattr(tg, "signalfd_wait", None) is not None):
             return False
         # __send_signal's RLIMIT_SIGPENDING accounting: past the limit the general path decides
         if (sig >= S.SIGRTMIN or code < 0) and self.queue_full(task):

@@ -211,7 +211,7 @@ def sys_kill(task, pid, sig):
                 # the signal goes to the group through its first living thread, which numbers the sender
                 # as it is found here when that thread is the caller
                 tasks = tg.tasks
-                target = tasks[0] if tasks and tasks[0].alive else living(tg) or t
+                target = task if tasks and tasks[0] is task else living(tg) or t
                 uid = task.creds.uid
                 if target is task:
                     nr = pid if p is tg.pid else tg.pid.nr_in(task.pid.ns)
@@ -301,8 +301,9 @@ def sys_rt_tgsigqueueinfo(task, tgid, tid, sig, uinfo):
 @syscall("rt_sigreturn", ret="d")
 def sys_rt_sigreturn(task):
     # runs inside the syscall hook (RIP there is the syscall instruction: in_hook applies the bias)
-    if not task.kernel.signals.sigreturn(task, in_hook=True):
-        task.kernel.signals.force_sigsegv(task)
+    signals = task.kernel.signals
+    if not signals.sigreturn(task, True):
+        signals.force_sigsegv(task)
     return REGS_SET
 
 
