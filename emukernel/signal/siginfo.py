@@ -22,6 +22,7 @@ _FAULT = struct.Struct("<Q")  # si_addr
 _TIMER = struct.Struct("<iiQ")  # si_tid, si_overrun, si_value
 _SYS = struct.Struct("<QiI")  # si_call_addr, si_syscall, si_arch
 KILL_INFO = struct.Struct("<iii4xiI104x")  # the whole siginfo of the kill member
+_USER_HEAD = struct.Struct("<iii4xiIQ")  # head + the rt member
 _new = object.__new__
 
 
@@ -108,9 +109,16 @@ class SigInfo:
     @classmethod
     def from_user(cls, signo: int, raw: bytes) -> SigInfo:
         """rt_sigqueueinfo's siginfo: the caller's bytes, with si_signo forced to the signal sent."""
-        _, errno, code = _HEAD.unpack_from(raw)
-        pid, uid, value = _RT.unpack_from(raw, 16)
-        return cls(signo, code, pid=pid, uid=uid, value=value, kind="rt", errno=errno, raw=raw)
+        info = _new(cls)
+        _, errno, info.code, info.pid, info.uid, value = _USER_HEAD.unpack_from(raw)
+        info.signo = signo
+        info.kind = "rt"
+        info.raw = raw
+        if errno:
+            info.errno = errno
+        if value:
+            info.value = value
+        return info
 
 
 def kill_info(signo: int, code: int, pid: int, uid: int) -> SigInfo:

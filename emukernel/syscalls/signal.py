@@ -141,7 +141,8 @@ def group_send(task, target, sig: int, info: SigInfo) -> None:
 
 
 def kill_pid_info(task, pid: int, sig: int, info: SigInfo) -> int:
-    t = task.kernel.find_task(task, pid)
+    p = task.pid.ns.pids.get(pid) if pid > 0 else None  # find_task_by_vpid, inline
+    t = p.tasks[0] if p is not None and p.tasks else None
     if t is None or t.tg.pid is not t.pid and t.tg.leader is not t:
         raise Errno(E.ESRCH)
     # a zombie is found until it is reaped: the signal is accepted and never delivered
@@ -270,11 +271,12 @@ def sys_tgkill(task, tgid, tid, sig):
     return do_tkill(task, tgid, s32(tid), s32(sig), None)
 
 
-def _user_info(task, sig: int, uinfo: int, target_tgid: int) -> SigInfo:
-    raw = task.mm.read(uinfo, 128)
-    info = SigInfo.from_user(sig, raw)
-    # a process may not impersonate the kernel or kill(): only negative si_codes, unless to itself
-    if (info.code >= 0 or info.code == SI_TKILL) and target_tgid != task.tg.pid.numbers[-1]:
+def _user_info(task, sig: int, uinfo: int, target_nr: int) -> SigInfo:
+    """copy_siginfo_from_user, then do_rt_(tg)sigqueueinfo's si_code check against the pid argument."""
+    info = SigInfo.from_user(sig, task.mm.read(uinfo, 128))
+    # Linux: kernel/signal.c do_rt_sigqueueinfo: nobody impersonates the kernel or kill()/tgkill() except
+    # towards the number task_pid_vnr(current), the caller's own thread id
+    if (info.code >= 0 or info.code == SI_TKILL) and target_nr != task.pid.numbers[-1]:
         raise Errno(E.EPERM)
     return info
 
@@ -293,7 +295,7 @@ def sys_rt_tgsigqueueinfo(task, tgid, tid, sig, uinfo):
     tgid, tid, sig = s32(tgid), s32(tid), s32(sig)
     if tgid <= 0 or tid <= 0:
         raise Errno(E.EINVAL)
-    info = _user_info(task, sig, uinfo, tgid)
+    info = _user_info(task, sig, uinfo, tid)
     return do_tkill(task, tgid, tid, sig, info)
 
 
