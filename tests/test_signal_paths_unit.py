@@ -252,3 +252,17 @@ def test_send_self_declines_outside_the_usual_case(guest) -> None:
     assert not sigs.send_self(task, S.SIGUSR1, SI_TKILL, task.tg.tgid, 0)  # counted and over the limit
     assert sigs.send_self(*me)  # SI_USER of a standard signal is never counted
     limit[:] = old
+
+
+def test_kill_argument_checks_before_the_shortcut(guest) -> None:
+    from emukernel.abi import errno as E
+    from emukernel.errors import Errno
+
+    kernel, task = guest
+    task.sighand.actions[S.SIGUSR1] = ACT
+    for pid, sig, err in ((0x80000000, S.SIGUSR1, E.ESRCH), (task.tg.tgid, 65, E.EINVAL), (-1 & 0xFFFFFFFF, -1, E.EINVAL)):
+        with pytest.raises(Errno) as exc:
+            call(task, "kill", pid, sig & 0xFFFFFFFF)
+        assert exc.value.errno == err
+    assert call(task, "kill", task.tg.tgid, 0) == 0  # the existence check alone
+    assert not task.sigpending_flag and task.sigmask == 0

@@ -200,6 +200,8 @@ def sys_kill(task, pid, sig):
     sig = ((sig & 0xFFFFFFFF) ^ 0x80000000) - 0x80000000
     if not 0 <= sig <= S.NSIG:
         raise Errno(E.EINVAL)
+    if pid == -(1 << 31):
+        raise Errno(E.ESRCH)
     if pid > 0:
         # kill_pid_info to a process of my own thread group, inline (no permission check applies)
         p = task.pid.ns.pids.get(pid)  # find_task_by_vpid
