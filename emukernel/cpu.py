@@ -198,10 +198,6 @@ class Cpu:
 
 # sigcontext order (arch/x86/include/uapi/asm/sigcontext.h struct sigcontext_64)
 SIGCONTEXT_GPRS = (R8, R9, R10, R11, R12, R13, R14, R15, RDI, RSI, RBP, RBX, RDX, RAX, RCX, RSP, RIP, EFLAGS)
-FP_REGS = (FPCW, X.UC_X86_REG_FPSW, X.UC_X86_REG_FPTAG, MXCSR,
-           *[getattr(X, f"UC_X86_REG_XMM{i}") for i in range(16)],
-           *[getattr(X, f"UC_X86_REG_FP{i}") for i in range(8)])
-FP_RESTORE_REGS = (FPCW, MXCSR, *[getattr(X, f"UC_X86_REG_XMM{i}") for i in range(16)])
 
 
 class RawBatch:
@@ -209,17 +205,20 @@ class RawBatch:
 
     `view` is a writable byte view of the buffer: callers pack values into it (or unpack them from it) in
     place.  A read batch is never cleared: its buffer is written only by the register reads, each of which
-    always fills the same bytes, so bytes past a narrow register stay zero."""
+    always fills the same bytes, so bytes past a narrow register stay zero.  Several batches may share one
+    buffer (`buf`)."""
 
-    def __init__(self, cpu: Cpu, regs: tuple[int, ...], offsets: tuple[int, ...], size: int) -> None:
+    def __init__(self, cpu: Cpu, regs: tuple[int, ...], offsets: tuple[int, ...], size: int,
+                 buf: ctypes.Array | None = None) -> None:
         n = len(regs)
         self.n = n
         self.handle = cpu.handle
         self.ids = (ctypes.c_int * n)(*regs)
-        self.buf = (ctypes.c_ubyte * size)()
+        self.buf = buf if buf is not None else (ctypes.c_ubyte * size)()
         base = ctypes.addressof(self.buf)
         self.ptrs = (ctypes.c_void_p * n)(*[base + o for o in offsets])
         self.view = memoryview(self.buf).cast("B")
+        self.args = (self.handle, self.ids, self.ptrs, n)  # for _reg_read_batch(*args) without a method call
 
     def read(self) -> None:
         _reg_read_batch(self.handle, self.ids, self.ptrs, self.n)
@@ -228,29 +227,57 @@ class RawBatch:
         _reg_write_batch(self.handle, self.ids, self.ptrs, self.n)
 
 
-# signal delivery's one read: the sigcontext registers (8 bytes each), then FP_REGS in 16-byte slots
-SIG_READ_FP_OFFSET = 8 * len(SIGCONTEXT_GPRS)
+FPSW, FPTAG = X.UC_X86_REG_FPSW, X.UC_X86_REG_FPTAG
+ST_REGS = tuple(getattr(X, f"UC_X86_REG_FP{i}") for i in range(8))
+XMM_REGS = tuple(getattr(X, f"UC_X86_REG_XMM{i}") for i in range(16))
 # the registers a handler is entered with, in this order (8 bytes each)
 SIG_ENTRY_REGS = (RSP, RIP, RDI, RSI, RDX, RAX, EFLAGS)
 
 
 class SignalBatches:
-    """The batches of the signal paths: one read for delivery (GPRs + FP state), one write to enter the
-    handler, and sigreturn's writes (GPRs, with or without the FP state)."""
+    """The batches of the signal paths, over buffers laid out like the frame block of signal/frame.py
+    (rt_sigframe, padding, FXSAVE image):
+
+    * deliver: one read that puts every register where the frame keeps it (the sigcontext GPRs; FPCW,
+      FPSW, MXCSR, ST0-7 and XMM0-15 in their FXSAVE slots; the full x87 tag word in the cs/gs slot after
+      eflags, for the caller to abridge and overwrite), so the filled-in buffer is the block written out;
+    * entry: the registers a handler is entered with (SIG_ENTRY_REGS, packed at `entry.view`);
+    * restore / restore_gprs: sigreturn's writes from a second block-shaped buffer into which the guest's
+      frame is copied (the GPRs, then FPCW, MXCSR and XMM0-15 from the FXSAVE image; or the GPRs alone)."""
 
     def __init__(self, cpu: Cpu) -> None:
-        ng = len(SIGCONTEXT_GPRS)
-        gpr_offs = tuple(8 * i for i in range(ng))
-        fp = SIG_READ_FP_OFFSET
-        self.deliver = RawBatch(cpu, SIGCONTEXT_GPRS + FP_REGS,
-                                gpr_offs + tuple(fp + 16 * i for i in range(len(FP_REGS))),
-                                fp + 16 * len(FP_REGS))
+        from .signal import frame as F  # here: the signal package imports this module
+
+        mc, fx, size = F.MCONTEXT_OFFSET, F.FP_OFFSET, F.BLOCK_SIZE
+        gprs = tuple(mc + 8 * i for i in range(len(SIGCONTEXT_GPRS)))
+        st = tuple(fx + 32 + 16 * i for i in range(8))
+        xmm = tuple(fx + 160 + 16 * i for i in range(16))
+        self.block = (ctypes.c_ubyte * size)()
+        # the full tag word goes to the sigcontext's cs slot right after eflags, which the caller overwrites
+        self.deliver = RawBatch(cpu, SIGCONTEXT_GPRS + (FPCW, FPSW, MXCSR, FPTAG) + ST_REGS + XMM_REGS,
+                                gprs + (fx, fx + 2, fx + 24, gprs[-1] + 8) + st + xmm, 0, self.block)
+        self.deliver.view[fx + 28:fx + 30] = b"\xff\xff"  # mxcsr_mask: constant
         self.entry = RawBatch(cpu, SIG_ENTRY_REGS, tuple(8 * i for i in range(len(SIG_ENTRY_REGS))),
                               8 * len(SIG_ENTRY_REGS))
-        self.restore = RawBatch(cpu, SIGCONTEXT_GPRS + FP_RESTORE_REGS,
-                                gpr_offs + tuple(fp + 16 * i for i in range(len(FP_RESTORE_REGS))),
-                                fp + 16 * len(FP_RESTORE_REGS))
-        self.restore_gprs = RawBatch(cpu, SIGCONTEXT_GPRS, gpr_offs, fp)
+        self.rblock = (ctypes.c_ubyte * size)()
+        self.restore = RawBatch(cpu, SIGCONTEXT_GPRS + (FPCW, MXCSR) + XMM_REGS, gprs + (fx, fx + 24) + xmm,
+                                0, self.rblock)
+        self.restore_gprs = RawBatch(cpu, SIGCONTEXT_GPRS, gprs, 0, self.rblock)
+        self.block_view = self.deliver.view
+        self.rblock_view = self.restore.view
+        self.val = ctypes.c_uint64()
+        self.ref = ctypes.byref(self.val)
+        # writable views of guest memory by host address: a slice copy costs a fraction of ctypes.memmove
+        self.views: dict[int, memoryview] = {}
+
+    def guest_view(self, host: int, size: int) -> memoryview:
+        """A byte view of the `size` bytes of host memory at `host`, cached by address (a longer cached view
+        serves as well: callers only touch bytes a current VMA vouches for)."""
+        views = self.views
+        if len(views) >= 64:
+            views.clear()
+        mv = views[host] = memoryview((ctypes.c_ubyte * size).from_address(host)).cast("B")
+        return mv
 
 
 _old_exception_offset: int | None = None

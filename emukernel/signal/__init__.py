@@ -11,20 +11,20 @@ RLIMIT_CORE allows a dump), stop the group, continue, or ignore; a handler gets 
 
 from __future__ import annotations
 
-import ctypes
 import struct
 from typing import TYPE_CHECKING
 
 from ..abi import errno as E
 from ..abi import signal as S
-from ..cpu import RAX, RIP, RSP, SIG_ENTRY_REGS
-from ..cpu import SIG_READ_FP_OFFSET as _CPU_FP_OFFSET
+from ..abi.mman import PROT_WRITE as _PROT_WRITE
+from ..cpu import RAX, RIP, RSP, SIG_ENTRY_REGS, _reg_read, _reg_read_batch, _reg_write_batch
 from ..fs.signalfd import signalfd_notify
 from ..threadgroup import RLIMIT_CORE, RLIMIT_SIGPENDING
 from . import frame as F
 from .siginfo import (
     CLD_CONTINUED,
     CLD_STOPPED,
+    KILL_INFO,
     SI_KERNEL,
     SI_TIMER,
     SI_USER,
@@ -41,18 +41,33 @@ _SYNCHRONOUS = (S.sigmask(S.SIGSEGV) | S.sigmask(S.SIGBUS) | S.sigmask(S.SIGILL)
 _STOP = S.SIG_KERNEL_STOP_MASK
 _CONT = S.sigmask(S.SIGCONT)
 _NR_RESTART_SYSCALL = 219
-_GPR = struct.Struct("<18Q")
-_ENTRY = struct.Struct("<7Q")  # SIG_ENTRY_REGS: rsp, rip, rdi, rsi, rdx, rax, eflags
+_ENTRY_STRUCT = struct.Struct("<7Q")  # SIG_ENTRY_REGS: rsp, rip, rdi, rsi, rdx, rax, eflags
 _MASK64 = 0xFFFFFFFFFFFFFFFF
 _PREPARE = _STOP | _CONT | S.sigmask(S.SIGKILL)  # the signals prepare_signal acts on
 _NOT_FATAL = S.SIG_KERNEL_IGNORE_MASK | _STOP | _CONT  # not _is_fatal_default
-_U64 = struct.Struct("<Q")
-_U32 = struct.Struct("<I")
-_U16 = struct.Struct("<H")
-_FP_RESTORE_HEAD = struct.Struct("<I12xI12x")  # FPCW, MXCSR slots of the restore batch
-_string_at = ctypes.string_at
-_memmove = ctypes.memmove
-assert len(SIG_ENTRY_REGS) == _ENTRY.size // 8
+# the hot paths' constants and bound struct methods, as plain globals
+_ENTRY = _ENTRY_STRUCT.pack_into
+_U64 = struct.Struct("<Q").pack_into
+_RAX_RCX = struct.Struct("<2Q").pack_into  # adjacent in a sigcontext
+_SP_IP_FLAGS_TAG = F.SP_IP_FLAGS_TAG.unpack_from
+_BLOCK_HEAD = F.BLOCK_HEAD.pack_into
+_BLOCK_TAIL = F.BLOCK_TAIL.pack_into
+_RETURN_FIELDS = F.RETURN_FIELDS.unpack_from
+_IP_FLAGS = F.IP_FLAGS.pack_into
+_SC_RSP, _SC_RAX, _SC_R11, _SC_RIP = F.SC_RSP_OFFSET, F.SC_RAX_OFFSET, F.SC_R11_OFFSET, F.SC_RIP_OFFSET
+_FP_OFFSET, _BLOCK_SIZE, _SIGINFO_OFFSET, _UC_OFFSET = F.FP_OFFSET, F.BLOCK_SIZE, F.SIGINFO_OFFSET, F.UC_OFFSET
+_FX_TAG = F.FP_OFFSET + 4  # the abridged tag byte of the FXSAVE image
+_UC_FLAGS, _USER_CS, _USER_DS = F.UC_FLAGS, F.USER_CS, F.USER_DS
+_SS_AUTODISARM, _FIX_EFLAGS = F.SS_AUTODISARM, F.FIX_EFLAGS
+_SA_RESTART, _SA_ONSTACK, _SA_RESTORER = S.SA_RESTART, S.SA_ONSTACK, S.SA_RESTORER
+_SA_NODEFER, _SA_RESETHAND = S.SA_NODEFER, S.SA_RESETHAND
+_ENTRY_FLAGS = ~(0x400 | 0x100 | 0x10000) & _MASK64  # DF TF RF cleared on handler entry
+_RESTART_EINTR = (-E.ERESTART_RESTARTBLOCK, -E.ERESTARTNOHAND)
+_EINTR = (-E.EINTR) & _MASK64
+_TAGS = F.ABRIDGED_TAGS
+for _ftw in (0x5555, 0xFFFF, 0):
+    F.abridged_tag(_ftw)
+assert len(SIG_ENTRY_REGS) == _ENTRY_STRUCT.size // 8 and F.FPSTATE_SIZE == 512
 
 
 def handler_of(task: Task, sig: int) -> int:
@@ -65,41 +80,61 @@ def is_rt(sig: int) -> bool:
 
 
 class SigPending:
-    """struct sigpending: a bitmask and the queued siginfo of each pending signal."""
+    """struct sigpending: a bitmask and the queued siginfo of each pending signal.
+
+    `SigPending.entries` counts the queue entries of every SigPending object in the process (an object
+    gives its entries back when it is freed): a bound on any RLIMIT_SIGPENDING count that spares the
+    count itself while the bound is below the limit."""
 
     __slots__ = ("bits", "queue")
+    entries = 0
 
     def __init__(self) -> None:
         self.bits = 0
         self.queue: dict[int, list[SigInfo]] = {}
 
+    def __del__(self) -> None:
+        if self.queue:
+            type(self).entries -= self.count()
+
     def add(self, info: SigInfo, keep_info: bool = True) -> bool:
         """Queue info; a standard signal already pending is coalesced (returns False).  Without
         keep_info (no queue entry could be had) only the bit is set: it is delivered as SI_USER, pid 0."""
         sig = info.signo
-        bit = S.sigmask(sig)
-        if self.bits & bit and not is_rt(sig):
+        bit = 1 << (sig - 1)
+        if self.bits & bit and sig < S.SIGRTMIN:
             return False
         self.bits |= bit
         if keep_info:
-            self.queue.setdefault(sig, []).append(info)
+            q = self.queue.get(sig)
+            if q is None:
+                self.queue[sig] = [info]
+            else:
+                q.append(info)
+            SigPending.entries += 1
         return True
 
     def take(self, sig: int) -> SigInfo:
         q = self.queue.get(sig)
-        info = q.pop(0) if q else SigInfo(sig, SI_USER)
-        if not q:
+        if q:
+            SigPending.entries -= 1
+            info = q.pop(0)
+            if q:
+                return info
+            del self.queue[sig]
+        else:
+            info = SigInfo(sig, SI_USER)
             self.queue.pop(sig, None)
-            self.bits &= ~S.sigmask(sig)
+        self.bits &= ~(1 << (sig - 1))
         return info
 
     def discard(self, mask: int) -> None:
-        for sig in [s for s in self.queue if S.sigmask(s) & mask]:
-            del self.queue[sig]
+        for sig in [s for s in self.queue if (1 << (s - 1)) & mask]:
+            SigPending.entries -= len(self.queue.pop(sig))
         self.bits &= ~mask
 
     def count(self) -> int:
-        return sum(len(q) for q in self.queue.values())
+        return sum(map(len, self.queue.values()))
 
 
 class Signals:
@@ -126,56 +161,63 @@ class Signals:
         """send_signal_locked: side effects, then queue for the thread (or its group) and wake a thread.
 
         Returns 0, or -EAGAIN when a real-time signal cannot be queued (RLIMIT_SIGPENDING)."""
-        if sig == 0 or not task.tg.live:
-            return 0
         tg = task.tg
+        if sig == 0 or not tg.live:
+            return 0
         if info is None:
             info = SigInfo(sig, SI_KERNEL)
+        act = task.sighand.actions.get(sig)
+        handler = act[0] if act else S.SIG_DFL
+        bit = 1 << (sig - 1)
         # a namespace's init ignores signals it has no handler for (SIGNAL_UNKILLABLE); from an ancestor
         # namespace SIGKILL and SIGSTOP still get through ("force" in kernel/signal.c sig_task_ignored)
         init_ignores = False
-        if tg.unkillable and handler_of(task, sig) == S.SIG_DFL:
+        if tg.unkillable and handler == S.SIG_DFL:
             force = from_task is None or not from_task.tg.pid.nr_in(task.pid.ns)
-            init_ignores = not (force and S.sigmask(sig) & S.SIG_KERNEL_ONLY_MASK)
+            init_ignores = not (force and bit & S.SIG_KERNEL_ONLY_MASK)
             if init_ignores and sig == S.SIGKILL:
                 return 0  # before prepare_signal, whose SIGKILL side effects are complete_signal's in Linux
-        bit = 1 << (sig - 1)
         if bit & _PREPARE:
             self.prepare_signal(task, sig)
         # sig_ignored, inline: an unblocked, untraced signal whose disposition is to ignore
-        if not (task.sigmask | task.real_blocked) & bit and (task.ptrace is None or sig == S.SIGKILL):
-            act = task.sighand.actions.get(sig)
-            h = act[0] if act else S.SIG_DFL
-            if h == S.SIG_IGN or (h == S.SIG_DFL and bit & S.SIG_KERNEL_IGNORE_MASK):
+        blocked = (task.sigmask | task.real_blocked) & bit
+        if not blocked and (task.ptrace is None or sig == S.SIGKILL):
+            if handler == S.SIG_IGN or (handler == S.SIG_DFL and bit & S.SIG_KERNEL_IGNORE_MASK):
                 return 0
         # like any ignored signal, a blocked one is queued all the same: the handler may change before it
         # is unblocked (sig_ignored); delivery drops it if the init still has no handler
-        if init_ignores and not (task.sigmask | task.real_blocked) & S.sigmask(sig) and task.ptrace is None:
+        if init_ignores and not blocked and task.ptrace is None:
             return 0
         pending = tg.shared if group else task.pending
         # __send_signal: a queue entry counts against the sender-side RLIMIT_SIGPENDING unless it is a
         # standard signal from the kernel or kill(); past the limit a real-time signal queued with its own
         # siginfo fails, anything else is still sent with its information lost
+        code = info.code
         keep = True
-        if not ((not is_rt(sig) and info.code >= 0) or info.code == SI_TIMER):
-            if self.queued_count(task) >= tg.rlimits[RLIMIT_SIGPENDING][0]:
-                if is_rt(sig) and info.code != SI_USER:
-                    return -E.EAGAIN
-                keep = False
+        if (sig >= S.SIGRTMIN or code < 0) and code != SI_TIMER and self.queue_full(task):
+            if sig >= S.SIGRTMIN and code != SI_USER:
+                return -E.EAGAIN
+            keep = False
         if not pending.add(info, keep):
             return 0
         if getattr(tg, "signalfd_wait", None) is not None:
             signalfd_notify(self.kernel, task)
         # complete_signal's usual case, inline: the task itself takes a non-fatal signal
-        if (task.alive and not task.sigmask & bit and sig != S.SIGKILL
+        if (not task.sigmask & bit and sig != S.SIGKILL and task.alive
                 and (not group or tg.group_exit or bit & _NOT_FATAL or task.ptrace is not None
-                     or handler_of(task, sig) != S.SIG_DFL)):
+                     or handler != S.SIG_DFL)):
             task.sigpending_flag = True  # signal_wake_up
             if task.state == "S":
                 self.kernel.sched.wake(task)
             return 0
         self.complete_signal(task, sig, group)
         return 0
+
+    def queue_full(self, task: Task) -> bool:
+        """The RLIMIT_SIGPENDING check of __sigqueue_alloc: task's user has as many entries queued as its
+        limit allows (counted only when the bound of SigPending.entries does not settle it)."""
+        limit = task.tg.rlimits[RLIMIT_SIGPENDING][0]
+        return SigPending.entries >= limit and self.queued_count(task) >= limit
 
     def queued_count(self, task: Task) -> int:
         n = 0
@@ -347,7 +389,8 @@ class Signals:
                 return
             if kernel.tracer is not None:
                 kernel.trace_event("signal", task, sig, info.fields())
-            self.handle_signal(task, sig, info, act, restart, in_hook)
+            self.handle_signal(task, sig, act, info.pack(), info.addr if info.kind == "fault" else 0,
+                               info.trapno, info.err, restart, 2 if in_hook else 0, False)
             # every deliverable signal gets its frame now, stacked: the last one's handler runs first
             restart = 0
 
@@ -362,123 +405,168 @@ class Signals:
             cpu.set_reg(RAX, task.restart_nr)
         cpu.set_reg(RIP, rip - 2 - bias)
 
-    def handle_signal(self, task: Task, sig: int, info: SigInfo, act: tuple, restart: int,
-                      in_hook: bool) -> None:
-        """handle_signal + setup_rt_frame: push an rt_sigframe and enter the handler."""
+    def send_self(self, task: Task, sig: int, code: int, pid: int, uid: int) -> bool:
+        """kill/tkill/tgkill from the calling thread to itself, from inside the syscall hook: the usual case in
+        one step, or False having done nothing (the caller then takes the general path).
+
+        The usual case: a handler with SA_RESTORER, the signal not blocked, a standard signal or room below
+        RLIMIT_SIGPENDING, nothing deliverable pending, no stop, exit, tracer, ptrace or signalfd waiter, and
+        no side effect of prepare_signal.  Then send_signal_locked would queue the signal for this thread,
+        and get_signal at the syscall's return would dequeue exactly it: so the frame is pushed now, holding
+        the syscall's own return (rax 0, rcx and r11 as `syscall` leaves them), and the handler is entered
+        with those same rax, rcx and r11, which the hook writes once the syscall returns 0."""
+        bit = 1 << (sig - 1)
+        act = task.sighand.actions.get(sig)
+        mask = task.sigmask
+        if (act is None or act[0] <= S.SIG_IGN or not act[1] & _SA_RESTORER or task.sigpending_flag
+                or (mask | task.real_blocked) & bit or bit & _PREPARE or task.ptrace is not None
+                or task.slow_entry or task.restart_ret or task.saved_sigmask is not None or task.jobctl_stop):
+            return False
+        tg = task.tg
+        if ((task.pending.bits | tg.shared.bits) & ~mask or tg.group_exit or tg.stop_pending
+                or self.kernel.tracer is not None or getattr(tg, "signalfd_wait", None) is not None):
+            return False
+        # __send_signal's RLIMIT_SIGPENDING accounting: past the limit the general path decides
+        if (sig >= S.SIGRTMIN or code < 0) and self.queue_full(task):
+            return False
+        self.handle_signal(task, sig, act, KILL_INFO.pack(sig, 0, code, pid, uid), 0, 0, 0, 0, 2, True)
+        return True
+
+    def handle_signal(self, task: Task, sig: int, act: tuple, info: bytes, cr2: int, trapno: int, err: int,
+                      restart: int, bias: int, sysret: bool) -> None:
+        """handle_signal + setup_rt_frame: push an rt_sigframe and enter the handler.
+
+        info: the packed siginfo; bias: 2 inside the syscall hook (RIP is the `syscall` instruction's);
+        sysret: called from the syscall itself (send_self), before its return value is written: the frame
+        gets rax 0 and the rcx and r11 that `syscall` sets."""
         handler, flags, restorer, sa_mask = act
-        cpu = task.mm.cpu
-        bias = 2 if in_hook else 0
-        batches = cpu.signal_batches()
+        mm = task.mm
+        cpu = mm.cpu
+        try:
+            batches = cpu._sig_batches
+        except AttributeError:
+            batches = cpu.signal_batches()
+        # one read puts the registers and the FP state where the frame block keeps them
         rb = batches.deliver
-        rb.read()  # the sigcontext registers and the FP state in one call
+        _reg_read_batch(*rb.args)
         view = rb.view
-        gprs = list(_GPR.unpack_from(view))
-        gprs[F.SC_RIP] += bias
-        if restart:
+        sp, rip, eflags, ftw = _SP_IP_FLAGS_TAG(view, _SC_RSP)
+        rip += bias
+        if sysret:
+            _RAX_RCX(view, _SC_RAX, 0, rip)
+            _U64(view, _SC_R11, eflags)
+        elif restart:
             # Linux: arch/x86/kernel/signal.c handle_signal, "are we from a system call?"
-            if restart in (-E.ERESTART_RESTARTBLOCK, -E.ERESTARTNOHAND) or \
-                    (restart == -E.ERESTARTSYS and not flags & S.SA_RESTART):
-                gprs[F.SC_RAX] = (-E.EINTR) & 0xFFFFFFFFFFFFFFFF
+            if restart in _RESTART_EINTR or (restart == -E.ERESTARTSYS and not flags & _SA_RESTART):
+                _U64(view, _SC_RAX, _EINTR)
             else:
-                gprs[F.SC_RAX] = task.restart_nr
-                gprs[F.SC_RIP] -= 2
-        sp = gprs[F.SC_RSP]
+                _U64(view, _SC_RAX, task.restart_nr)
+                rip -= 2
+        # get_sigframe (F.frame_address, inline): below the red zone, or at the top of the altstack
         ss_sp, ss_size, ss_flags = task.sas_ss_sp, task.sas_ss_size, task.sas_ss_flags
-        on_stack = ss_size and ss_sp < sp <= ss_sp + ss_size
-        onstack_top = None
-        if flags & S.SA_ONSTACK and ss_size and not on_stack:
-            onstack_top = ss_sp + ss_size
-        # F.frame_address, inline
-        fpaddr = ((onstack_top if onstack_top is not None else sp - 128) - F.FPSTATE_SIZE) & ~63
-        frame = fpaddr - F.FP_OFFSET
-        uc_flags = ss_flags  # __save_altstack stores the task's own flags word
+        if flags & _SA_ONSTACK and ss_size and not ss_sp < sp <= ss_sp + ss_size:
+            fpaddr = (ss_sp + ss_size - 512) & ~63
+        else:
+            fpaddr = (sp - 640) & ~63  # the 128-byte red zone, then the 512-byte FXSAVE image
+        frame = fpaddr - _FP_OFFSET
         oldmask = task.sigmask
         if task.saved_sigmask is not None:  # sigsuspend/ppoll: the frame restores the mask from before
             oldmask = task.saved_sigmask
             task.saved_sigmask = None
-        if not flags & S.SA_RESTORER:
+        if not flags & _SA_RESTORER:
             self.force_sigsegv(task)
             return
-        data = F.build_block(gprs, restorer, info.pack(), oldmask, ss_sp, uc_flags, ss_size, fpaddr,
-                             info.addr if info.kind == "fault" else 0, info.trapno, info.err,
-                             view[_CPU_FP_OFFSET:])
-        mm = task.mm
-        p = mm._host_ptr(frame, F.BLOCK_SIZE, True)
-        if p >= 0:
-            _memmove(p, data, F.BLOCK_SIZE)
+        # __save_altstack stores the task's own flags word; the FXSAVE image wants the abridged tag word
+        _BLOCK_HEAD(view, 0, restorer, _UC_FLAGS, 0, ss_sp, ss_flags, ss_size)
+        _BLOCK_TAIL(view, _SC_RIP, rip, eflags, _USER_CS, 0, 0, _USER_DS, err, trapno, oldmask, cr2, fpaddr,
+                    oldmask, info)
+        try:
+            view[_FX_TAG] = _TAGS[ftw]
+        except KeyError:
+            view[_FX_TAG] = F.abridged_tag(ftw)
+        v = mm.find_vma(frame)
+        if v is not None and frame + _BLOCK_SIZE <= v.end and v.prot & _PROT_WRITE:  # mm._host_ptr, inline
+            off = frame - v.start
+            gv = batches.views.get(v.host)
+            if gv is None or len(gv) < off + _BLOCK_SIZE:
+                gv = batches.guest_view(v.host, v.end - v.start)
+            gv[off:off + _BLOCK_SIZE] = view
         else:
             try:
-                mm.write(frame, data)
+                mm.write(frame, bytes(view))
             except Exception:
                 self.force_sigsegv(task)
                 return
-        if ss_flags & F.SS_AUTODISARM:  # sas_ss_reset once the old settings are in the frame
+        if ss_flags & _SS_AUTODISARM:  # sas_ss_reset once the old settings are in the frame
             task.sas_ss_sp = task.sas_ss_size = 0
             task.sas_ss_flags = F.SS_DISABLE
         # enter the handler: one batched write of the registers that change (the rest keep their values)
         eb = batches.entry
-        _ENTRY.pack_into(eb.view, 0, frame, (handler - bias) & _MASK64, sig, frame + F.SIGINFO_OFFSET,
-                         frame + F.UC_OFFSET, 0, gprs[F.SC_EFLAGS] & ~(0x400 | 0x100 | 0x10000))  # DF TF RF
-        eb.write()
+        _ENTRY(eb.view, 0, frame, (handler - bias) & _MASK64, sig, frame + _SIGINFO_OFFSET, frame + _UC_OFFSET, 0,
+               eflags & _ENTRY_FLAGS)
+        _reg_write_batch(*eb.args)
         # signal_delivered: block sa_mask (and the signal unless SA_NODEFER); SA_RESETHAND
-        mask = task.sigmask | sa_mask
-        if not flags & S.SA_NODEFER:
-            mask |= S.sigmask(sig)
-        if flags & S.SA_RESETHAND:  # SA_ONESHOT: the handler goes back to SIG_DFL, the flags stay
+        old = task.sigmask
+        mask = old | sa_mask
+        if not flags & _SA_NODEFER:
+            mask |= 1 << (sig - 1)
+        if flags & _SA_RESETHAND:  # SA_ONESHOT: the handler goes back to SIG_DFL, the flags stay
             task.sighand.actions[sig] = (S.SIG_DFL, flags, restorer, sa_mask)
-        self.set_blocked(task, mask)
+        if mask != old:  # __set_current_blocked: nothing to do for the same mask
+            # set_blocked, inline
+            task.sigmask = blocked = mask & ~_UNBLOCKABLE
+            shared = task.tg.shared.bits
+            task.sigpending_flag = bool((task.pending.bits | shared) & ~blocked) or task.jobctl_stop
+            if shared & blocked:
+                self.recalc(task)
 
     def sigreturn(self, task: Task, in_hook: bool) -> bool:
         """rt_sigreturn: restore registers, mask, FP state and altstack from the frame; False if bad."""
-        cpu = task.mm.cpu
-        bias = 2 if in_hook else 0
-        frame = cpu.reg(RSP) - 8
         mm = task.mm
-        # the usual case: the frame and its FP state (where get_sigframe put it) readable in one VMA
-        p = mm._host_ptr(frame, F.BLOCK_SIZE, False)
-        if p >= 0:
-            raw = _string_at(p, F.BLOCK_SIZE)
+        cpu = mm.cpu
+        try:
+            batches = cpu._sig_batches
+        except AttributeError:
+            batches = cpu.signal_batches()
+        _reg_read(cpu.handle, RSP, batches.ref)
+        frame = batches.val.value - 8
+        # the usual case: the frame and its FP state (where get_sigframe put it) readable in one VMA, copied
+        # as one block into the buffer the restoring write batch takes its values from
+        wb = batches.restore
+        view = wb.view
+        v = mm.find_vma(frame)
+        whole = v is not None and frame + _BLOCK_SIZE <= v.end and v.prot  # mm._host_ptr, inline
+        if whole:
+            off = frame - v.start
+            gv = batches.views.get(v.host)
+            if gv is None or len(gv) < off + _BLOCK_SIZE:
+                gv = batches.guest_view(v.host, v.end - v.start)
+            view[:] = gv[off:off + _BLOCK_SIZE]
         else:
             try:
-                raw = mm.read(frame, F.FRAME_SIZE)
+                view[:F.FRAME_SIZE] = mm.read(frame, F.FRAME_SIZE)
             except Exception:
                 return False
-        uc_flags, _, ss_sp, ss_flags, ss_size = F.UCONTEXT_HEAD.unpack_from(raw, F.UC_OFFSET)
-        sc = F.SIGCONTEXT.unpack_from(raw, F.MCONTEXT_OFFSET)
-        mask = _U64.unpack_from(raw, F.SIGMASK_OFFSET)[0]
-        gprs = list(sc[:18])
-        fpaddr = sc[26]
+        _, _, ss_sp, ss_flags, ss_size, sp, rip, eflags, fpaddr, mask = _RETURN_FIELDS(view)
+        if fpaddr and (not whole or fpaddr != frame + _FP_OFFSET):
+            try:
+                view[_FP_OFFSET:] = mm.read(fpaddr, 512)
+            except Exception:
+                return False
         # only the user-changeable flags come from the frame; IF and bit 1 are always set in user mode
-        gprs[F.SC_EFLAGS] = 0x202 | (gprs[F.SC_EFLAGS] & F.FIX_EFLAGS)
-        fp_off = 0
-        if fpaddr:
-            if p >= 0 and fpaddr == frame + F.FP_OFFSET:
-                fp = raw
-                fp_off = F.FP_OFFSET
-            else:
-                try:
-                    fp = mm.read(fpaddr, F.FPSTATE_SIZE)
-                except Exception:
-                    return False
-        gprs[F.SC_RIP] -= bias
-        batches = cpu.signal_batches()
-        if fpaddr:
-            # GPRs, then FPCW, MXCSR, XMM0-15 (F.restore_regs_from_fxsave), in one batched write
-            wb = batches.restore
-            view = wb.view
-            _GPR.pack_into(view, 0, *gprs)
-            _FP_RESTORE_HEAD.pack_into(view, _CPU_FP_OFFSET, _U16.unpack_from(fp, fp_off)[0],
-                                       _U32.unpack_from(fp, fp_off + 24)[0])
-            view[_CPU_FP_OFFSET + 32:_CPU_FP_OFFSET + 288] = fp[fp_off + 160:fp_off + 416]
-        else:
-            wb = batches.restore_gprs
-            _GPR.pack_into(wb.view, 0, *gprs)
-        wb.write()
-        self.set_blocked(task, mask)
+        _IP_FLAGS(view, _SC_RIP, (rip - 2 if in_hook else rip) & _MASK64, 0x202 | (eflags & _FIX_EFLAGS))
+        # GPRs, then FPCW, MXCSR, XMM0-15 from the FXSAVE image, in one batched write
+        _reg_write_batch(*(wb.args if fpaddr else batches.restore_gprs.args))
+        # set_current_blocked (set_blocked, inline)
+        task.sigmask = blocked = mask & ~_UNBLOCKABLE
+        shared = task.tg.shared.bits
+        task.sigpending_flag = bool((task.pending.bits | shared) & ~blocked) or task.jobctl_stop
+        if shared & blocked:
+            self.recalc(task)
         # restore_altstack: do_sigaltstack with the frame's stack_t; its errors are ignored
-        sp = gprs[F.SC_RSP]
-        if not (task.sas_ss_size and task.sas_ss_sp < sp <= task.sas_ss_sp + task.sas_ss_size):
-            mode = ss_flags & ~F.SS_AUTODISARM
+        ss_cur = task.sas_ss_size
+        if not (ss_cur and task.sas_ss_sp < sp <= task.sas_ss_sp + ss_cur):
+            mode = ss_flags & ~_SS_AUTODISARM
             if mode == F.SS_DISABLE:
                 task.sas_ss_sp, task.sas_ss_size, task.sas_ss_flags = 0, 0, ss_flags
             elif mode in (0, F.SS_ONSTACK) and ss_size >= F.MINSIGSTKSZ:

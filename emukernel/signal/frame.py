@@ -30,6 +30,7 @@ SIGCONTEXT = struct.Struct("<18QHHHHQQQQQ64x")  # 18 regs, cs gs fs ss, err trap
 GPRS = struct.Struct("<18Q")
 # offsets inside a sigcontext of the fields signal code touches
 SC_RDI, SC_RSI, SC_RDX, SC_RAX, SC_RSP, SC_RIP, SC_EFLAGS = 8, 9, 12, 13, 15, 16, 17
+SC_R11, SC_RCX = 3, 14
 assert UCONTEXT_HEAD.size == 40 and SIGCONTEXT.size == 256
 
 
@@ -67,43 +68,39 @@ def restore_regs_from_fxsave(img: bytes) -> bytes:
     return _FP_RESTORE_HEAD.pack(fcw, mxcsr) + img[160:416]
 
 
-_TAG_CACHE: dict[int, int] = {}
+ABRIDGED_TAGS: dict[int, int] = {}
 
 
 def abridged_tag(ftw: int) -> int:
     """_abridged_tag, memoised (a handful of tag words occur)."""
-    t = _TAG_CACHE.get(ftw)
+    t = ABRIDGED_TAGS.get(ftw)
     if t is None:
-        t = _TAG_CACHE[ftw] = _abridged_tag(ftw)
+        t = ABRIDGED_TAGS[ftw] = _abridged_tag(ftw)
     return t
 
 
 # The frame and its FP state as one block: get_sigframe puts the FXSAVE image FP_OFFSET bytes above the frame
-# (the 64-byte aligned fpstate minus the 16-byte aligned frame minus 8 is always 456).
+# (the 64-byte aligned fpstate minus the 16-byte aligned frame minus 8 is always 456).  Delivery and sigreturn
+# work on block-shaped buffers (cpu.SignalBatches) with the structs below.
 FP_OFFSET = 456
 BLOCK_SIZE = FP_OFFSET + FPSTATE_SIZE
-_RESTORER = struct.Struct("<Q")
-_SIGMASK = struct.Struct("<Q")
-_U16 = struct.Struct("<H")
-_U32 = struct.Struct("<I")
-
-
-def build_block(gprs, restorer: int, info: bytes, oldmask: int, ss_sp: int, ss_flags: int, ss_size: int,
-                fpaddr: int, cr2: int, trapno: int, err: int, fp) -> bytes:
-    """build_frame + padding + fxsave_from_regs(fp) in one buffer: the bytes written at the frame address.
-
-    fp: a view of the fp_regs slots (FPCW, FPSW, FPTAG, MXCSR, XMM0-15, ST0-7, 16 bytes each)."""
-    b = bytearray(BLOCK_SIZE)
-    _RESTORER.pack_into(b, 0, restorer)
-    UCONTEXT_HEAD.pack_into(b, UC_OFFSET, UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS, 0, ss_sp, ss_flags, ss_size)
-    SIGCONTEXT.pack_into(b, MCONTEXT_OFFSET, *gprs, USER_CS, 0, 0, USER_DS, err, trapno, oldmask, cr2, fpaddr)
-    _SIGMASK.pack_into(b, SIGMASK_OFFSET, oldmask)
-    b[SIGINFO_OFFSET:SIGINFO_OFFSET + len(info)] = info
-    fcw, fsw, ftw, mxcsr = _FP_HEAD.unpack_from(fp)
-    _FX_HEAD.pack_into(b, FP_OFFSET, fcw & 0xFFFF, fsw & 0xFFFF, abridged_tag(ftw), 0, 0, 0, mxcsr, 0xFFFF)
-    b[FP_OFFSET + 32:FP_OFFSET + 160] = fp[320:448]
-    b[FP_OFFSET + 160:FP_OFFSET + 416] = fp[64:320]
-    return bytes(b)
+SC_RSP_OFFSET = MCONTEXT_OFFSET + 8 * SC_RSP
+SC_RAX_OFFSET = MCONTEXT_OFFSET + 8 * SC_RAX  # rcx follows
+SC_R11_OFFSET = MCONTEXT_OFFSET + 8 * SC_R11
+SC_RIP_OFFSET = MCONTEXT_OFFSET + 8 * SC_RIP
+BLOCK_HEAD = struct.Struct("<QQQQI4xQ")  # at 0: pretcode, uc_flags, uc_link, ss_sp, ss_flags, ss_size
+# at SC_RIP_OFFSET: rip, eflags, cs gs fs ss, err, trapno, oldmask, cr2, fpstate, reserved, uc_sigmask, siginfo
+BLOCK_TAIL = struct.Struct("<QQHHHHQQQQQ64xQ128s")
+SP_IP_FLAGS_TAG = struct.Struct("<3QH")  # at SC_RSP_OFFSET: rsp, rip, eflags, and the x87 tag word that
+# the delivery read puts in the cs slot
+IP_FLAGS = struct.Struct("<2Q")  # at SC_RIP_OFFSET
+# what rt_sigreturn needs of a frame, from 0: uc_flags, uc_link, ss_sp, ss_flags, ss_size, rsp, rip, eflags,
+# fpstate, uc_sigmask
+RETURN_FIELDS = struct.Struct("<8xQQQI4xQ120xQQQ40xQ64xQ")
+UC_FLAGS = UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS
+assert SC_RCX == SC_RAX + 1
+assert BLOCK_HEAD.size == MCONTEXT_OFFSET and SC_RIP_OFFSET + BLOCK_TAIL.size == FRAME_SIZE
+assert RETURN_FIELDS.size == SIGINFO_OFFSET
 
 
 def frame_address(sp: int, onstack_top: int | None) -> tuple[int, int]:

@@ -11,7 +11,7 @@ from ..creds import CAP_KILL, capable
 from ..errors import Errno
 from ..sched import REGS_SET, Block
 from ..signal import frame as F
-from ..signal.siginfo import SI_QUEUE, SI_TIMER, SI_TKILL, SI_USER, SigInfo
+from ..signal.siginfo import SI_QUEUE, SI_TIMER, SI_TKILL, SI_USER, SigInfo, kill_info
 from . import s32
 from .table import syscall
 from .time import NSEC, read_timespec, write_timespec
@@ -141,7 +141,8 @@ def group_send(task, target, sig: int, info: SigInfo) -> None:
 
 
 def kill_pid_info(task, pid: int, sig: int, info: SigInfo) -> int:
-    t = task.kernel.find_task(task, pid)
+    p = task.pid.ns.pids.get(pid) if pid > 0 else None  # find_task_by_vpid, inline
+    t = p.tasks[0] if p is not None and p.tasks else None
     if t is None or t.tg.pid is not t.pid and t.tg.leader is not t:
         raise Errno(E.ESRCH)
     # a zombie is found until it is reaped: the signal is accepted and never delivered
@@ -195,28 +196,42 @@ def kill_something_info(task, pid: int, sig: int, info: SigInfo) -> int:
 
 @syscall("kill", "d", "sig")
 def sys_kill(task, pid, sig):
-    pid, sig = s32(pid), s32(sig)
+    pid = ((pid & 0xFFFFFFFF) ^ 0x80000000) - 0x80000000  # s32, inline
+    sig = ((sig & 0xFFFFFFFF) ^ 0x80000000) - 0x80000000
     if not 0 <= sig <= S.NSIG:
         raise Errno(E.EINVAL)
     if pid == -(1 << 31):
         raise Errno(E.ESRCH)
     if pid > 0:
         # kill_pid_info to a process of my own thread group, inline (no permission check applies)
-        t = task.kernel.find_task(task, pid)
-        tg = task.tg
-        if t is not None and t.tg is tg and (tg.pid is t.pid or tg.leader is t):
-            if not sig:
+        p = task.pid.ns.pids.get(pid)  # find_task_by_vpid
+        if p is not None and p.tasks:
+            t = p.tasks[0]
+            tg = task.tg
+            if t.tg is tg and (tg.pid is t.pid or tg.leader is t):
+                if not sig:
+                    return 0
+                # the signal goes to the group through its first living thread, which numbers the sender
+                # as it is found here when that thread is the caller
+                tasks = tg.tasks
+                target = task if tasks and tasks[0] is task else living(tg) or t
+                uid = task.creds.uid
+                if target is task:
+                    nr = pid if p is tg.pid else tg.pid.nr_in(task.pid.ns)
+                    if task.kernel.signals.send_self(task, sig, SI_USER, nr, uid):
+                        return 0
+                else:
+                    nr = tg.pid.nr_in(target.pid.ns)
+                info = kill_info(sig, SI_USER, nr, uid)
+                r = task.kernel.signals.send(target, sig, True, info, task)
+                if r:
+                    raise Errno(-r)
                 return 0
-            target = living(tg) or t
-            info = SigInfo(sig, SI_USER, pid=tg.pid.nr_in(target.pid.ns), uid=task.creds.uid, kind="kill")
-            r = task.kernel.signals.send(target, sig, group=True, info=info, from_task=task)
-            if r:
-                raise Errno(-r)
-            return 0
     return kill_something_info(task, pid, sig, _sender_info(task, sig, SI_USER))
 
 
-def do_tkill(task, tgid: int, tid: int, sig: int, info: SigInfo) -> int:
+def do_tkill(task, tgid: int, tid: int, sig: int, info: SigInfo | None) -> int:
+    """do_send_specific; info None: the SI_TKILL siginfo of tkill/tgkill, made once the target is known."""
     # Linux: kernel/signal.c do_send_specific
     if tid <= 0 or not 0 <= sig <= S.NSIG:
         raise Errno(E.EINVAL)
@@ -225,6 +240,16 @@ def do_tkill(task, tgid: int, tid: int, sig: int, info: SigInfo) -> int:
     # a zombie thread is still found (until it is released); a signal to it is simply never delivered
     if target is None or target.kthread or (tgid > 0 and k.vtgid(task, target) != tgid):
         raise Errno(E.ESRCH)
+    if info is None:
+        if target is task:  # the sender as its own namespace numbers it (for_target)
+            if not sig:
+                return 0
+            nr = task.tg.pid.nr_in(task.pid.ns) if tgid <= 0 else tgid
+            if k.signals.send_self(task, sig, SI_TKILL, nr, task.creds.uid):
+                return 0
+            info = kill_info(sig, SI_TKILL, nr, task.creds.uid)
+        else:
+            info = _sender_info(task, sig, SI_TKILL)
     if not may_signal(task, target, sig):
         raise Errno(E.EPERM)
     if sig:
@@ -237,23 +262,23 @@ def do_tkill(task, tgid: int, tid: int, sig: int, info: SigInfo) -> int:
 
 @syscall("tkill", "d", "sig")
 def sys_tkill(task, tid, sig):
-    sig = s32(sig)
-    return do_tkill(task, -1, s32(tid), sig, _sender_info(task, sig, SI_TKILL))
+    return do_tkill(task, -1, s32(tid), s32(sig), None)
 
 
 @syscall("tgkill", "d", "d", "sig")
 def sys_tgkill(task, tgid, tid, sig):
-    tgid, sig = s32(tgid), s32(sig)
+    tgid = s32(tgid)
     if tgid <= 0:
         raise Errno(E.EINVAL)
-    return do_tkill(task, tgid, s32(tid), sig, _sender_info(task, sig, SI_TKILL))
+    return do_tkill(task, tgid, s32(tid), s32(sig), None)
 
 
-def _user_info(task, sig: int, uinfo: int, target_tgid: int) -> SigInfo:
-    raw = task.mm.read(uinfo, 128)
-    info = SigInfo.from_user(sig, raw)
-    # a process may not impersonate the kernel or kill(): only negative si_codes, unless to itself
-    if (info.code >= 0 or info.code == SI_TKILL) and target_tgid != task.tg.pid.numbers[-1]:
+def _user_info(task, sig: int, uinfo: int, target_nr: int) -> SigInfo:
+    """copy_siginfo_from_user, then do_rt_(tg)sigqueueinfo's si_code check against the pid argument."""
+    info = SigInfo.from_user(sig, task.mm.read(uinfo, 128))
+    # Linux: kernel/signal.c do_rt_sigqueueinfo: nobody impersonates the kernel or kill()/tgkill() except
+    # towards the number task_pid_vnr(current), the caller's own thread id
+    if (info.code >= 0 or info.code == SI_TKILL) and target_nr != task.pid.numbers[-1]:
         raise Errno(E.EPERM)
     return info
 
@@ -272,7 +297,7 @@ def sys_rt_tgsigqueueinfo(task, tgid, tid, sig, uinfo):
     tgid, tid, sig = s32(tgid), s32(tid), s32(sig)
     if tgid <= 0 or tid <= 0:
         raise Errno(E.EINVAL)
-    info = _user_info(task, sig, uinfo, tgid)
+    info = _user_info(task, sig, uinfo, tid)
     return do_tkill(task, tgid, tid, sig, info)
 
 
@@ -280,8 +305,9 @@ def sys_rt_tgsigqueueinfo(task, tgid, tid, sig, uinfo):
 @syscall("rt_sigreturn", ret="d")
 def sys_rt_sigreturn(task):
     # runs inside the syscall hook (RIP there is the syscall instruction: in_hook applies the bias)
-    if not task.kernel.signals.sigreturn(task, in_hook=True):
-        task.kernel.signals.force_sigsegv(task)
+    signals = task.kernel.signals
+    if not signals.sigreturn(task, True):
+        signals.force_sigsegv(task)
     return REGS_SET
 
 
