@@ -417,6 +417,12 @@ class PipeFile(File):
         return Kstat(dev=PIPEFS_DEV, ino=pi.ino, mode=S_IFIFO | 0o600, nlink=1, uid=pi.uid, gid=pi.gid,
                      blksize=PAGE_SIZE, atime_ns=pi.atime_ns, mtime_ns=pi.mtime_ns, ctime_ns=pi.ctime_ns)
 
+    def reopen(self, flags: int) -> PipeFile:
+        # Linux: fs/pipe.c fifo_open on the pipefs inode: the same pipe, an end of the kind `flags` asks for
+        if flags & O_DIRECT:
+            raise Errno(E.EINVAL)  # do_dentry_open: no FMODE_CAN_ODIRECT
+        return open_pipe_end(self.pipe, flags, True, pinode=self.pinode)
+
     def fdinfo_name(self) -> str:
         """What /proc/<pid>/fd/<n> links to (pipefs_dname)."""
         return f"pipe:[{self.pinode.ino if self.pinode is not None else 0}]"
@@ -461,15 +467,27 @@ def fifo_open(kernel: Any, fifos: dict, path: Any, inode: Any, flags: int, creds
                 del fifos[key]
 
         pipe.on_free = forget
-    f_mode = (flags + 1) & 3
-    if f_mode == 0 or (f_mode == FMODE_WRITE and flags & O_NONBLOCK and not pipe.readers):
+    try:
+        return open_pipe_end(pipe, flags, False, path, inode)
+    except Errno:
         if fresh:
             pipe.free()
+        raise
+
+
+def open_pipe_end(pipe: Pipe, flags: int, is_pipe: bool, path: Any = None, inode: Any = None,
+                  pinode: PipeInode | None = None) -> PipeFile:  # fmt: skip
+    """A new end of `pipe` opened with `flags` (the second half of Linux fifo_open).  `is_pipe`: an anonymous
+    pipe reached through /proc/PID/fd, which never waits for a partner and never fails for lack of one."""
+    f_mode = (flags + 1) & 3
+    if f_mode == 0 or (not is_pipe and f_mode == FMODE_WRITE and flags & O_NONBLOCK and not pipe.readers):
         raise Errno(E.ENXIO if f_mode else E.EINVAL)
     readers, writers = pipe.readers, pipe.writers
-    f = PipeFile(pipe, flags, None, path, inode)
+    f = PipeFile(pipe, flags, pinode, path, inode)
     if (f_mode & FMODE_READ and not readers) or (f_mode & FMODE_WRITE and not writers):
         pipe.wake(pipe.rd_wait)  # wake_up_partner
+    if is_pipe:
+        return f
     if f_mode == FMODE_READ and not pipe.writers:
         if flags & O_NONBLOCK:
             f.f_pipe = pipe.w_counter  # no POLLHUP until a writer has come
