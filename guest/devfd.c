@@ -336,6 +336,10 @@ static void proc_dirs(void)
         got[n] = 0;
     CHECK(n >= 0 && strcmp(got, "/proc") == 0, "readlink of an fd on /proc is /proc");
     close(d);
+    d = open("/proc/self/ns/pid", O_RDONLY);
+    snprintf(l, sizeof l, "/proc/self/fd/%d", d);
+    CHECK(d >= 0 && same_link(l, "/proc/self/ns/pid"), "readlink of an fd on /proc/self/ns/pid is pid:[N]");
+    close(d);
 }
 
 int main(void)

@@ -274,6 +274,8 @@ def static_entries(items: Iterable[tuple[bytes, Inode]], first: int = 2) -> list
 class NsfsSuperBlock(PseudoSuperBlock):
     __slots__ = ("mnt", "_inums", "_next_inum")
 
+    d_dname = True  # an open namespace file is named "pid:[N]" (Linux ns_dname), not by a path
+
     def __init__(self, kernel: Any, now: Callable[[], int]) -> None:
         super().__init__("nsfs", NSFS_DEV, kernel, now)
         self._inums: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()
