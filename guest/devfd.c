@@ -7,7 +7,8 @@
  * opener, and readlink of an fd open on a /proc directory.
  *
  * Run natively and under emukernel; the transcripts must be identical.  Run it
- * with "input\n" on stdin: it is read back through /dev/stdin.
+ * with "input\n" on stdin: it is read back through /dev/stdin.  With the argument
+ * "cwd" it only prints the directory it was started in.
  */
 #include "guest.h"
 
@@ -342,8 +343,13 @@ static void proc_dirs(void)
     close(d);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "cwd") == 0) { /* where the program was started */
+        char buf[4096];
+        printf("cwd %s\n", getcwd(buf, sizeof buf) ? buf : errno_name(errno));
+        return 0;
+    }
     signal(SIGPIPE, SIG_IGN);
     setsid(); /* no controlling terminal (natively the harness already made a new session) */
     char dir[] = "/tmp/devfd.XXXXXX";

@@ -35,3 +35,39 @@ def test_devfd_in_a_host_root_matches_native(build_guest, variant: str, tmp_path
     root.chmod(0o755)
     emu = run_emu(path, stdin=STDIN, root=str(root), binds=[(str(path.parent), str(path.parent), True)])
     assert_same(native, emu)
+
+
+@pytest.mark.guests("devfd")
+def test_host_root_starts_in_the_host_cwd(build_guest, variant: str, tmp_path, monkeypatch) -> None:
+    """With / the host's /, a program starts where emukernel was started, as a shell's child would."""
+    path = build_guest("devfd", variant)
+    here = tmp_path / "some dir"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    native = run_native(path, ["cwd"])
+    assert native.stdout == f"cwd {here}\n".encode()
+    assert_same(native, run_emu(path, ["cwd"], root="/"))
+
+
+def test_initial_cwd_maps_the_host_cwd_into_the_root(tmp_path, monkeypatch) -> None:
+    """A host cwd below the root (or a bind) is its guest name; anywhere else, or hidden by a mount, gives /."""
+    from emukernel.kernel import Kernel
+
+    root = tmp_path / "root"
+    for d in ("a/b", "dev", "proc", "mnt", "sys/fs/cgroup"):
+        (root / d).mkdir(parents=True)
+    outside = tmp_path / "outside" / "deep"
+    outside.mkdir(parents=True)
+    cases = [
+        (root / "a" / "b", [], "/a/b"),
+        (root, [], "/"),
+        (tmp_path, [], "/"),  # above the root
+        (outside, [(str(tmp_path / "outside"), "/mnt", False)], "/mnt/deep"),
+        (root / "mnt", [(str(tmp_path / "outside"), "/mnt", False)], "/"),  # hidden under the bind
+    ]
+    for cwd, binds, want in cases:
+        monkeypatch.chdir(cwd)
+        kernel = Kernel(root=str(root), binds=binds, quiet=True)
+        assert kernel.init.fs.getcwd() == want.encode(), (cwd, binds)
+    monkeypatch.chdir(root / "a")
+    assert Kernel(quiet=True).init.fs.getcwd() == b"/"  # the private root: unchanged

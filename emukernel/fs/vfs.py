@@ -56,7 +56,7 @@ from .anon import ObjectInode, ObjectSuperBlock
 from .devfs import make_devfs
 from .fdtable import FdTable
 from .file import FMODE_WRITE, FMODE_WRITER, File, PathFile, open_fmode
-from .fscontext import FsContext
+from .fscontext import FsContext, d_path
 from .hostfd import HostFdFile
 from .hostfs import HostSuperBlock
 from .inode import (
@@ -274,6 +274,32 @@ class Vfs:
         fs = FsContext(self.root_path, self.root_path, umask)
         fs.cwd = self.lookup(fs, KERNEL_CREDS, None, os.fsencode(cwd), want_dir=True)
         return fs
+
+    def guest_path_of_host_dir(self, host_dir: str) -> str | None:
+        """The guest name of host directory `host_dir` when a host mount shows it, else None.
+
+        The mounts are tried newest first (a later mount hides an earlier one); a candidate name counts only if
+        looking it up reaches that very host directory, so a place hidden under /dev or /proc never does."""
+        try:
+            st = os.stat(host_dir)
+        except OSError:
+            return None
+        mounts = [self.mounts.root, *self.mounts._children.values()]
+        for m in sorted((m for m in mounts if m is not None), key=lambda m: -m.mnt_id):
+            if not isinstance(m.sb, HostSuperBlock) or not s_isdir(m.root.inode.mode):
+                continue
+            rel = os.path.relpath(host_dir, m.sb.host_path)
+            if rel == ".." or rel.startswith("../"):
+                continue
+            where = d_path(Path(m, m.root), self.root_path)
+            name = where if rel == "." else os.path.join(os.fsdecode(where), rel)
+            try:
+                p = self._kernel_lookup(os.fsdecode(name))
+            except Errno:
+                continue
+            if getattr(p.inode, "key", None) == (st.st_dev, st.st_ino):
+                return os.fsdecode(name)
+        return None
 
     def new_fdtable(self) -> FdTable:
         """The fd table of the first task: fds 0, 1, 2 are dups of the host fds given as `stdio`."""
