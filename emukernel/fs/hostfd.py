@@ -108,7 +108,7 @@ class HostFdFile(File):
         try:
             with host_errors():
                 fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~os.O_NONBLOCK)
-            f = HostFdFile(fd)
+                f = HostFdFile(fd)
         finally:
             os.close(fd)
         f.flags |= flags & O_NONBLOCK
