@@ -209,9 +209,13 @@ static void pipes(void)
     int viaop = open(l1, O_WRONLY);
     CHECK(viaop >= 0 && write_str(viaop, "op") && read_is(p[0], "op"), "reopen through the O_PATH fd");
     close(viaop);
+    CHECK(write_str(p[1], "left") && close(p[0]) == 0 && close(p[1]) == 0, "every end closed, data left in it");
+    viaop = open(l1, O_RDWR | O_NONBLOCK);
+    CHECK(viaop >= 0 && fstat(viaop, &b) == 0 && b.st_ino == a.st_ino, "the O_PATH fd still opens the inode");
+    EXPECT_ERRNO(read(viaop, l1, sizeof l1), EAGAIN, "as a new, empty pipe");
+    CHECK(write_str(viaop, "new") && read_is(viaop, "new"), "which works");
+    close(viaop);
     close(op);
-    close(p[0]);
-    close(p[1]);
 }
 
 static void regular(const char *dir)

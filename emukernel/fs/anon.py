@@ -3,9 +3,11 @@ the internal mount where the files that have no path in the namespace are found 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from ..abi import errno as E
 from ..abi.fcntl import S_IFDIR
+from ..errors import Errno
 from .inode import Dentry, Inode, SuperBlock
 from .mount import Mount, Path
 from .stat import Kstat, mkdev
@@ -59,7 +61,7 @@ class _ObjectRoot(Inode):
 class ObjectInode(Inode):
     """The inode of a file that has no path of ours (a pipe, an anonymous-inode file, a pidfd, a host stdio
     stream), as opening /proc/PID/fd/N meets it: its attributes are the file's and opening it asks the file
-    for a new open file description of the same object (`File.reopen`)."""
+    for a new open file description of the same object (`File.reopen`, called by the VFS with the opener's credentials)."""
 
     __slots__ = ("file", "mode", "uid", "gid")
 
@@ -78,7 +80,10 @@ class ObjectInode(Inode):
         return self.file.stat()
 
     def open(self, path: Path, flags: int) -> File:
-        return self.file.reopen(flags)
+        raise Errno(E.ENXIO)  # opened by the VFS through open_as, which knows who opens
+
+    def open_as(self, flags: int, creds: Any) -> File:
+        return self.file.reopen(flags, creds)
 
     def truncate(self, size: int) -> None:
         self.file.truncate_object(size)

@@ -158,7 +158,7 @@ class File:
     def release(self) -> None:
         """The last reference went away (Linux ->release): drop host resources."""
 
-    def reopen(self, flags: int) -> File:
+    def reopen(self, flags: int, creds: Any) -> File:
         """Open the object of this path-less file again through /proc/PID/fd/N (flags already checked): a new
         open file description.  Sockets and anonymous-inode files have no ->open (Linux no_open: ENXIO)."""
         raise Errno(E.ENXIO)

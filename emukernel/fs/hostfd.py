@@ -95,7 +95,7 @@ class HostFdFile(File):
             with contextlib.suppress(OSError):
                 os.close(fd)
 
-    def reopen(self, flags: int) -> HostFdFile:
+    def reopen(self, flags: int, creds: Any) -> HostFdFile:
         """/dev/stdout and friends: the host opens its own descriptor's object again with the guest's access mode
         (Linux proc_fd_link + do_dentry_open on the same inode).  Only /proc/self/fd/<our dup> is opened on the
         host, a link the guest cannot redirect; O_NONBLOCK keeps a host FIFO or terminal from stopping the whole

@@ -136,7 +136,7 @@ class PidFd(File):
     def fdinfo_name(self) -> str:
         return "anon_inode:[pidfd]"
 
-    def reopen(self, flags: int) -> PidFd:
+    def reopen(self, flags: int, creds: Any) -> PidFd:
         # Linux: fs/pidfs.c: the pidfs inode's i_fop is pidfs_file_operations and has no ->open, so dentry_open
         # makes a pidfd of the same pid with the opener's flags (a process pidfd: O_EXCL never reaches f_flags)
         f = PidFd.__new__(PidFd)

@@ -284,21 +284,20 @@ class Vfs:
             st = os.stat(host_dir)
         except OSError:
             return None
-        mounts = [self.mounts.root, *self.mounts._children.values()]
-        for m in sorted((m for m in mounts if m is not None), key=lambda m: -m.mnt_id):
+        for m in sorted(self.mounts.all(), key=lambda m: -m.mnt_id):
             if not isinstance(m.sb, HostSuperBlock) or not s_isdir(m.root.inode.mode):
                 continue
             rel = os.path.relpath(host_dir, m.sb.host_path)
             if rel == ".." or rel.startswith("../"):
                 continue
-            where = d_path(Path(m, m.root), self.root_path)
-            name = where if rel == "." else os.path.join(os.fsdecode(where), rel)
+            where = os.fsdecode(d_path(Path(m, m.root), self.root_path))
+            name = where if rel == "." else os.path.join(where, rel)
             try:
-                p = self._kernel_lookup(os.fsdecode(name))
+                p = self._kernel_lookup(name)
             except Errno:
                 continue
             if getattr(p.inode, "key", None) == (st.st_dev, st.st_ino):
-                return os.fsdecode(name)
+                return name
         return None
 
     def new_fdtable(self) -> FdTable:
@@ -503,7 +502,7 @@ class Vfs:
         # Linux: fs/open.c do_dentry_open (file_get_write_access)
         inode = path.inode
         if isinstance(inode, ObjectInode):
-            return inode.open(path, flags)  # the object keeps its own write count (a host stream, a pidfd)
+            return inode.open_as(flags, creds)  # the object keeps its own write count (a host stream, a pidfd)
         if inode.mode & S_IFMT == S_IFIFO:
             return fifo_open(self.kernel, self.fifos, path, inode, flags, creds)
         writer = bool(open_fmode(flags) & FMODE_WRITE) and not _special(inode.mode)
