@@ -26,7 +26,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     r = sub.add_parser("run", help="run a static x86-64 ELF program")
     r.add_argument("--root", metavar="DIR", help="use a host directory as the guest's / (default: a private "
-                   "in-memory root holding /tmp, /dev and the program)")
+                   "in-memory root holding /tmp, /dev and the program); the program starts in the current "
+                   "directory when the guest can see it, else in /")
     r.add_argument("--bind", metavar="HOST:GUEST[:ro]", action="append", type=_bind, default=[],
                    help="bind a host directory into the guest (repeatable)")
     r.add_argument("--env", metavar="K=V", action="append", default=[],

@@ -47,6 +47,7 @@ class Kernel:
         if trace is not None:
             from .trace import Tracer
             self.tracer = Tracer(trace)
+        self.host_root = root
         self.vfs = Vfs(root=root, binds=binds, stdio=stdio, clock=self.clock, random_bytes=self.random_bytes)
         self.vfs.kernel = self  # FIFOs opened in it are pipes of this kernel
         mount_proc_and_cgroup(self)
@@ -76,12 +77,23 @@ class Kernel:
         init.tg = ThreadGroup(pid, init)
         init.tg.unkillable = True
         init.creds = host_creds()  # ids, groups, capability sets and securebits of the host process
-        init.fs = self.vfs.new_fs_context()
+        init.fs = self.vfs.new_fs_context(self._initial_cwd())
         init.files = self.vfs.new_stdio_table()
         init.files.users = 1
         self.pidns.child_reaper = init
         self.tasks[init.tid] = init
         return init
+
+    def _initial_cwd(self) -> str:
+        """Where the first programs start: with a host root, the directory emukernel was started in when the
+        guest can see it (as a shell's child would start there), else /; the private root starts at /."""
+        if self.host_root is None:
+            return "/"
+        try:
+            here = os.getcwd()
+        except OSError:  # the host cwd was removed
+            return "/"
+        return self.vfs.guest_path_of_host_dir(here) or "/"
 
     def spawn(self, argv: Sequence[str | bytes], env: dict[str, str] | Sequence[str] | None = None,
               path: str | bytes | None = None, *, stdin=None, stdout=None, stderr=None) -> Task:

@@ -1,4 +1,5 @@
-"""devfs: a tmpfs holding the memory character devices of drivers/char/mem.c and random.c."""
+"""devfs: a tmpfs holding the memory character devices of drivers/char/mem.c and random.c, /dev/tty and the
+symlinks udev adds to every /dev (fd, stdin, stdout, stderr)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
     from .mount import Path
 
 MEM_MAJOR = 1
+TTYAUX_MAJOR = 5  # /dev/tty is (5, 0)
 RANDOM_BYTES_CHUNK = 1 << 20
 
 
@@ -115,6 +117,8 @@ def open_device(path: Path | None, inode: Inode | None, flags: int, major: int, 
     """Open character device (major, minor); ENXIO when no driver has it (Linux chrdev_open)."""
     entry = MEM_DEVICES.get((major, minor))
     if entry is None:
+        # (5, 0) included: Linux drivers/tty/tty_io.c tty_open_current_tty gives ENXIO to a task without a
+        # controlling terminal, and no guest here ever has one
         raise Errno(E.ENXIO)
     return entry[1](path, inode, flags, random_bytes)
 
@@ -138,12 +142,21 @@ class DeviceNode(TmpInode):
         return open_device(path, self, flags, self.major, self.minor, self.random_bytes)
 
 
+# what udev (or a container runtime) links in /dev: the fds of whoever looks, through /proc/self
+DEV_SYMLINKS = ((b"fd", b"/proc/self/fd"), (b"stdin", b"/proc/self/fd/0"), (b"stdout", b"/proc/self/fd/1"),
+                (b"stderr", b"/proc/self/fd/2"))  # fmt: skip
+
+
 def make_devfs(dev: int, now: Callable[[], int], random_bytes: Callable[[int], bytes]) -> TmpfsSuperBlock:
-    """A devtmpfs-like filesystem: null, zero, full, random, urandom (mode 0666) and shm/ (1777)."""
+    """A devtmpfs-like filesystem: null, zero, full, random, urandom (mode 0666), shm/ (1777), tty (0666) and
+    the fd, stdin, stdout, stderr symlinks."""
     sb = TmpfsSuperBlock(dev, now, fs_type="devtmpfs", root_mode=0o755, random_bytes=random_bytes)
     root: TmpDir = sb.root
     for (major, minor), (name, _cls) in sorted(MEM_DEVICES.items(), key=lambda kv: kv[1][0]):
         root.add_node(name, DeviceNode(sb, major, minor, 0o666, random_bytes))
     root.mkdir(b"shm", 0o1777, 0, 0)
+    root.add_node(b"tty", DeviceNode(sb, TTYAUX_MAJOR, 0, 0o666, random_bytes))
+    for name, target in DEV_SYMLINKS:
+        root.symlink(name, target, 0, 0)
     assert root.mode & S_IFDIR
     return sb

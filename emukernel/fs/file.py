@@ -158,6 +158,15 @@ class File:
     def release(self) -> None:
         """The last reference went away (Linux ->release): drop host resources."""
 
+    def reopen(self, flags: int, creds: Any) -> File:
+        """Open the object of this path-less file again through /proc/PID/fd/N (flags already checked): a new
+        open file description.  Sockets and anonymous-inode files have no ->open (Linux no_open: ENXIO)."""
+        raise Errno(E.ENXIO)
+
+    def truncate_object(self, size: int) -> None:
+        """truncate(2) or O_TRUNC through /proc/PID/fd/N of a path-less file that is a regular file."""
+        raise Errno(E.EINVAL)
+
     def open_wait(self, task: Any) -> None:
         """An open that must wait before it completes (a FIFO's for its partner) raises WouldBlock."""
 

@@ -15,7 +15,7 @@ import stat
 from typing import Any
 
 from ..abi import errno as E
-from ..abi.fcntl import O_LARGEFILE, O_NONBLOCK
+from ..abi.fcntl import O_ACCMODE, O_APPEND, O_DSYNC, O_LARGEFILE, O_NONBLOCK, O_SYNC
 from ..errors import Errno
 from .file import FMODE_LSEEK, FMODE_PREAD, FMODE_PWRITE, File
 from .hostfs import host_errors
@@ -94,6 +94,29 @@ class HostFdFile(File):
         if fd >= 0:
             with contextlib.suppress(OSError):
                 os.close(fd)
+
+    def reopen(self, flags: int, creds: Any) -> HostFdFile:
+        """/dev/stdout and friends: the host opens its own descriptor's object again with the guest's access mode
+        (Linux proc_fd_link + do_dentry_open on the same inode).  Only /proc/self/fd/<our dup> is opened on the
+        host, a link the guest cannot redirect; O_NONBLOCK keeps a host FIFO or terminal from stopping the whole
+        emulator, and the guest's own O_NONBLOCK is kept here, as for the inherited streams."""
+        if self.hfd < 0:
+            raise Errno(E.EBADF)
+        host_flags = (flags & (O_ACCMODE | O_APPEND | O_DSYNC | O_SYNC)) | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
+        with host_errors():
+            fd = os.open(f"/proc/self/fd/{self.hfd}", host_flags)
+        try:
+            with host_errors():
+                fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~os.O_NONBLOCK)
+                f = HostFdFile(fd)
+        finally:
+            os.close(fd)
+        f.flags |= flags & O_NONBLOCK
+        return f
+
+    def truncate_object(self, size: int) -> None:
+        with host_errors():
+            os.truncate(f"/proc/self/fd/{self.hfd}", size)
 
     def _wait(self, write: bool) -> None:
         """Wait until the host descriptor is ready; EAGAIN instead if the guest asked for O_NONBLOCK."""

@@ -87,6 +87,10 @@ class MountTable:
             path = Path(m, m.root)
         return path
 
+    def all(self) -> list[Mount]:
+        """Every mount of the namespace, the root first."""
+        return ([self.root] if self.root is not None else []) + list(self._children.values())
+
     def is_mountpoint(self, dentry: Dentry) -> bool:
         """Linux is_local_mountpoint: something is mounted on this dentry."""
         return dentry.mounted > 0

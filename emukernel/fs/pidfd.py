@@ -136,6 +136,15 @@ class PidFd(File):
     def fdinfo_name(self) -> str:
         return "anon_inode:[pidfd]"
 
+    def reopen(self, flags: int, creds: Any) -> PidFd:
+        # Linux: fs/pidfs.c: the pidfs inode's i_fop is pidfs_file_operations and has no ->open, so dentry_open
+        # makes a pidfd of the same pid with the opener's flags (a process pidfd: O_EXCL never reaches f_flags)
+        f = PidFd.__new__(PidFd)
+        File.__init__(f, None, None, flags)
+        f.kernel = self.kernel
+        f.pid = self.pid
+        return f
+
     def stat(self) -> Kstat:
         # Linux: fs/pidfs.c pidfs_getattr masks the file type off; mode 0700, one inode per struct pid
         return Kstat(dev=PIDFS_DEV, ino=pidfs(self.kernel).ino(self.pid), mode=0o700, nlink=1, uid=0, gid=0,

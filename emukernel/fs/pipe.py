@@ -292,15 +292,27 @@ class Pipe:
 
 
 class PipeInode:
-    """The pipefs inode behind an anonymous pipe: its number, owner and times."""
+    """The pipefs inode behind an anonymous pipe: its number, owner, times and its pipe while one is open
+    (Linux inode->i_pipe: an O_PATH fd of the inode outlives the pipe, and opening it makes a new one)."""
 
-    __slots__ = ("ino", "uid", "gid", "atime_ns", "mtime_ns", "ctime_ns")
+    __slots__ = ("ino", "uid", "gid", "atime_ns", "mtime_ns", "ctime_ns", "pipe")
 
     def __init__(self, ino: int, uid: int, gid: int, now: int) -> None:
         self.ino = ino
         self.uid = uid
         self.gid = gid
         self.atime_ns = self.mtime_ns = self.ctime_ns = now
+        self.pipe: Pipe | None = None
+
+    def set_pipe(self, pipe: Pipe) -> Pipe:
+        self.pipe = pipe
+
+        def forget(pipe: Pipe = pipe) -> None:
+            if self.pipe is pipe:
+                self.pipe = None
+
+        pipe.on_free = forget
+        return pipe
 
 
 class PipeFile(File):
@@ -417,6 +429,24 @@ class PipeFile(File):
         return Kstat(dev=PIPEFS_DEV, ino=pi.ino, mode=S_IFIFO | 0o600, nlink=1, uid=pi.uid, gid=pi.gid,
                      blksize=PAGE_SIZE, atime_ns=pi.atime_ns, mtime_ns=pi.mtime_ns, ctime_ns=pi.ctime_ns)
 
+    def reopen(self, flags: int, creds: Any) -> PipeFile:
+        # Linux: fs/pipe.c fifo_open on the pipefs inode: its pipe (a new one once every end was closed), an end
+        # of the kind `flags` asks for
+        if flags & O_DIRECT:
+            raise Errno(E.EINVAL)  # do_dentry_open: no FMODE_CAN_ODIRECT
+        pinode = self.pinode
+        assert pinode is not None  # a FIFO's end has a path and is opened as the FIFO
+        pipe = pinode.pipe
+        fresh = pipe is None
+        if pipe is None:
+            pipe = pinode.set_pipe(Pipe(self.pipe.kernel, creds))
+        try:
+            return open_pipe_end(pipe, flags, True, pinode=pinode)
+        except Errno:
+            if fresh:
+                pipe.free()
+            raise
+
     def fdinfo_name(self) -> str:
         """What /proc/<pid>/fd/<n> links to (pipefs_dname)."""
         return f"pipe:[{self.pinode.ino if self.pinode is not None else 0}]"
@@ -431,6 +461,7 @@ def create_pipe_files(task: Any, flags: int) -> tuple[PipeFile, PipeFile]:
     creds = task.creds
     pipe = Pipe(kernel, creds)
     pinode = PipeInode(pipefs(kernel).get_next_ino(), creds.fsuid, creds.fsgid, kernel.vfs.now())
+    pinode.set_pipe(pipe)
     w = PipeFile(pipe, O_WRONLY | (flags & (O_NONBLOCK | O_DIRECT)), pinode)
     r = PipeFile(pipe, O_RDONLY | (flags & O_NONBLOCK), pinode)
     return r, w
@@ -461,15 +492,27 @@ def fifo_open(kernel: Any, fifos: dict, path: Any, inode: Any, flags: int, creds
                 del fifos[key]
 
         pipe.on_free = forget
-    f_mode = (flags + 1) & 3
-    if f_mode == 0 or (f_mode == FMODE_WRITE and flags & O_NONBLOCK and not pipe.readers):
+    try:
+        return open_pipe_end(pipe, flags, False, path, inode)
+    except Errno:
         if fresh:
             pipe.free()
+        raise
+
+
+def open_pipe_end(pipe: Pipe, flags: int, is_pipe: bool, path: Any = None, inode: Any = None,
+                  pinode: PipeInode | None = None) -> PipeFile:  # fmt: skip
+    """A new end of `pipe` opened with `flags` (the second half of Linux fifo_open).  `is_pipe`: an anonymous
+    pipe reached through /proc/PID/fd, which never waits for a partner and never fails for lack of one."""
+    f_mode = (flags + 1) & 3
+    if f_mode == 0 or (not is_pipe and f_mode == FMODE_WRITE and flags & O_NONBLOCK and not pipe.readers):
         raise Errno(E.ENXIO if f_mode else E.EINVAL)
     readers, writers = pipe.readers, pipe.writers
-    f = PipeFile(pipe, flags, None, path, inode)
+    f = PipeFile(pipe, flags, pinode, path, inode)
     if (f_mode & FMODE_READ and not readers) or (f_mode & FMODE_WRITE and not writers):
         pipe.wake(pipe.rd_wait)  # wake_up_partner
+    if is_pipe:
+        return f
     if f_mode == FMODE_READ and not pipe.writers:
         if flags & O_NONBLOCK:
             f.f_pipe = pipe.w_counter  # no POLLHUP until a writer has come

@@ -274,6 +274,8 @@ def static_entries(items: Iterable[tuple[bytes, Inode]], first: int = 2) -> list
 class NsfsSuperBlock(PseudoSuperBlock):
     __slots__ = ("mnt", "_inums", "_next_inum")
 
+    d_dname = True  # an open namespace file is named "pid:[N]" (Linux ns_dname), not by a path
+
     def __init__(self, kernel: Any, now: Callable[[], int]) -> None:
         super().__init__("nsfs", NSFS_DEV, kernel, now)
         self._inums: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()
@@ -826,6 +828,8 @@ def _file_name(f: Any, root: Path) -> bytes:
     # Linux: fs/d_path.c d_path (" (deleted)" for an unlinked file) and the ->d_dname of pseudo files
     path = getattr(f, "path", None)
     if path is not None:
+        if getattr(path.mnt.sb, "d_dname", False) and path.dentry is not path.mnt.root:
+            return path.dentry.name  # Linux d_path: a pseudo filesystem names its files itself (->d_dname)
         name = d_path(path, root)
         d = path.dentry
         if d is not path.mnt.root and (d.deleted or d.inode.is_dead()):
@@ -1134,6 +1138,15 @@ class TaskDir(PseudoDir):
         return PidDir(self.sb, t, thread=True)
 
 
+class FdLinkInode(LinkInode):
+    """/proc/PID/fd/N: lstat shows a size of 64 (Linux proc_fd_instantiate sets i_size = 64)."""
+
+    __slots__ = ()
+
+    def size(self) -> int:
+        return 64
+
+
 class FdDir(PseudoDir):
     """/proc/PID/fd: a symlink per open fd, named after the file (dr-x------, the task's owner only)."""
 
@@ -1173,11 +1186,13 @@ class FdDir(PseudoDir):
             return _file_name(current_file(), _viewer_root(viewer))
 
         def jump(viewer: Task) -> Path | None:
+            # Linux: fs/proc/fd.c proc_fd_link: the file's own path, or where a file opened without a name is
             cur = current_file()
-            return cur.path if getattr(cur, "hfd", None) is None else None
+            if cur.path is not None:
+                return cur.path
+            return viewer.kernel.vfs.object_path(cur, _file_name(cur, _viewer_root(viewer)))
 
-        inode = LinkInode(self.sb, ("fdlink", task, fd, id(f)), body, jump, mode, uid, gid, anchor=task)
-        return inode
+        return FdLinkInode(self.sb, ("fdlink", task, fd, id(f)), body, jump, mode, uid, gid, anchor=task)
 
     def entries(self, viewer: Task) -> list[tuple[int, bytes, Inode]]:
         files = self.task.files

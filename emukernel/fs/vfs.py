@@ -52,10 +52,11 @@ from ..abi.fcntl import (
     W_OK,
 )
 from ..errors import Errno
+from .anon import ObjectInode, ObjectSuperBlock
 from .devfs import make_devfs
 from .fdtable import FdTable
 from .file import FMODE_WRITE, FMODE_WRITER, File, PathFile, open_fmode
-from .fscontext import FsContext
+from .fscontext import FsContext, d_path
 from .hostfd import HostFdFile
 from .hostfs import HostSuperBlock
 from .inode import (
@@ -172,6 +173,7 @@ class Vfs:
         self.kernel: Any = None  # the kernel this namespace belongs to (FIFOs make pipes of it)
         self.fifos: dict = {}  # the pipe of each FIFO in use (Linux inode->i_pipe)
         self._shm_mnt: Mount | None = None  # the internal tmpfs of memfd files (Linux shm_mnt)
+        self._object_sb: ObjectSuperBlock | None = None  # where fd links of path-less files lead
         if root is None:
             sb = TmpfsSuperBlock(self._anon_dev(), self.now, tmpfs_size, root_mode=0o755,
                                  random_bytes=self.random_bytes)
@@ -273,6 +275,31 @@ class Vfs:
         fs.cwd = self.lookup(fs, KERNEL_CREDS, None, os.fsencode(cwd), want_dir=True)
         return fs
 
+    def guest_path_of_host_dir(self, host_dir: str) -> str | None:
+        """The guest name of host directory `host_dir` when a host mount shows it, else None.
+
+        The mounts are tried newest first (a later mount hides an earlier one); a candidate name counts only if
+        looking it up reaches that very host directory, so a place hidden under /dev or /proc never does."""
+        try:
+            st = os.stat(host_dir)
+        except OSError:
+            return None
+        for m in sorted(self.mounts.all(), key=lambda m: -m.mnt_id):
+            if not isinstance(m.sb, HostSuperBlock) or not s_isdir(m.root.inode.mode):
+                continue
+            rel = os.path.relpath(host_dir, m.sb.host_path)
+            if rel == ".." or rel.startswith("../"):
+                continue
+            where = os.fsdecode(d_path(Path(m, m.root), self.root_path))
+            name = where if rel == "." else os.path.join(where, rel)
+            try:
+                p = self._kernel_lookup(name)
+            except Errno:
+                continue
+            if getattr(p.inode, "key", None) == (st.st_dev, st.st_ino):
+                return name
+        return None
+
     def new_fdtable(self) -> FdTable:
         """The fd table of the first task: fds 0, 1, 2 are dups of the host fds given as `stdio`."""
         table = FdTable()
@@ -285,6 +312,13 @@ class Vfs:
         return table
 
     new_stdio_table = new_fdtable
+
+    def object_path(self, file: File, name: bytes) -> Path:
+        """Where the /proc/PID/fd link of `file`, a file with no path (a pipe, a pidfd...), leads."""
+        # Linux: fs/proc/fd.c proc_fd_link: the file's f_path, on the internal mount of its filesystem
+        if self._object_sb is None:
+            self._object_sb = ObjectSuperBlock(next(self.mounts._ids))
+        return self._object_sb.path_of(file, name)
 
     # -- lookup -----------------------------------------------------------------------------------------
     def _nd(self, fs: FsContext, creds: Any, dirpath: Path | None, resolve: int = 0) -> Nameidata:
@@ -467,6 +501,8 @@ class Vfs:
         """The filesystem's open, with the write access a writable regular file takes (ETXTBSY)."""
         # Linux: fs/open.c do_dentry_open (file_get_write_access)
         inode = path.inode
+        if isinstance(inode, ObjectInode):
+            return inode.open_as(flags, creds)  # the object keeps its own write count (a host stream, a pidfd)
         if inode.mode & S_IFMT == S_IFIFO:
             return fifo_open(self.kernel, self.fifos, path, inode, flags, creds)
         writer = bool(open_fmode(flags) & FMODE_WRITE) and not _special(inode.mode)
@@ -895,6 +931,8 @@ class Vfs:
 
     def statfs(self, path: Path) -> bytes:
         """struct statfs of the filesystem holding `path` (Linux vfs_statfs), with the mount's flags."""
+        if isinstance(path.inode, ObjectInode):
+            return statfs_of_file(path.inode.file)
         return statfs_of(path.mnt.sb, path.inode, path.mnt.read_only)
 
     def fstatfs(self, file: File) -> bytes:
