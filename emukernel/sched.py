@@ -341,6 +341,7 @@ class Scheduler:
             self.cpu_exception(task, err)
             return
         pending = task.syscall_action
+        entered = pending is not None  # left emulation to finish a syscall: not by itself a switch
         if pending is not None:
             task.syscall_action = None
             sc, args, action = pending
@@ -366,7 +367,13 @@ class Scheduler:
             if task.sigpending_flag:
                 kernel.signals.deliver(task)
             if task.alive and task.state == TASK_RUNNING and task not in self.runq:
-                self.runq.append(task)
+                self.budget -= 1
+                if entered and self.budget > 0 and self.yielder is not task and self.next_task is None:
+                    # as on Linux, returning from a syscall is no reason to give up the CPU: a fork's
+                    # parent goes on (towards its wait) while the child waits its turn
+                    self.next_task = task
+                else:
+                    self.runq.append(task)
 
     def cpu_exception(self, task: Task, err: int) -> None:
         """emu_start failed: a guest fault becomes a signal; anything else is reported as a kernel bug."""
