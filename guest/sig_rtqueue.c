@@ -334,6 +334,25 @@ static void test_forge(void)
     waitpid(pid, &st, 0);
     printf("child: %s\n", status_str(st));
     EXPECT_ERRNO(sigqueue(pid, r, (union sigval){.sival_int = 0}), ESRCH, "sigqueue(reaped child)");
+    /* the signal number is checked against a target that exists (check_kill_permission), the siginfo is
+     * copied in before any other check */
+    EXPECT_ERRNO(kill(pid, 65), ESRCH, "kill(reaped child, 65)");
+    EXPECT_ERRNO(kill(getpid(), 65), EINVAL, "kill(self, 65)");
+    EXPECT_ERRNO(kill(0, 65), EINVAL, "kill(0, 65)");
+    EXPECT_ERRNO(kill(-pid, 65), ESRCH, "kill(-reaped child, 65)");
+    EXPECT_ERRNO(syscall(SYS_tkill, (long)pid, 65), ESRCH, "tkill(reaped child, 65)");
+    EXPECT_ERRNO(syscall(SYS_tkill, (long)syscall(SYS_gettid), 65), EINVAL, "tkill(self, 65)");
+    EXPECT_ERRNO(syscall(SYS_tkill, 0L, 65), EINVAL, "tkill(0, 65)");
+    EXPECT_ERRNO(syscall(SYS_tgkill, (long)getpid(), (long)pid, 65), ESRCH, "tgkill(me, reaped child, 65)");
+    EXPECT_ERRNO(sigqueue(pid, 65, (union sigval){.sival_int = 0}), ESRCH, "sigqueue(reaped child, 65)");
+    EXPECT_ERRNO(syscall(SYS_rt_sigqueueinfo, (long)pid, 65, (void *)8), EFAULT,
+                 "rt_sigqueueinfo(reaped child, 65, bad info)");
+    EXPECT_ERRNO(syscall(SYS_rt_tgsigqueueinfo, 0L, 0L, r, (void *)8), EFAULT,
+                 "rt_tgsigqueueinfo(0, 0, bad info)");
+    si.si_code = SI_QUEUE;
+    EXPECT_ERRNO(syscall(SYS_rt_tgsigqueueinfo, 0L, 0L, r, &si), EINVAL, "rt_tgsigqueueinfo(0, 0)");
+    EXPECT_ERRNO(syscall(SYS_rt_tgsigqueueinfo, (long)getpid(), (long)pid, 65, &si), ESRCH,
+                 "rt_tgsigqueueinfo(me, reaped child, 65)");
     CHECK(sigqueue(getpid(), 0, (union sigval){.sival_int = 0}) == 0, "sigqueue(self, 0) probes");
 }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import struct
 
 from ..abi import errno as E
@@ -123,14 +124,20 @@ def living(tg):
 
 
 def for_target(task, target, info: SigInfo) -> SigInfo:
-    """si_pid as the receiver's namespace numbers the sender (0 when the sender is invisible there)."""
+    """si_pid as the receiver's namespace numbers the sender (0 when the sender is invisible there); a copy
+    when it differs, since kill(-1) and kill(-pgrp) queue one siginfo on many receivers."""
     if info.raw is None and info.kind in ("kill", "rt"):
-        info.pid = task.tg.pid.nr_in(target.pid.ns)
+        nr = task.tg.pid.nr_in(target.pid.ns)
+        if nr != info.pid:
+            info = copy.copy(info)
+            info.pid = nr
     return info
 
 
 def group_send(task, target, sig: int, info: SigInfo) -> None:
-    """group_send_sig_info: permission, then queue on the group."""
+    """group_send_sig_info: check_kill_permission (a valid signal, then permission), then queue."""
+    if not 0 <= sig <= S.NSIG:
+        raise Errno(E.EINVAL)
     if not may_signal(task, target, sig):
         raise Errno(E.EPERM)
     if sig:
@@ -198,8 +205,7 @@ def kill_something_info(task, pid: int, sig: int, info: SigInfo) -> int:
 def sys_kill(task, pid, sig):
     pid = ((pid & 0xFFFFFFFF) ^ 0x80000000) - 0x80000000  # s32, inline
     sig = ((sig & 0xFFFFFFFF) ^ 0x80000000) - 0x80000000
-    if not 0 <= sig <= S.NSIG:
-        raise Errno(E.EINVAL)
+    # the signal number is checked per target (check_kill_permission): a missing target is ESRCH first
     if pid == -(1 << 31):
         raise Errno(E.ESRCH)
     if pid > 0:
@@ -209,6 +215,8 @@ def sys_kill(task, pid, sig):
             t = p.tasks[0]
             tg = task.tg
             if t.tg is tg and (tg.pid is t.pid or tg.leader is t):
+                if not 0 <= sig <= S.NSIG:
+                    raise Errno(E.EINVAL)
                 if not sig:
                     return 0
                 # the signal goes to the group through its first living thread, which numbers the sender
@@ -232,14 +240,16 @@ def sys_kill(task, pid, sig):
 
 def do_tkill(task, tgid: int, tid: int, sig: int, info: SigInfo | None) -> int:
     """do_send_specific; info None: the SI_TKILL siginfo of tkill/tgkill, made once the target is known."""
-    # Linux: kernel/signal.c do_send_specific
-    if tid <= 0 or not 0 <= sig <= S.NSIG:
+    # Linux: kernel/signal.c do_send_specific (the target first, then check_kill_permission)
+    if tid <= 0:
         raise Errno(E.EINVAL)
     k = task.kernel
     target = k.find_task(task, tid)
     # a zombie thread is still found (until it is released); a signal to it is simply never delivered
     if target is None or target.kthread or (tgid > 0 and k.vtgid(task, target) != tgid):
         raise Errno(E.ESRCH)
+    if not 0 <= sig <= S.NSIG:
+        raise Errno(E.EINVAL)
     if info is None:
         if target is task:  # the sender as its own namespace numbers it (for_target)
             if not sig:
@@ -273,9 +283,10 @@ def sys_tgkill(task, tgid, tid, sig):
     return do_tkill(task, tgid, s32(tid), s32(sig), None)
 
 
-def _user_info(task, sig: int, uinfo: int, target_nr: int) -> SigInfo:
-    """copy_siginfo_from_user, then do_rt_(tg)sigqueueinfo's si_code check against the pid argument."""
-    info = SigInfo.from_user(sig, task.mm.read(uinfo, 128))
+def _user_info(task, sig: int, uinfo: int | bytes, target_nr: int) -> SigInfo:
+    """copy_siginfo_from_user (unless given the bytes), then do_rt_(tg)sigqueueinfo's si_code check against
+    the pid argument."""
+    info = SigInfo.from_user(sig, uinfo if isinstance(uinfo, bytes) else task.mm.read(uinfo, 128))
     # Linux: kernel/signal.c do_rt_sigqueueinfo: nobody impersonates the kernel or kill()/tgkill() except
     # towards the number task_pid_vnr(current), the caller's own thread id
     if (info.code >= 0 or info.code == SI_TKILL) and target_nr != task.pid.numbers[-1]:
@@ -285,9 +296,8 @@ def _user_info(task, sig: int, uinfo: int, target_nr: int) -> SigInfo:
 
 @syscall("rt_sigqueueinfo", "d", "sig", "p")
 def sys_rt_sigqueueinfo(task, pid, sig, uinfo):
+    # Linux: the siginfo is copied in first, then do_rt_sigqueueinfo (the signal is checked at the target)
     pid, sig = s32(pid), s32(sig)
-    if not 0 <= sig <= S.NSIG:
-        raise Errno(E.EINVAL)
     info = _user_info(task, sig, uinfo, pid)
     return kill_pid_info(task, pid, sig, info)
 
@@ -295,9 +305,10 @@ def sys_rt_sigqueueinfo(task, pid, sig, uinfo):
 @syscall("rt_tgsigqueueinfo", "d", "d", "sig", "p")
 def sys_rt_tgsigqueueinfo(task, tgid, tid, sig, uinfo):
     tgid, tid, sig = s32(tgid), s32(tid), s32(sig)
+    raw = task.mm.read(uinfo, 128)  # copy_siginfo_from_user comes before do_rt_tgsigqueueinfo's checks
     if tgid <= 0 or tid <= 0:
         raise Errno(E.EINVAL)
-    info = _user_info(task, sig, uinfo, tid)
+    info = _user_info(task, sig, raw, tid)
     return do_tkill(task, tgid, tid, sig, info)
 
 
