@@ -335,6 +335,18 @@ static void test_overflow(void)
     printf("overflow without an alternate stack: child %s\n", status_str(st));
 }
 
+static int rearm_rc = -2, rearm_flags;
+
+/* on the (disarmed) alternate stack: arm the same stack again, SS_AUTODISARM, and ask for its flags */
+static void h_rearm(int sig)
+{
+    (void)sig;
+    stack_t again = {.ss_sp = altstack, .ss_flags = (int)SS_AUTODISARM, .ss_size = sizeof altstack}, cur;
+    rearm_rc = sas(&again, NULL);
+    sas(NULL, &cur);
+    rearm_flags = cur.ss_flags;
+}
+
 /* SS_AUTODISARM: disarmed while the handler runs, restored by sigreturn (last: the riskiest part) */
 static void test_autodisarm(void)
 {
@@ -358,6 +370,16 @@ static void test_autodisarm(void)
            in_alt(first_local, altstack, sizeof altstack), flags_str(inner_flags), flags_str(uc_flags),
            inner_eperm, nested_on_alt);
     show_current("after the SS_AUTODISARM handler");
+    /* on_sig_stack is never true for an SS_AUTODISARM stack: re-arming it from a handler running on it
+     * is allowed, and its flags do not say SS_ONSTACK */
+    signal(SIGUSR1, SIG_DFL);
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = h_rearm;
+    sa.sa_flags = SA_ONSTACK;
+    sigaction(SIGUSR1, &sa, NULL);
+    kill(getpid(), SIGUSR1);
+    printf("re-armed from a handler on it: rc=%d flags=%s\n", rearm_rc, flags_str(rearm_flags));
+    show_current("after the re-arming handler");
 
     ss.ss_flags = SS_DISABLE;
     sas(&ss, NULL);

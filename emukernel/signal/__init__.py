@@ -464,7 +464,7 @@ class Signals:
                 rip -= 2
         # get_sigframe (F.frame_address, inline): below the red zone, or at the top of the altstack
         ss_sp, ss_size, ss_flags = task.sas_ss_sp, task.sas_ss_size, task.sas_ss_flags
-        if flags & _SA_ONSTACK and ss_size and not ss_sp < sp <= ss_sp + ss_size:
+        if flags & _SA_ONSTACK and ss_size and (ss_flags & _SS_AUTODISARM or not ss_sp < sp <= ss_sp + ss_size):
             fpaddr = (ss_sp + ss_size - 512) & ~63
         else:
             fpaddr = (sp - 640) & ~63  # the 128-byte red zone, then the 512-byte FXSAVE image
@@ -565,7 +565,7 @@ class Signals:
             self.recalc(task)
         # restore_altstack: do_sigaltstack with the frame's stack_t; its errors are ignored
         ss_cur = task.sas_ss_size
-        if not (ss_cur and task.sas_ss_sp < sp <= task.sas_ss_sp + ss_cur):
+        if task.sas_ss_flags & _SS_AUTODISARM or not (ss_cur and task.sas_ss_sp < sp <= task.sas_ss_sp + ss_cur):
             mode = ss_flags & ~_SS_AUTODISARM
             if mode == F.SS_DISABLE:
                 task.sas_ss_sp, task.sas_ss_size, task.sas_ss_flags = 0, 0, ss_flags

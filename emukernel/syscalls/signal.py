@@ -323,6 +323,10 @@ def sys_rt_sigreturn(task):
 
 
 def on_sig_stack(task, sp: int) -> bool:
+    # Linux: include/linux/sched/signal.h on_sig_stack: never "on" an SS_AUTODISARM stack (it is disarmed
+    # while a handler runs on it, so only a stack re-armed from there could be)
+    if task.sas_ss_flags & F.SS_AUTODISARM:
+        return False
     return bool(task.sas_ss_size) and task.sas_ss_sp < sp <= task.sas_ss_sp + task.sas_ss_size
 
 
