@@ -47,6 +47,7 @@ R12, R13, R14, R15 = X.UC_X86_REG_R12, X.UC_X86_REG_R13, X.UC_X86_REG_R14, X.UC_
 RIP, EFLAGS = X.UC_X86_REG_RIP, X.UC_X86_REG_EFLAGS
 FS_BASE, GS_BASE = X.UC_X86_REG_FS_BASE, X.UC_X86_REG_GS_BASE
 MXCSR, FPCW = X.UC_X86_REG_MXCSR, X.UC_X86_REG_FPCW
+FPSW, FPTAG = X.UC_X86_REG_FPSW, X.UC_X86_REG_FPTAG
 
 # Syscall argument registers in ABI order.
 ARG_REGS = (RDI, RSI, RDX, R10, R8, R9)
@@ -194,6 +195,8 @@ class Cpu:
     def init_fpu(self) -> None:
         self.set_reg(MXCSR, LINUX_MXCSR)
         self.set_reg(FPCW, LINUX_FPCW)
+        # every x87 register empty (fninit): a fresh Unicorn CPU has them all tagged valid, holding 0.0
+        self.set_reg(FPTAG, 0xFFFF)
 
 
 # sigcontext order (arch/x86/include/uapi/asm/sigcontext.h struct sigcontext_64)
@@ -227,11 +230,14 @@ class RawBatch:
         _reg_write_batch(self.handle, self.ids, self.ptrs, self.n)
 
 
-FPSW, FPTAG = X.UC_X86_REG_FPSW, X.UC_X86_REG_FPTAG
 ST_REGS = tuple(getattr(X, f"UC_X86_REG_FP{i}") for i in range(8))
 XMM_REGS = tuple(getattr(X, f"UC_X86_REG_XMM{i}") for i in range(16))
 # the registers a handler is entered with, in this order (8 bytes each)
 SIG_ENTRY_REGS = (RSP, RIP, RDI, RSI, RDX, RAX, EFLAGS)
+
+
+# scratch space after the block in sigreturn's buffer: the full tag word, then the x87 registers
+RESTORE_TAG, RESTORE_ST, RESTORE_SCRATCH = 0, 16, 16 + 128
 
 
 class SignalBatches:
@@ -243,7 +249,10 @@ class SignalBatches:
       eflags, for the caller to abridge and overwrite), so the filled-in buffer is the block written out;
     * entry: the registers a handler is entered with (SIG_ENTRY_REGS, packed at `entry.view`);
     * restore / restore_gprs: sigreturn's writes from a second block-shaped buffer into which the guest's
-      frame is copied (the GPRs, then FPCW, MXCSR and XMM0-15 from the FXSAVE image; or the GPRs alone)."""
+      frame is copied (the GPRs, then FPCW, FPSW, MXCSR and XMM0-15 from the FXSAVE image and the full x87
+      tag word from the scratch slot at RESTORE_TAG; or the GPRs alone);
+    * restore_st: the x87 registers, physical order, from the scratch slots at RESTORE_ST (Unicorn's FP0-7
+      are the physical registers; an FXSAVE image keeps them in stack order, ST(0) first)."""
 
     def __init__(self, cpu: Cpu) -> None:
         from .signal import frame as F  # here: the signal package imports this module
@@ -259,9 +268,11 @@ class SignalBatches:
         self.deliver.view[fx + 28:fx + 30] = b"\xff\xff"  # mxcsr_mask: constant
         self.entry = RawBatch(cpu, SIG_ENTRY_REGS, tuple(8 * i for i in range(len(SIG_ENTRY_REGS))),
                               8 * len(SIG_ENTRY_REGS))
-        self.rblock = (ctypes.c_ubyte * size)()
-        self.restore = RawBatch(cpu, SIGCONTEXT_GPRS + (FPCW, MXCSR) + XMM_REGS, gprs + (fx, fx + 24) + xmm,
-                                0, self.rblock)
+        self.rblock = (ctypes.c_ubyte * (size + RESTORE_SCRATCH))()
+        self.restore = RawBatch(cpu, SIGCONTEXT_GPRS + (FPCW, FPSW, MXCSR, FPTAG) + XMM_REGS,
+                                gprs + (fx, fx + 2, fx + 24, size + RESTORE_TAG) + xmm, 0, self.rblock)
+        self.restore_st = RawBatch(cpu, ST_REGS, tuple(size + RESTORE_ST + 16 * i for i in range(8)), 0,
+                                   self.rblock)
         self.restore_gprs = RawBatch(cpu, SIGCONTEXT_GPRS, gprs, 0, self.rblock)
         self.block_view = self.deliver.view
         self.rblock_view = self.restore.view

@@ -320,7 +320,8 @@ def test_fxsave_layout() -> None:
     assert fx.mxcsr_mask == 0xFFFF
     for i in range(8):
         st = img[32 + 16 * i : 48 + 16 * i]
-        assert st == bytes([0xA0 + i]) * 10 + bytes(6), f"ST{i}"
+        # the batch holds the physical registers; FXSAVE keeps stack order: ST(i) = physical (TOP + i) % 8
+        assert st == bytes([0xA0 + (7 + i) % 8]) * 10 + bytes(6), f"ST{i}"
     for i in range(16):
         assert img[160 + 16 * i : 176 + 16 * i] == bytes([0x40 + i]) * 16, f"XMM{i}"
     assert img[416:] == bytes(96)
@@ -328,13 +329,28 @@ def test_fxsave_layout() -> None:
 
 @pytest.mark.parametrize(
     ("ftw", "abridged"),
-    [(0xFFFF, 0x00), (0x0000, 0xFF), (0xFFFC, 0x01), (0x3FFF, 0x80), (0xFFF0, 0x03)],
+    [(0xFFFF, 0x00), (0x0000, 0xFF), (0xFFFC, 0x01), (0x3FFF, 0x80), (0xFFF0, 0x03), (0xFFFD, 0x01),
+     (0x5555, 0xFF), (0xAFFF, 0xC0)],
 )
 def test_fxsave_abridged_tag(ftw: int, abridged: int) -> None:
     """FXSAVE keeps one bit per physical register, 1 = valid (the full tag word's 00/01/10 pairs)."""
     img = F.fxsave_from_regs(_fp_batch(0x037F, 0, ftw, 0x1F80))
     assert img[4] == abridged
     assert img[5] == 0
+
+
+@pytest.mark.parametrize("top", range(8))
+def test_x87_stack_order_round_trip(top: int) -> None:
+    """Physical registers -> stack order (delivery) -> physical again (sigreturn)."""
+    phys = b"".join(bytes([0xA0 + i]) * 16 for i in range(8))
+    st = F.st_from_physical(phys, top)
+    assert st[:16] == phys[16 * top:16 * top + 16]  # ST(0) is physical TOP
+    assert F.physical_from_st(st, top) == phys
+
+
+def test_full_tags_from_abridged() -> None:
+    assert F.FULL_TAGS[0] == 0xFFFF and F.FULL_TAGS[0xFF] == 0 and F.FULL_TAGS[0xC0] == 0x0FFF
+    assert all(F._abridged_tag(F.FULL_TAGS[t]) == t for t in range(256))
 
 
 def test_restore_from_fxsave_round_trip() -> None:

@@ -39,6 +39,7 @@ SIGNAL_GUESTS = (
     "sig_wait",
     "sig_timers",
     "sig_groups",
+    "sig_fpu",
 )
 
 

@@ -17,7 +17,17 @@ from typing import TYPE_CHECKING
 from ..abi import errno as E
 from ..abi import signal as S
 from ..abi.mman import PROT_WRITE as _PROT_WRITE
-from ..cpu import RAX, RIP, RSP, SIG_ENTRY_REGS, _reg_read, _reg_read_batch, _reg_write_batch
+from ..cpu import (
+    RAX,
+    RESTORE_ST,
+    RESTORE_TAG,
+    RIP,
+    RSP,
+    SIG_ENTRY_REGS,
+    _reg_read,
+    _reg_read_batch,
+    _reg_write_batch,
+)
 from ..fs.signalfd import signalfd_notify
 from ..threadgroup import RLIMIT_CORE, RLIMIT_SIGPENDING
 from . import frame as F
@@ -65,6 +75,11 @@ _ENTRY_FLAGS = ~(0x400 | 0x100 | 0x10000) & _MASK64  # DF TF RF cleared on handl
 _RESTART_EINTR = (-E.ERESTART_RESTARTBLOCK, -E.ERESTARTNOHAND)
 _EINTR = (-E.EINTR) & _MASK64
 _TAGS = F.ABRIDGED_TAGS
+_FULL_TAGS = F.FULL_TAGS
+_FX_TOP = F.FP_OFFSET + 3  # the FXSAVE status word's high byte: TOP in bits 3-5
+_FX_ST = F.FP_OFFSET + 32  # ST(0)-ST(7), 16 bytes each
+_U16 = struct.Struct("<H").pack_into
+_RESTORE_TAG, _RESTORE_ST = F.BLOCK_SIZE + RESTORE_TAG, F.BLOCK_SIZE + RESTORE_ST  # sigreturn's scratch slots
 for _ftw in (0x5555, 0xFFFF, 0):
     F.abridged_tag(_ftw)
 assert len(SIG_ENTRY_REGS) == _ENTRY_STRUCT.size // 8 and F.FPSTATE_SIZE == 512
@@ -484,6 +499,9 @@ class Signals:
             view[_FX_TAG] = _TAGS[ftw]
         except KeyError:
             view[_FX_TAG] = F.abridged_tag(ftw)
+        top = view[_FX_TOP] >> 3 & 7
+        if top:  # the batch read the physical registers: FXSAVE keeps them in stack order
+            view[_FX_ST:_FX_ST + 128] = F.st_from_physical(bytes(view[_FX_ST:_FX_ST + 128]), top)
         v = mm.find_vma(frame)
         if v is not None and frame + _BLOCK_SIZE <= v.end and v.prot & _PROT_WRITE:  # mm._host_ptr, inline
             off = frame - v.start
@@ -541,7 +559,7 @@ class Signals:
             gv = batches.views.get(v.host)
             if gv is None or len(gv) < off + _BLOCK_SIZE:
                 gv = batches.guest_view(v.host, v.end - v.start)
-            view[:] = gv[off:off + _BLOCK_SIZE]
+            view[:_BLOCK_SIZE] = gv[off:off + _BLOCK_SIZE]
         else:
             try:
                 view[:F.FRAME_SIZE] = mm.read(frame, F.FRAME_SIZE)
@@ -555,7 +573,15 @@ class Signals:
                 return False
         # only the user-changeable flags come from the frame; IF and bit 1 are always set in user mode
         _IP_FLAGS(view, _SC_RIP, (rip - 2 if in_hook else rip) & _MASK64, 0x202 | (eflags & _FIX_EFLAGS))
-        # GPRs, then FPCW, MXCSR, XMM0-15 from the FXSAVE image, in one batched write
+        if fpaddr:
+            # Linux fpu__restore_sig (fxrstor): the x87 state too; the full tag word goes to a scratch slot
+            tag = view[_FX_TAG]
+            _U16(view, _RESTORE_TAG, _FULL_TAGS[tag])
+            if tag:  # valid x87 registers: their values, in physical order
+                top = view[_FX_TOP] >> 3 & 7
+                view[_RESTORE_ST:_RESTORE_ST + 128] = F.physical_from_st(bytes(view[_FX_ST:_FX_ST + 128]), top)
+                _reg_write_batch(*batches.restore_st.args)
+        # GPRs, then FPCW, FPSW, MXCSR, the tag word and XMM0-15, in one batched write
         _reg_write_batch(*(wb.args if fpaddr else batches.restore_gprs.args))
         # set_current_blocked (set_blocked, inline)
         task.sigmask = blocked = mask & ~_UNBLOCKABLE

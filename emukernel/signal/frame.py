@@ -40,11 +40,25 @@ _FX_PAD = bytes(96)
 
 
 def _abridged_tag(ftw: int) -> int:
-    """FXSAVE keeps one bit per x87 register (1 = valid).  Unicorn reports a valid register as 00 and an
-    empty one as a non-zero pair (01 or 11), so any non-zero pair is empty."""
-    if ftw in (0x5555, 0xFFFF):
-        return 0
-    return sum(1 << i for i in range(8) if not (ftw >> (2 * i)) & 3)
+    """FXSAVE keeps one bit per x87 register (1 = valid); the full tag word has two, 11 for empty (00 valid,
+    01 zero, 10 special).  (Exec leaves every register empty, as fninit does: a fresh Unicorn CPU would
+    have them all valid.)"""
+    return sum(1 << i for i in range(8) if (ftw >> (2 * i)) & 3 != 3)
+
+
+# the full tag word sigreturn writes for an abridged one: 11 for each empty register, 00 for a valid one
+FULL_TAGS = tuple(sum(3 << (2 * i) for i in range(8) if not t >> i & 1) for t in range(256))
+
+
+def st_from_physical(regs: bytes, top: int) -> bytes:
+    """Eight 16-byte x87 slots in physical order (Unicorn's FP0-7) -> stack order (ST(0) = physical TOP)."""
+    return regs[16 * top:] + regs[:16 * top]
+
+
+def physical_from_st(st: bytes, top: int) -> bytes:
+    """The inverse of st_from_physical."""
+    k = (8 - top) & 7
+    return st[16 * k:] + st[:16 * k]
 
 
 def fxsave_from_regs(fp: bytes) -> bytes:
@@ -52,17 +66,15 @@ def fxsave_from_regs(fp: bytes) -> bytes:
     slots, zero-filled past each register): the ST and XMM slots already have FXSAVE's layout."""
     fcw, fsw, ftw, mxcsr = _FP_HEAD.unpack_from(fp)
     head = _FX_HEAD.pack(fcw & 0xFFFF, fsw & 0xFFFF, _abridged_tag(ftw), 0, 0, 0, mxcsr, 0xFFFF)
-    return head + fp[320:448] + fp[64:320] + _FX_PAD
+    return head + st_from_physical(bytes(fp[320:448]), (fsw >> 11) & 7) + fp[64:320] + _FX_PAD
 
 
 _FP_RESTORE_HEAD = struct.Struct("<I12xI12x")  # FPCW, MXCSR slots of the fp_restore batch
 
 
 def restore_regs_from_fxsave(img: bytes) -> bytes:
-    """An fp_restore batch image (FPCW, MXCSR, XMM0-15) from an FXSAVE image.
-
-    The x87 tag word and stack are not restored: Unicorn cannot set a register's tag to valid through its
-    register API, and a handler's x87 use is stack-balanced, so the interrupted values are not disturbed."""
+    """An fp_restore batch image (FPCW, MXCSR, XMM0-15) from an FXSAVE image (a reference for the tests;
+    sigreturn's batch also restores FPSW, the tag word and the x87 registers)."""
     fcw = struct.unpack_from("<H", img, 0)[0]
     mxcsr = struct.unpack_from("<I", img, 24)[0]
     return _FP_RESTORE_HEAD.pack(fcw, mxcsr) + img[160:416]
