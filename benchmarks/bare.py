@@ -105,7 +105,7 @@ class BareMachine:
         pid_ref = ctypes.byref(pid_buf)
         reg_read, reg_write, slow = _reg_read, _reg_write, self._slow
 
-        def on_syscall(_h, _u):
+        def on_syscall():
             reg_read(handle, _RAX, rax_ref)
             if rax_buf.value == NR_GETPID:
                 reg_write(handle, _RAX, pid_ref)
@@ -259,7 +259,7 @@ class BareSwitch:
         a, b = self.ctxs
         cur = [a, b]  # [live, other]
 
-        def on_syscall(_h, _u):
+        def on_syscall():
             live, other = cur
             _context_save(handle, live)
             _context_restore(handle, other)

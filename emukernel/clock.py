@@ -17,6 +17,8 @@ VIRTUAL_BOOT_NS = 1 * NSEC  # CLOCK_MONOTONIC at boot in virtual mode
 class Clock:
     """CLOCK_MONOTONIC / CLOCK_REALTIME / CLOCK_BOOTTIME and the syscall counter that drives them."""
 
+    __slots__ = ("realtime", "syscalls", "slept_ns", "_epoch", "_host_mono0", "_cpu0")  # the hook counts
+
     def __init__(self, realtime: bool = False, epoch_ns: int = VIRTUAL_EPOCH_NS) -> None:
         self.realtime = realtime
         self.syscalls = 0  # incremented on the syscall path

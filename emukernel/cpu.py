@@ -16,16 +16,23 @@ from unicorn.unicorn_py3.unicorn import uclib
 # A private handle on the same shared library with no argtypes: ints and byref() pass straight through,
 # which is cheaper than the binding's prototype conversions.
 _lib = ctypes.CDLL(uclib._name)
-_reg_read = _lib.uc_reg_read
-_reg_write = _lib.uc_reg_write
-_reg_read_batch = _lib.uc_reg_read_batch
-_reg_write_batch = _lib.uc_reg_write_batch
+# The same library again for the calls of the hot paths, which return at once and never call back: a
+# PyDLL function keeps the GIL, where a CDLL one drops and retakes it around every call.  emu_start must
+# stay on _lib: it releases the GIL for the watchdog thread while the guest runs.
+_plib = ctypes.PyDLL(uclib._name)
+_reg_read = _plib.uc_reg_read
+_reg_write = _plib.uc_reg_write
+_reg_read_batch = _plib.uc_reg_read_batch
+_reg_write_batch = _plib.uc_reg_write_batch
+for _f in (_reg_read, _reg_write, _reg_read_batch, _reg_write_batch, _plib.uc_context_save,
+           _plib.uc_context_restore):
+    _f.restype = None  # their uc_err is never looked at: no result conversion per call
 _emu_start = _lib.uc_emu_start
 _emu_start.argtypes = (ctypes.c_void_p, ctypes.c_uint64, ctypes.c_uint64, ctypes.c_uint64, ctypes.c_size_t)
 _emu_stop = _lib.uc_emu_stop
 _context_alloc = _lib.uc_context_alloc
-_context_save = _lib.uc_context_save
-_context_restore = _lib.uc_context_restore
+_context_save = _plib.uc_context_save
+_context_restore = _plib.uc_context_restore
 _context_free = _lib.uc_context_free
 _context_reg_write = _lib.uc_context_reg_write
 _context_reg_read = _lib.uc_context_reg_read
@@ -56,7 +63,9 @@ UC_HOOK_INTR = 1 << 0
 UC_HOOK_INSN = 1 << 1
 UC_HOOK_MEM_INVALID = (1 << 4) | (1 << 5) | (1 << 6) | (1 << 7) | (1 << 8) | (1 << 9)
 
-HOOK_SYSCALL_CB = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p)
+# The syscall hook's C arguments (uc, user_data) are not declared: ctypes then converts nothing on each
+# call (the x86-64 calling convention lets a callee ignore its arguments).
+HOOK_SYSCALL_CB = ctypes.CFUNCTYPE(None)
 HOOK_INTR_CB = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_uint32, ctypes.c_void_p)
 HOOK_MEM_INVALID_CB = ctypes.CFUNCTYPE(ctypes.c_bool, ctypes.c_void_p, ctypes.c_int, ctypes.c_uint64,
                                        ctypes.c_int, ctypes.c_int64, ctypes.c_void_p)
@@ -159,7 +168,7 @@ class Cpu:
         self._hooks.append(cb)
 
     def hook_syscall(self, fn) -> None:
-        """fn(handle, user_data) is called on every `syscall` (RIP = the instruction's address).
+        """fn() is called on every `syscall` (RIP = the instruction's address).
 
         The function is wrapped by ctypes alone (no extra Python frame): it is the hot path."""
         self._add_hook(UC_HOOK_INSN, HOOK_SYSCALL_CB(fn), aux=X.UC_X86_INS_SYSCALL)

@@ -28,7 +28,8 @@ if TYPE_CHECKING:
 MASK64 = 0xFFFFFFFFFFFFFFFF
 _READ_REGS = (RAX, RIP, EFLAGS, RDI, RSI, RDX, R10, R8, R9)
 _WRITE_REGS = (RAX, RCX, R11)
-_REGS9 = struct.Struct("<9Q")
+_HEAD = struct.Struct("<3Q")  # rax, rip, eflags
+_ARGS = tuple(struct.Struct(f"<{k}Q").unpack_from for k in range(7))  # the first k argument registers
 _REGS3 = struct.Struct("<3Q")
 
 
@@ -67,8 +68,10 @@ class SyscallEntry:
         wids = (ctypes.c_int * 3)(*_WRITE_REGS)
         wvals = (ctypes.c_uint64 * 3)()
         wptrs = (ctypes.c_void_p * 3)(*[ctypes.addressof(wvals) + 8 * i for i in range(3)])
-        # one struct call each way instead of an indexing per register
-        unpack_regs = _REGS9.unpack_from
+        # one struct call each way instead of an indexing per register; only the arguments a handler takes
+        # become Python ints
+        unpack_head = _HEAD.unpack_from
+        unpack_args = _ARGS
         rbuf = memoryview(rvals).cast("B")
         pack_regs = _REGS3.pack_into
         wbuf = memoryview(wvals).cast("B")
@@ -106,17 +109,18 @@ class SyscallEntry:
                         runq.append(task)
                     give_way(task)
 
-        def slow(task, sc, nr: int, regs: tuple, ret) -> None:
+        def slow(task, sc, nr: int, rip: int, eflags: int, ret) -> None:
             """Leave emulation: the run loop runs (ret None) or finishes (an action) the syscall."""
             sc = sc or entry_for(nr)
-            pack_regs(wbuf, 0, nr, regs[1] + 2, regs[2])
+            args = unpack_args[sc.nargs](rbuf, 24)
+            pack_regs(wbuf, 0, nr, rip + 2, eflags)
             _reg_write_batch(handle, wids, wptrs, 3)
-            task.syscall_action = (sc, regs[3:3 + sc.nargs], ret)
+            task.syscall_action = (sc, args, ret)
             stop()
 
-        def traced(task, sc, nr: int, regs: tuple) -> None:
+        def traced(task, sc, nr: int, rip: int, eflags: int) -> None:
             """The same path with the tracer's enter/exit lines (installed only when tracing)."""
-            args = regs[3:3 + sc.nargs]
+            args = unpack_args[sc.nargs](rbuf, 24)
             kernel.trace_held = []
             tracer.enter(task, sc, args)
             try:
@@ -124,7 +128,7 @@ class SyscallEntry:
             except Errno as e:
                 ret = -e.errno
             if ret.__class__ is int:
-                pack_regs(wbuf, 0, ret & MASK64, regs[1] + 2, regs[2])
+                pack_regs(wbuf, 0, ret & MASK64, rip + 2, eflags)
                 _reg_write_batch(handle, wids, wptrs, 3)
                 kernel.trace_syscall(task, sc, args, ret)
                 after(task, nr, ret)
@@ -132,41 +136,43 @@ class SyscallEntry:
                 kernel.trace_syscall(task, sc, args, cpu.reg(RAX))
                 after(task, nr, 0)
             else:
-                slow(task, sc, nr, regs, ret)
+                slow(task, sc, nr, rip, eflags, ret)
 
-        def on_syscall(_h, _u):
+        def on_syscall():
             # Linux: arch/x86/entry/entry_64.S entry_SYSCALL_64 + do_syscall_64.  The hot path: keep it lean.
             task = cpu.current
             try:
                 _reg_read_batch(handle, rids, rptrs, 9)
-                regs = unpack_regs(rbuf)
-                nr = regs[0]
+                nr, rip, eflags = unpack_head(rbuf)
                 clock.syscalls += 1
                 sc = table[nr] if nr < NR_SYSCALLS else None
                 if sc is None or task.slow_entry:
-                    slow(task, sc, nr, regs, None)
+                    slow(task, sc, nr, rip, eflags, None)
                     return
                 if tracer is not None:
-                    traced(task, sc, nr, regs)
+                    traced(task, sc, nr, rip, eflags)
                     return
                 n = sc.nargs
                 h = sc.handler
                 try:
                     if n == 0:
+                        args = ()
                         ret = h(task)
-                    elif n == 1:
-                        ret = h(task, regs[3])
-                    elif n == 2:
-                        ret = h(task, regs[3], regs[4])
-                    elif n == 3:
-                        ret = h(task, regs[3], regs[4], regs[5])
                     else:
-                        ret = h(task, *regs[3:3 + n])
+                        args = unpack_args[n](rbuf, 24)
+                        if n == 1:
+                            ret = h(task, args[0])
+                        elif n == 2:
+                            ret = h(task, args[0], args[1])
+                        elif n == 3:
+                            ret = h(task, args[0], args[1], args[2])
+                        else:
+                            ret = h(task, *args)
                 except Errno as e:
                     ret = -e.errno
                 if ret.__class__ is int:
                     # rax = result, rcx = return address, r11 = rflags (what Linux's syscall leaves)
-                    pack_regs(wbuf, 0, ret & MASK64, regs[1] + 2, regs[2])
+                    pack_regs(wbuf, 0, ret & MASK64, rip + 2, eflags)
                     _reg_write_batch(handle, wids, wptrs, 3)
                     if task.sigpending_flag or runq:
                         after(task, nr, ret)
@@ -175,14 +181,14 @@ class SyscallEntry:
                         after(task, nr, 0)
                 elif ret.__class__ is Block:
                     # park it (what the run loop's finish does) and let the next task run, here if it can
-                    pack_regs(wbuf, 0, nr, regs[1] + 2, regs[2])
+                    pack_regs(wbuf, 0, nr, rip + 2, eflags)
                     _reg_write_batch(handle, wids, wptrs, 3)
-                    task.restart = (sc, regs[3:3 + n], ret.resume)
+                    task.restart = (sc, args, ret.resume)
                     task.restart_in_hook = ret.hook_ok
                     sched.block(task, ret)
                     give_way(task)
                 elif ret.__class__ is Yield:
-                    pack_regs(wbuf, 0, ret.ret & MASK64, regs[1] + 2, regs[2])
+                    pack_regs(wbuf, 0, ret.ret & MASK64, rip + 2, eflags)
                     _reg_write_batch(handle, wids, wptrs, 3)
                     sched.yielder = task
                     if task.sigpending_flag:
@@ -191,7 +197,7 @@ class SyscallEntry:
                         runq.append(task)
                     give_way(task)
                 else:
-                    slow(task, sc, nr, regs, ret)
+                    slow(task, sc, nr, rip, eflags, ret)
             except BaseException as exc:  # a kernel bug must never take the host down
                 task.hook_error = (exc, f"syscall {syscall_name(rvals[0])} ({rvals[0]})")  # noqa: B023
                 stop()
