@@ -1,0 +1,73 @@
+"""Instructions per getpid round trip, under emukernel and in the bare-Unicorn ceiling, counted by callgrind.
+
+Wall-clock cells on a shared VM move by tens of percent between runs; instruction counts do not (the same
+binary, input and environment give the same count).  Each side runs the raw-syscall getpid guest
+(`bench_syscall`) at two loop counts under `valgrind --tool=callgrind`; the difference of the totals over
+the difference of the counts is the cost of one round trip, start-up cancelled.
+
+    python -m benchmarks.instructions [--n1 20000] [--n2 60000]
+
+Needs valgrind.  Takes a minute or two (Python under valgrind is ~50x slower).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+# what one side runs: the guest at N under emukernel (as the runner times it) or in the bare machine
+_CHILD = """
+import sys
+sys.path.insert(0, {repo!r})
+from pathlib import Path
+from benchmarks.runner import run_bare, run_emukernel
+(run_bare if sys.argv[1] == "bare" else run_emukernel)(Path(sys.argv[2]), [sys.argv[3]])
+"""
+
+
+def collected(side: str, guest: Path, n: int) -> int:
+    """Instructions callgrind counts for one whole run of `side` at loop count n."""
+    with tempfile.TemporaryDirectory() as d:
+        out = os.path.join(d, "cg.out")
+        # the interpreter itself, not a wrapper script (pyenv shims are shell scripts valgrind would count)
+        cmd = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", os.path.realpath(sys.executable),
+               "-c", _CHILD.format(repo=str(REPO)), side, str(guest), str(n)]
+        p = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        m = re.search(r"Collected : (\d+)", p.stderr)
+        if p.returncode != 0 or m is None:
+            raise RuntimeError(f"callgrind run failed ({side}, N={n}): {p.stderr[-500:]}")
+        return int(m.group(1))
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m benchmarks.instructions", description=__doc__.splitlines()[0])
+    ap.add_argument("--n1", type=int, default=20_000)
+    ap.add_argument("--n2", type=int, default=60_000)
+    ap.add_argument("--variant", default="musl")
+    args = ap.parse_args(argv)
+    if shutil.which("valgrind") is None:
+        print("valgrind is not installed", file=sys.stderr)
+        return 2
+    sys.path.insert(0, str(REPO))
+    from toolchain import build
+
+    guest = build("bench_syscall", args.variant)
+    per = {}
+    for side in ("bare", "emukernel"):
+        a, b = collected(side, guest, args.n1), collected(side, guest, args.n2)
+        per[side] = (b - a) / (args.n2 - args.n1)
+        print(f"{side:10} {per[side]:9,.0f} instructions per getpid round trip")
+    print(f"emukernel/bare {per['emukernel'] / per['bare']:.2f}x (target for the getpid round trip: <= 2.00x)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
