@@ -218,6 +218,12 @@ class Scheduler:
 
     def run(self) -> None:
         """Run until no task is left (or every task is blocked forever: a guest deadlock)."""
+        try:
+            self._run()
+        finally:
+            self.watchdog.close()  # one host thread per running kernel, none left behind
+
+    def _run(self) -> None:
         kernel = self.kernel
         while True:
             if self.timers:

@@ -33,6 +33,7 @@ class Watchdog:
         self._calls = 0
         self._quiet = 0
         self._thread: threading.Thread | None = None
+        self._done: threading.Event | None = None  # set by close(): the thread ends
         self._lock = threading.Lock()
 
     def arm(self, cpu, slice_us: int, clock=None, others=None) -> None:
@@ -50,16 +51,25 @@ class Watchdog:
             self._start()
 
     def disarm(self) -> None:
-        self._cpu = None
+        # under the lock: once this returns, the thread will not stop this CPU (which may then be freed)
+        with self._lock:
+            self._cpu = None
+
+    def close(self) -> None:
+        """End the thread (the kernel's run is over); a later arm() starts a new one."""
+        self.disarm()
+        if self._done is not None:
+            self._done.set()
+        self._thread = self._done = None
 
     def _start(self) -> None:
-        t = threading.Thread(target=self._run, name="emukernel-preempt", daemon=True)
+        done = self._done = threading.Event()
+        t = threading.Thread(target=self._run, args=(done,), name="emukernel-preempt", daemon=True)
         self._thread = t
         t.start()
 
-    def _run(self) -> None:
-        while True:
-            time.sleep(TICK_S)
+    def _run(self, done: threading.Event) -> None:
+        while not done.wait(TICK_S):
             cpu, gen = self._cpu, self._gen
             now = time.monotonic()
             if cpu is None or now < self._deadline or gen != self._gen:
@@ -75,5 +85,6 @@ class Watchdog:
                 if self._quiet < SPIN_SLICES or (others is not None and not others()):
                     self._deadline = now + self._slice
                     continue
-            if gen == self._gen:
-                cpu.stop()
+            with self._lock:
+                if gen == self._gen and self._cpu is cpu:
+                    cpu.stop()
