@@ -307,32 +307,31 @@ class Scheduler:
                     cpu.set_reg(RIP, cpu.reg(RIP) - 2)
                 cpu.current = nxt
             self.current = nxt
-            # what run_task does before emu_start, with the hook's view of RIP
-            if restart is not None:
-                sc, args, resume = restart
-                nxt.restart = None
-                kernel.entry.finish(nxt, sc, args, resume())
-            if nxt.alive and nxt.state == TASK_RUNNING and nxt.sigpending_flag:
-                kernel.signals.deliver(nxt, True)
-            if nxt.alive and nxt.state == TASK_RUNNING:
+            if self.resume(nxt, True):
                 return True
             # blocked again or gone: pick once more (its context is saved, or no longer needed, above)
+
+    def resume(self, task: Task, in_hook: bool) -> bool:
+        """What a task does before it runs on: finish the syscall it was parked in, then take its signals
+        (in_hook: RIP is still at the `syscall` instruction).  False when it blocked again or is gone."""
+        kernel = self.kernel
+        if task.restart is not None:
+            sc, args, resume = task.restart
+            task.restart = None
+            kernel.entry.finish(task, sc, args, resume() if resume is not None else kernel.entry.call(task, sc, args))
+            if task.state != TASK_RUNNING or not task.alive:
+                return False
+        if task.sigpending_flag:
+            kernel.signals.deliver(task, in_hook)
+        return task.alive and task.state == TASK_RUNNING
 
     def run_task(self, task: Task) -> None:
         kernel = self.kernel
         self.current = task
         self.switch_to(task)
         cpu = task.mm.cpu
-        if task.restart is not None:
-            sc, args, resume = task.restart
-            task.restart = None
-            kernel.entry.finish(task, sc, args, resume() if resume is not None else kernel.entry.call(task, sc, args))
-            if task.state != TASK_RUNNING or not task.alive:
-                return
-        if task.sigpending_flag:
-            kernel.signals.deliver(task)
-            if not task.alive or task.state != TASK_RUNNING:
-                return
+        if not self.resume(task, False):
+            return
         task.syscall_action = None
         t0 = time.monotonic_ns()
         # A task that makes syscalls is switched at syscall boundaries (deterministically); the watchdog

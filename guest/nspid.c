@@ -93,21 +93,6 @@ static pid_t raw_clone(unsigned long flags)
     return (pid_t)syscall(SYS_clone, flags | SIGCHLD, 0L, 0L, 0L, 0L);
 }
 
-static pid_t xfork(void)
-{
-    fflush(stdout);
-    pid_t r = fork();
-    if (r == 0)
-        guest_failures = 0;
-    return r;
-}
-
-static void finish(void)
-{
-    fflush(stdout);
-    _exit(guest_failures ? 1 : 0);
-}
-
 static void expect_ok(pid_t pid, const char *what)
 {
     int st = 0;
@@ -554,7 +539,7 @@ static void pid_max_inside(const char *how)
 {
     printf("%s: pid_max %ld\n", how, read_long("/proc/sys/kernel/pid_max"));
     CHECK(write_text("/proc/sys/kernel/ns_last_pid", "40000") > 0, "%s: ns_last_pid = 40000", how);
-    pid_t k = xfork();
+    pid_t k = guest_fork();
     if (k == 0)
         _exit(0);
     printf("%s: the next fork gets %d\n", how, (int)k);
@@ -574,19 +559,19 @@ static void part_pid_max(void)
     if (init == 0) {
         guest_failures = 0;
         pid_max_inside("clone(CLONE_NEWPID)");
-        finish();
+        guest_child_exit();
     }
     expect_ok(init, "clone(CLONE_NEWPID) part");
-    pid_t p = xfork();
+    pid_t p = guest_fork();
     if (p == 0) {
         CHECK_EQ(unshare(CLONE_NEWPID), 0, "unshare(CLONE_NEWPID)");
-        pid_t c = xfork();
+        pid_t c = guest_fork();
         if (c == 0) {
             pid_max_inside("unshare(CLONE_NEWPID)");
-            finish();
+            guest_child_exit();
         }
         expect_ok(c, "its init");
-        finish();
+        guest_child_exit();
     }
     expect_ok(p, "unshare(CLONE_NEWPID) part");
 }
@@ -605,27 +590,27 @@ static long clone_bad_pidfd(void)
 static void part_first_fork(void)
 {
     printf("-- a namespace whose first fork failed\n");
-    pid_t p = xfork();
+    pid_t p = guest_fork();
     if (p == 0) {
         CHECK_EQ(unshare(CLONE_NEWPID), 0, "unshare(CLONE_NEWPID)");
         EXPECT_ERRNO(clone_bad_pidfd(), EFAULT, "clone(CLONE_PIDFD) storing the pidfd at an unmapped address");
-        EXPECT_ERRNO(xfork(), ENOMEM, "the next fork into that namespace");
-        finish();
+        EXPECT_ERRNO(guest_fork(), ENOMEM, "the next fork into that namespace");
+        guest_child_exit();
     }
     expect_ok(p, "first-fork part");
-    p = xfork();
+    p = guest_fork();
     if (p == 0) {
         /* for comparison: a failure before the pid is allocated leaves the namespace usable */
         CHECK_EQ(unshare(CLONE_NEWPID), 0, "unshare(CLONE_NEWPID)");
         EXPECT_ERRNO(syscall(SYS_clone, CLONE_PIDFD | CLONE_DETACHED | SIGCHLD, 0L, 0L, 0L, 0L), EINVAL,
                      "clone(CLONE_PIDFD | CLONE_DETACHED)");
-        pid_t c = xfork();
+        pid_t c = guest_fork();
         if (c == 0) {
             CHECK_EQ(getpid(), 1, "the next fork is the namespace's init");
-            finish();
+            guest_child_exit();
         }
         expect_ok(c, "that init");
-        finish();
+        guest_child_exit();
     }
     expect_ok(p, "early-failure part");
 }

@@ -94,21 +94,6 @@ static void show_poll(const char *what, int fd, short events)
     show_poll_wait(what, fd, events, 0);
 }
 
-static pid_t xfork(void)
-{
-    fflush(stdout);
-    pid_t r = fork();
-    if (r == 0)
-        guest_failures = 0;
-    return r;
-}
-
-static void finish(void)
-{
-    fflush(stdout);
-    _exit(guest_failures ? 1 : 0);
-}
-
 static void expect_ok(pid_t pid, const char *what)
 {
     int st = 0;
@@ -196,7 +181,7 @@ static pid_t waiting_child(int *go, int code)
 {
     if (pipe(go))
         printf("FAIL pipe\n");
-    pid_t c = xfork();
+    pid_t c = guest_fork();
     if (c == 0) {
         char x;
         close(go[1]);
@@ -401,7 +386,7 @@ static void part_getfd(void)
     int info[2], copied[2], back[2];
     if (pipe(info) || pipe(copied) || pipe(back))
         printf("FAIL pipe\n");
-    pid_t c = xfork();
+    pid_t c = guest_fork();
     if (c == 0) {
         int p[2];
         char x;
@@ -425,7 +410,7 @@ static void part_getfd(void)
         if (write(back[1], "d", 1) != 1)
             printf("FAIL write\n");
         CHECK_EQ(read(copied[0], &x, 1), 0, "child: released");
-        finish();
+        guest_child_exit();
     }
     close(info[1]);
     close(copied[0]);
@@ -436,11 +421,11 @@ static void part_getfd(void)
     int copy = (int)pidfd_getfd(pfd, msg[0], 0);
     CHECK(copy >= 0, "pidfd_getfd(the child's write end)");
     EXPECT_ERRNO(pidfd_getfd(pfd, 999, 0), EBADF, "pidfd_getfd(an fd the child does not have)");
-    pid_t u = xfork();
+    pid_t u = guest_fork();
     if (u == 0) {
         CHECK_EQ(setuid(1000), 0, "setuid(1000)");
         EXPECT_ERRNO(pidfd_getfd(pfd, msg[0], 0), EPERM, "pidfd_getfd from another uid");
-        finish();
+        guest_child_exit();
     }
     expect_ok(u, "unprivileged getfd child");
     struct stat st;
@@ -544,7 +529,7 @@ static void reuse(int depth)
     int ready[2];
     if (pipe(ready) || pipe(go))
         printf("FAIL pipe\n");
-    pid_t y = xfork();
+    pid_t y = guest_fork();
     if (y == 0) {
         char c;
         setpgid(0, 0); /* Y leads a process group numbered like X */
@@ -631,16 +616,16 @@ static void reuse(int depth)
     EXPECT_ERRNO(write(fd, "abc", 3), EINVAL, "write ns_last_pid = abc");
     close(fd);
     CHECK(write_last_pid(0) > 0, "write ns_last_pid = 0");
-    pid_t k = xfork();
+    pid_t k = guest_fork();
     if (k == 0)
         _exit(0);
     CHECK(k > 0 && k <= y, "after 0 the next fork takes the lowest free number");
     waitpid(k, NULL, 0);
-    k = xfork();
+    k = guest_fork();
     if (k == 0) {
         CHECK_EQ(setuid(1000), 0, "setuid(1000)");
         EXPECT_ERRNO(write_last_pid(1), EPERM, "write ns_last_pid from uid 1000 (the file is 0666)");
-        finish();
+        guest_child_exit();
     }
     expect_ok(k, "unprivileged child");
     close(ofd);
@@ -657,7 +642,7 @@ static void part_reuse_in_new_ns(void)
     if (init == 0) {
         guest_failures = 0;
         reuse(1);
-        finish();
+        guest_child_exit();
     }
     expect_ok(init, "the namespace's init");
 }

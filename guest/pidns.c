@@ -36,22 +36,6 @@ static pid_t raw_clone(unsigned long flags, int *pidfd)
     return r;
 }
 
-static pid_t xfork(void)
-{
-    fflush(stdout);
-    pid_t r = fork();
-    if (r == 0)
-        guest_failures = 0;
-    return r;
-}
-
-/* a forked child ends: 0 when its own checks passed */
-static void finish(void)
-{
-    fflush(stdout);
-    _exit(guest_failures ? 1 : 0);
-}
-
 /* reap pid and expect its own checks to have passed */
 static void expect_ok(pid_t pid, const char *what)
 {
@@ -89,10 +73,10 @@ static int pending(int sig)
 /* A child that sends sig to pid 1 of its namespace; kill() must return 0 even when init ignores it. */
 static void child_kills_init(int sig, const char *what)
 {
-    pid_t k = xfork();
+    pid_t k = guest_fork();
     if (k == 0) {
         CHECK_EQ(kill(1, sig), 0, what);
-        finish();
+        guest_child_exit();
     }
     expect_ok(k, "signalling child done");
 }
@@ -112,13 +96,13 @@ static void init_body(void)
     CHECK_EQ(setsid(), 1, "init: setsid() makes session 1");
     CHECK_EQ(getpgrp(), 1, "init: now in process group 1");
 
-    pid_t k = xfork();
+    pid_t k = guest_fork();
     if (k == 0) {
         CHECK_EQ(getpid(), 2, "first child: getpid() is 2");
         CHECK_EQ(getppid(), 1, "first child: getppid() is 1");
         CHECK_EQ(getpgrp(), 1, "first child: in group 1");
         CHECK_EQ(kill(1, 0), 0, "first child: kill(1, 0) finds init");
-        finish();
+        guest_child_exit();
     }
     pid_t k_seen = k; /* checked after the child is done, so the transcript order does not race */
     expect_ok(k, "init: first child checks");
@@ -128,18 +112,18 @@ static void init_body(void)
     int go[2];
     if (pipe(go))
         printf("FAIL pipe\n");
-    pid_t a = xfork();
+    pid_t a = guest_fork();
     if (a == 0) {
-        pid_t b = xfork();
+        pid_t b = guest_fork();
         if (b == 0) {
             char x;
             close(go[1]);
             CHECK_EQ(read(go[0], &x, 1), 1, "grandchild: released after its parent died");
             CHECK_EQ(getppid(), 1, "orphan: getppid() is 1 (the namespace's init)");
-            finish();
+            guest_child_exit();
         }
         CHECK_EQ(b, 4, "child 3: its child is 4");
-        finish();
+        guest_child_exit();
     }
     close(go[0]);
     expect_ok(a, "init: child 3 exited"); /* before the check: child 3 prints "its child is 4" meanwhile */
@@ -188,7 +172,7 @@ static void init_body(void)
     int r[2];
     if (pipe(r))
         printf("FAIL pipe\n");
-    pid_t v = xfork();
+    pid_t v = guest_fork();
     if (v == 0) {
         close(r[0]);
         if (write(r[1], "r", 1) != 1)
@@ -200,10 +184,10 @@ static void init_body(void)
     char x;
     CHECK_EQ(read(r[0], &x, 1), 1, "init: victim ready");
     close(r[0]);
-    pid_t s = xfork();
+    pid_t s = guest_fork();
     if (s == 0) {
         CHECK_EQ(kill(-1, SIGTERM), 0, "kill(-1, SIGTERM) from inside returns 0");
-        finish();
+        guest_child_exit();
     }
     expect_ok(s, "kill(-1) sender done");
     expect_status(v, "killed by SIGTERM", "kill(-1) killed the other member");
@@ -226,7 +210,7 @@ static void part_clone_newpid(void)
             printf("FAIL read\n");
         close(go[0]);
         init_body();
-        finish();
+        guest_child_exit();
     }
     close(go[0]);
     CHECK(c > 1 && c != me, "parent: the init has another number outside");
@@ -242,7 +226,7 @@ static void part_clone_newpid(void)
 static void part_unshare(void)
 {
     printf("-- unshare(CLONE_NEWPID)\n");
-    pid_t p = xfork();
+    pid_t p = guest_fork();
     if (p == 0) {
         pid_t me = getpid();
         CHECK_EQ(unshare(CLONE_NEWPID), 0, "unshare(CLONE_NEWPID)");
@@ -250,25 +234,25 @@ static void part_unshare(void)
         EXPECT_ERRNO(unshare(CLONE_NEWPID), EINVAL, "a second unshare(CLONE_NEWPID)");
         EXPECT_ERRNO(raw_clone(CLONE_NEWPID, NULL), EINVAL, "clone(CLONE_NEWPID) after unshare");
         CHECK_EQ(unshare(0), 0, "unshare(0)");
-        pid_t c = xfork();
+        pid_t c = guest_fork();
         if (c == 0) {
             CHECK_EQ(getpid(), 1, "first child after unshare: getpid() is 1");
             CHECK_EQ(getppid(), 0, "first child after unshare: getppid() is 0");
-            pid_t g = xfork();
+            pid_t g = guest_fork();
             if (g == 0) {
                 CHECK_EQ(getpid(), 2, "its child is 2");
                 CHECK_EQ(getppid(), 1, "its child's parent is 1");
-                finish();
+                guest_child_exit();
             }
             expect_ok(g, "init's child");
-            finish();
+            guest_child_exit();
         }
         expect_ok(c, "the new namespace's init");
         CHECK(c > 1 && c != me, "fork returns the outside number");
         EXPECT_ERRNO(unshare(CLONE_NEWPID), EINVAL, "unshare(CLONE_NEWPID) again after the fork");
         /* its init has exited: the namespace is dead and takes no new process */
-        EXPECT_ERRNO(xfork(), ENOMEM, "fork after the namespace's init exited");
-        finish();
+        EXPECT_ERRNO(guest_fork(), ENOMEM, "fork after the namespace's init exited");
+        guest_child_exit();
     }
     expect_ok(p, "unshare part");
 }
@@ -287,7 +271,7 @@ static void *thread_idle(void *arg)
 static void part_unshare_other(void)
 {
     printf("-- unshare(CLONE_FILES / CLONE_FS / CLONE_VM ...)\n");
-    pid_t p = xfork();
+    pid_t p = guest_fork();
     if (p != 0) {
         expect_ok(p, "unshare of other resources");
         return;
@@ -308,7 +292,7 @@ static void part_unshare_other(void)
         close(a[1]);  /* private table now: the parent keeps its a[1] */
         int d = dup(done[1]);
         CHECK(d >= 0, "child: dup after unsharing");
-        finish();
+        guest_child_exit();
     }
     expect_ok(c, "CLONE_FILES child");
     CHECK(fcntl(a[0], F_GETFD) == -1 && errno == EBADF, "the shared close closed our a[0]");
@@ -327,14 +311,14 @@ static void part_unshare_other(void)
     if (c == 0) {
         CHECK_EQ(unshare(CLONE_FS), 0, "child: unshare(CLONE_FS)");
         CHECK_EQ(chdir("/dev"), 0, "child: chdir(/dev)");
-        finish();
+        guest_child_exit();
     }
     expect_ok(c, "CLONE_FS child");
     CHECK(getcwd(cwd, sizeof cwd) && strcmp(cwd, "/") == 0, "the unshared child's chdir left our cwd alone");
     c = raw_clone(CLONE_FS, NULL);
     if (c == 0) {
         CHECK_EQ(chdir("/dev"), 0, "sharing child: chdir(/dev)");
-        finish();
+        guest_child_exit();
     }
     expect_ok(c, "CLONE_FS child 2");
     CHECK(getcwd(cwd, sizeof cwd) && strcmp(cwd, "/dev") == 0, "a sharing child's chdir moved us");
@@ -367,7 +351,7 @@ static void part_unshare_other(void)
     if (write(t[1], "x", 1) != 1)
         printf("FAIL write\n");
     pthread_join(th, NULL);
-    finish();
+    guest_child_exit();
 }
 
 /* ------------------------------------------------------------------------------- namespace death */
@@ -386,9 +370,9 @@ static void part_death(void)
         close(go[1]);
         /* members: one child, one grandchild, one in a nested namespace; all hold hold[1] */
         for (int i = 0; i < 3; i++) {
-            pid_t m = i == 2 ? raw_clone(CLONE_NEWPID, NULL) : xfork();
+            pid_t m = i == 2 ? raw_clone(CLONE_NEWPID, NULL) : guest_fork();
             if (m == 0) {
-                if (i == 1 && xfork() == 0) {
+                if (i == 1 && guest_fork() == 0) {
                     if (write(ready[1], "g", 1) != 1)
                         printf("FAIL write\n");
                     for (;;)
@@ -422,13 +406,13 @@ static void part_death(void)
     CHECK_EQ(n, 4, "parent: four members ready");
 
     /* a member whose parent is outside: setns into the namespace, then fork */
-    pid_t out = xfork();
+    pid_t out = guest_fork();
     if (out == 0) {
         CHECK_EQ(setns(pidfd, CLONE_NEWPID), 0, "setns(pidfd of the init, CLONE_NEWPID)");
         int chk[2];
         if (pipe(chk))
             printf("FAIL pipe\n");
-        pid_t c = xfork();
+        pid_t c = guest_fork();
         if (c == 0) {
             CHECK_EQ(getppid(), 0, "setns child: its parent is outside (getppid() 0)");
             CHECK(getpid() > 1, "setns child: a number in the namespace");
@@ -451,8 +435,8 @@ static void part_death(void)
         CHECK_EQ(waitid(P_PID, c, &si, WEXITED | WNOWAIT), 0, "setns child died");
         CHECK(si.si_code == CLD_KILLED && si.si_status == SIGKILL, "setns child: killed by SIGKILL");
         expect_status(c, "killed by SIGKILL", "setns child reaped");
-        EXPECT_ERRNO(xfork(), ENOMEM, "fork into the dead namespace");
-        finish();
+        EXPECT_ERRNO(guest_fork(), ENOMEM, "fork into the dead namespace");
+        guest_child_exit();
     }
     close(go[1]);
     /* every member held hold[1]: EOF once all of them are gone */
@@ -478,18 +462,18 @@ static void *orphan_maker(void *arg)
 {
     /* a thread of the init forks 2, which forks 3 and exits: 3's new parent is the init's group */
     int *go = arg;
-    pid_t a = xfork();
+    pid_t a = guest_fork();
     if (a == 0) {
-        pid_t b = xfork();
+        pid_t b = guest_fork();
         if (b == 0) {
             char x;
             close(go[1]);
             if (read(go[0], &x, 1) != 1)
                 printf("FAIL read\n");
             CHECK_EQ(getppid(), 1, "orphan of a thread's child: getppid() is 1");
-            finish();
+            guest_child_exit();
         }
-        finish();
+        guest_child_exit();
     }
     expect_ok(a, "thread's child");
     return NULL;
@@ -498,7 +482,7 @@ static void *orphan_maker(void *arg)
 static void part_threaded_init(void)
 {
     printf("-- an init with threads\n");
-    pid_t p = xfork();
+    pid_t p = guest_fork();
     if (p != 0) {
         expect_ok(p, "threaded init part");
         return;
@@ -507,9 +491,9 @@ static void part_threaded_init(void)
     if (pipe(hold))
         printf("FAIL pipe\n");
     CHECK_EQ(unshare(CLONE_NEWPID), 0, "unshare(CLONE_NEWPID)");
-    pid_t init = xfork();
+    pid_t init = guest_fork();
     if (init == 0) {
-        pid_t m = xfork();
+        pid_t m = guest_fork();
         if (m == 0) {
             close(hold[0]);
             for (;;)
@@ -537,7 +521,7 @@ static void part_threaded_init(void)
     int st;
     CHECK(waitpid(init, &st, 0) == init && WIFEXITED(st) && WEXITSTATUS(st) == 3, "the init: %s",
           status_str(st));
-    finish();
+    guest_child_exit();
 }
 
 /* --------------------------------------------------------------------- init waits for its zombies */
@@ -559,7 +543,7 @@ static void zombie_wait(void)
     }
     close(go[0]);
     CHECK_EQ(setns(pidfd, CLONE_NEWPID), 0, "setns into the child's namespace");
-    pid_t c = xfork();
+    pid_t c = guest_fork();
     if (c == 0) {
         close(ready[0]);
         CHECK_EQ(getpid(), 2, "setns child: pid 2 in the namespace");
@@ -588,10 +572,10 @@ static void zombie_wait(void)
 static void part_zombie_wait(void)
 {
     printf("-- the init is not reaped before the namespace's zombies\n");
-    pid_t p = xfork();
+    pid_t p = guest_fork();
     if (p == 0) {
         zombie_wait();
-        finish();
+        guest_child_exit();
     }
     expect_ok(p, "zombie part");
 }
@@ -630,16 +614,16 @@ static void nest(int depth, int want)
     CHECK_EQ(getpid(), 1, depth == 1 ? "level 1: getpid() 1" : depth == 2 ? "level 2: getpid() 1" : "level 3: getpid() 1");
     CHECK_EQ(getppid(), 0, "nested init: getppid() 0");
     if (depth == want) {
-        pid_t k = xfork();
+        pid_t k = guest_fork();
         if (k == 0) {
             CHECK_EQ(getpid(), 2, "innermost child: getpid() 2");
             CHECK_EQ(getppid(), 1, "innermost child: getppid() 1");
-            finish();
+            guest_child_exit();
         }
         expect_ok(k, "innermost child");
         return;
     }
-    pid_t other = xfork();  /* pid 2 at this level, so the next init is 3 here */
+    pid_t other = guest_fork();  /* pid 2 at this level, so the next init is 3 here */
     if (other == 0) {
         pause();
         _exit(0);
@@ -647,7 +631,7 @@ static void nest(int depth, int want)
     pid_t c = raw_clone(CLONE_NEWPID, NULL);
     if (c == 0) {
         nest(depth + 1, want);
-        finish();
+        guest_child_exit();
     }
     expect_ok(c, "nested init");
     printf("level %d saw its nested init as %d\n", depth, (int)c);
@@ -661,7 +645,7 @@ static void part_nesting(void)
     pid_t c = raw_clone(CLONE_NEWPID, NULL);
     if (c == 0) {
         nest(1, 3);
-        finish();
+        guest_child_exit();
     }
     expect_ok(c, "three levels");
 }
@@ -689,7 +673,7 @@ static int deepen(void)
 static void part_limit(void)
 {
     printf("-- the nesting limit\n");
-    pid_t p = xfork();
+    pid_t p = guest_fork();
     if (p == 0) {
         int n = deepen();
         fflush(stdout);
@@ -705,7 +689,7 @@ static void part_limit(void)
 static void part_setns(void)
 {
     printf("-- setns\n");
-    pid_t p = xfork();
+    pid_t p = guest_fork();
     if (p == 0) {
         EXPECT_ERRNO(setns(99, CLONE_NEWPID), EBADF, "setns(closed fd)");
         EXPECT_ERRNO(setns(1, CLONE_NEWPID), EINVAL, "setns(not a namespace)");
@@ -726,10 +710,10 @@ static void part_setns(void)
         CHECK_EQ(setns(sib_fd, CLONE_NEWPID), 0, "setns(pidfd in our namespace, CLONE_NEWPID)");
         CHECK_EQ(unshare(CLONE_NEWPID), 0, "unshare(CLONE_NEWPID) still works after that");
         CHECK_EQ(setns(sib_fd, CLONE_NEWPID), 0, "setns back to our own namespace");
-        pid_t k = xfork();
+        pid_t k = guest_fork();
         if (k == 0) {
             CHECK(getpid() != 1, "a child after setns to our own namespace is no init");
-            finish();
+            guest_child_exit();
         }
         expect_ok(k, "child in our own namespace");
 
@@ -753,30 +737,30 @@ static void part_setns(void)
             printf("FAIL read\n");
         CHECK_EQ(setns(init_fd, CLONE_NEWPID), 0, "setns(pidfd of a child namespace's init)");
         CHECK_EQ(setns(init_fd, CLONE_NEWPID), 0, "setns twice");
-        k = xfork();
+        k = guest_fork();
         if (k == 0) {
             CHECK_EQ(getpid(), 2, "a child after setns: pid 2 there");
             CHECK_EQ(getppid(), 0, "a child after setns: getppid() 0");
             CHECK_EQ(kill(1, 0), 0, "a child after setns: kill(1, 0)");
-            finish();
+            guest_child_exit();
         }
         expect_ok(k, "child in the child namespace");
         EXPECT_ERRNO(raw_clone(CLONE_NEWPID, NULL), EINVAL, "clone(CLONE_NEWPID) after setns elsewhere");
         /* dropping CAP_SYS_ADMIN */
-        k = xfork();
+        k = guest_fork();
         if (k == 0) {
             CHECK_EQ(setuid(1000), 0, "setuid(1000)");
             EXPECT_ERRNO(setns(init_fd, CLONE_NEWPID), EPERM, "setns without CAP_SYS_ADMIN");
             EXPECT_ERRNO(unshare(CLONE_NEWPID), EPERM, "unshare(CLONE_NEWPID) without CAP_SYS_ADMIN");
             EXPECT_ERRNO(raw_clone(CLONE_NEWPID, NULL), EPERM, "clone(CLONE_NEWPID) without CAP_SYS_ADMIN");
-            finish();
+            guest_child_exit();
         }
         expect_ok(k, "unprivileged child");
         close(hold[1]);
         expect_ok(init, "the child namespace's init");
         expect_ok(sib, "the sibling");
         EXPECT_ERRNO(setns(sib_fd, CLONE_NEWPID), ESRCH, "setns(pidfd of a reaped process)");
-        finish();
+        guest_child_exit();
     }
     expect_ok(p, "setns part");
 }
@@ -786,7 +770,7 @@ static void part_setns(void)
 static void part_setns_proc(void)
 {
     printf("-- setns with /proc/PID/ns/pid\n");
-    pid_t p = xfork();
+    pid_t p = guest_fork();
     if (p != 0) {
         expect_ok(p, "setns /proc part");
         return;
@@ -812,10 +796,10 @@ static void part_setns_proc(void)
     EXPECT_ERRNO(setns(nsfd, CLONE_NEWUTS), EINVAL, "setns(pid namespace file, CLONE_NEWUTS)");
     CHECK_EQ(setns(nsfd, 0), 0, "setns(/proc/PID/ns/pid, 0)");
     EXPECT_ERRNO(unshare(CLONE_NEWPID), EINVAL, "unshare(CLONE_NEWPID) after that");
-    pid_t k = xfork();
+    pid_t k = guest_fork();
     if (k == 0) {
         CHECK_EQ(getpid(), 2, "a child after setns through /proc: pid 2 there");
-        finish();
+        guest_child_exit();
     }
     expect_ok(k, "child in the child namespace");
     CHECK_EQ(setns(selffd, CLONE_NEWPID), 0, "setns(/proc/self/ns/pid, CLONE_NEWPID)");
@@ -824,7 +808,7 @@ static void part_setns_proc(void)
     expect_ok(init, "the child namespace's init");
     close(nsfd);
     close(selffd);
-    finish();
+    guest_child_exit();
 }
 
 int main(int argc, char **argv)

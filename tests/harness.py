@@ -266,6 +266,17 @@ def assert_same(native: Result, emu: Result, *, compare_stderr: bool = False) ->
         raise AssertionError("\n".join(problems))
 
 
+def in_initial_pid_ns() -> bool:
+    """The host runs us in its initial pid namespace: /proc/self/status lists one NSpid number only there."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("NSpid:"):
+                return len(line.split()) == 2
+    except OSError:
+        pass
+    return False
+
+
 def assert_guest_ok(r: Result, what: str = "guest") -> None:
     """A guest that prints "ok"/"FAIL" lines passed: it exited 0 and printed no FAIL line."""
     out = r.stdout.decode("utf-8", "backslashreplace")

@@ -20,26 +20,13 @@ probing the kernel's behaviour, never silently skipped; the rest of the same tra
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
-from harness import assert_guest_ok, assert_same, run_emu, run_native
-
-
-def _in_initial_pid_ns() -> bool:
-    """/proc/self/status lists one NSpid number only in the initial pid namespace."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("NSpid:"):
-                return len(line.split()) == 2
-    except OSError:
-        pass
-    return False
-
+from harness import assert_guest_ok, assert_same, in_initial_pid_ns, run_emu, run_native
 
 pytestmark = [
     pytest.mark.skipif(os.geteuid() != 0, reason="pid namespaces and ns_last_pid need CAP_SYS_ADMIN (root)"),
-    pytest.mark.skipif(not _in_initial_pid_ns(), reason="the guests assume the initial pid namespace"),
+    pytest.mark.skipif(not in_initial_pid_ns(), reason="the guests assume the initial pid namespace"),
 ]
 
 GUESTS = ("pidfd_race", "nspid")

@@ -10,26 +10,13 @@ pid 1 of level 0 being taken and on there being exactly one level above its firs
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
-from harness import assert_guest_ok, assert_same, run_emu, run_native
-
-
-def _in_initial_pid_ns() -> bool:
-    """/proc/self/status lists one NSpid number only in the initial pid namespace."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("NSpid:"):
-                return len(line.split()) == 2
-    except OSError:
-        pass
-    return False
-
+from harness import assert_guest_ok, assert_same, in_initial_pid_ns, run_emu, run_native
 
 pytestmark = [
     pytest.mark.skipif(os.geteuid() != 0, reason="pid namespaces need CAP_SYS_ADMIN: run as root"),
-    pytest.mark.skipif(not _in_initial_pid_ns(), reason="the guests assume the initial pid namespace"),
+    pytest.mark.skipif(not in_initial_pid_ns(), reason="the guests assume the initial pid namespace"),
 ]
 
 GUESTS = ("pidns", "set_tid")

@@ -119,6 +119,25 @@ static inline unsigned long long lcg_next(unsigned long long *state)
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <unistd.h>
+
+/* fork with stdout flushed first; the child counts its own failures from zero */
+static inline pid_t guest_fork(void)
+{
+    fflush(stdout);
+    pid_t r = fork();
+    if (r == 0)
+        guest_failures = 0;
+    return r;
+}
+
+/* end a forked child: status 0 when its own checks passed */
+static inline void guest_child_exit(void)
+{
+    fflush(stdout);
+    _exit(guest_failures ? 1 : 0);
+}
+
 /* The name of a signal ("SIGKILL"), independent of the libc's strsignal() wording. */
 static inline const char *signal_name(int sig)
 {
