@@ -257,9 +257,9 @@ class SignalBatches:
       FPSW, MXCSR, ST0-7 and XMM0-15 in their FXSAVE slots; the full x87 tag word in the cs/gs slot after
       eflags, for the caller to abridge and overwrite), so the filled-in buffer is the block written out;
     * entry: the registers a handler is entered with (SIG_ENTRY_REGS, packed at `entry.view`);
-    * restore / restore_gprs: sigreturn's writes from a second block-shaped buffer into which the guest's
+    * restore: sigreturn's writes from a second block-shaped buffer into which the guest's
       frame is copied (the GPRs, then FPCW, FPSW, MXCSR and XMM0-15 from the FXSAVE image and the full x87
-      tag word from the scratch slot at RESTORE_TAG; or the GPRs alone);
+      tag word from the scratch slot at RESTORE_TAG);
     * restore_st: the x87 registers, physical order, from the scratch slots at RESTORE_ST (Unicorn's FP0-7
       are the physical registers; an FXSAVE image keeps them in stack order, ST(0) first)."""
 
@@ -282,7 +282,6 @@ class SignalBatches:
                                 gprs + (fx, fx + 2, fx + 24, size + RESTORE_TAG) + xmm, 0, self.rblock)
         self.restore_st = RawBatch(cpu, ST_REGS, tuple(size + RESTORE_ST + 16 * i for i in range(8)), 0,
                                    self.rblock)
-        self.restore_gprs = RawBatch(cpu, SIGCONTEXT_GPRS, gprs, 0, self.rblock)
         self.block_view = self.deliver.view
         self.rblock_view = self.restore.view
         self.val = ctypes.c_uint64()

@@ -15,7 +15,7 @@
 #include <ucontext.h>
 #include <unistd.h>
 
-static volatile int edit_st0;
+static volatile int edit_st0, drop_fpstate;
 static volatile long double handler_result;
 static char seen[256];
 
@@ -42,6 +42,8 @@ static void handler(int sig, siginfo_t *si, void *ucv)
     for (int i = 0; i < 4; i++)
         x = x * x + 0.5L;
     handler_result = x;
+    if (drop_fpstate)
+        uc->uc_mcontext.fpregs = NULL; /* sigreturn then resets the FPU (fpu__clear_user_states) */
     if (edit_st0) {
         long double two = 2.0L;
         memcpy(fx + 32, &two, 10);
@@ -87,6 +89,15 @@ int main(void)
 
     kill(getpid(), SIGUSR1);
     printf("empty stack: handler saw: %s\n", seen);
+
+    unsigned mxcsr = 0x7f80; /* round toward zero */
+    unsigned short fcw = 0x0f7f;
+    __asm__ volatile("ldmxcsr %0\n\tfldcw %1" : : "m"(mxcsr), "m"(fcw));
+    drop_fpstate = 1;
+    kill(getpid(), SIGUSR1);
+    drop_fpstate = 0;
+    __asm__ volatile("stmxcsr %0\n\tfnstcw %1" : "=m"(mxcsr), "=m"(fcw));
+    printf("a frame without fpstate: after sigreturn mxcsr=%#x fcw=%#x\n", mxcsr, fcw);
     volatile long double y = 3.0L;
     y = y / 7.0L;
     printf("x87 after: %.9Lf\n", y);

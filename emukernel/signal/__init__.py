@@ -79,6 +79,8 @@ _FULL_TAGS = F.FULL_TAGS
 _FX_TOP = F.FP_OFFSET + 3  # the FXSAVE status word's high byte: TOP in bits 3-5
 _FX_ST = F.FP_OFFSET + 32  # ST(0)-ST(7), 16 bytes each
 _U16 = struct.Struct("<H").pack_into
+# the FXSAVE image of the FPU's init state (fpstate_init: FCW 0x37f, MXCSR 0x1f80, every register empty)
+_INIT_FXSAVE = struct.pack("<HHBxHQQII", 0x37F, 0, 0, 0, 0, 0, 0x1F80, 0xFFFF).ljust(512, b"\0")
 _RESTORE_TAG, _RESTORE_ST = F.BLOCK_SIZE + RESTORE_TAG, F.BLOCK_SIZE + RESTORE_ST  # sigreturn's scratch slots
 for _ftw in (0x5555, 0xFFFF, 0):
     F.abridged_tag(_ftw)
@@ -566,23 +568,24 @@ class Signals:
             except Exception:
                 return False
         _, _, ss_sp, ss_flags, ss_size, sp, rip, eflags, fpaddr, mask = _RETURN_FIELDS(view)
-        if fpaddr and (not whole or fpaddr != frame + _FP_OFFSET):
+        if not fpaddr:
+            view[_FP_OFFSET:_BLOCK_SIZE] = _INIT_FXSAVE  # Linux fpu__restore_sig(NULL): the FPU's init state
+        elif not whole or fpaddr != frame + _FP_OFFSET:
             try:
-                view[_FP_OFFSET:] = mm.read(fpaddr, 512)
+                view[_FP_OFFSET:_BLOCK_SIZE] = mm.read(fpaddr, 512)
             except Exception:
                 return False
         # only the user-changeable flags come from the frame; IF and bit 1 are always set in user mode
         _IP_FLAGS(view, _SC_RIP, (rip - 2 if in_hook else rip) & _MASK64, 0x202 | (eflags & _FIX_EFLAGS))
-        if fpaddr:
-            # Linux fpu__restore_sig (fxrstor): the x87 state too; the full tag word goes to a scratch slot
-            tag = view[_FX_TAG]
-            _U16(view, _RESTORE_TAG, _FULL_TAGS[tag])
-            if tag:  # valid x87 registers: their values, in physical order
-                top = view[_FX_TOP] >> 3 & 7
-                view[_RESTORE_ST:_RESTORE_ST + 128] = F.physical_from_st(bytes(view[_FX_ST:_FX_ST + 128]), top)
-                _reg_write_batch(*batches.restore_st.args)
+        # Linux fpu__restore_sig (fxrstor): the x87 state too; the full tag word goes to a scratch slot
+        tag = view[_FX_TAG]
+        _U16(view, _RESTORE_TAG, _FULL_TAGS[tag])
+        if tag:  # valid x87 registers: their values, in physical order
+            top = view[_FX_TOP] >> 3 & 7
+            view[_RESTORE_ST:_RESTORE_ST + 128] = F.physical_from_st(bytes(view[_FX_ST:_FX_ST + 128]), top)
+            _reg_write_batch(*batches.restore_st.args)
         # GPRs, then FPCW, FPSW, MXCSR, the tag word and XMM0-15, in one batched write
-        _reg_write_batch(*(wb.args if fpaddr else batches.restore_gprs.args))
+        _reg_write_batch(*wb.args)
         # set_current_blocked (set_blocked, inline)
         task.sigmask = blocked = mask & ~_UNBLOCKABLE
         shared = task.tg.shared.bits
