@@ -211,7 +211,7 @@ class CgroupHierarchy:
         return self.tg_cgroup(task.tg)
 
     def tg_cgroup(self, tg: ThreadGroup) -> Cgroup:
-        cg = getattr(tg, "cgroup", None)
+        cg = tg.cgroup
         return cg if cg is not None else self.root
 
     def _tasks(self) -> list[Task]:
@@ -445,7 +445,7 @@ class CgroupHierarchy:
 # -- the kernel's hierarchy and the hooks the process code calls ------------------------------------------
 def cgroup_hierarchy(kernel: Any) -> CgroupHierarchy:
     """The kernel's unified hierarchy, made on first use."""
-    h = getattr(kernel, "cgroups", None)
+    h = kernel.cgroups
     if h is None:
         h = CgroupHierarchy(kernel)
         kernel.cgroups = h

@@ -97,6 +97,9 @@ class Cpu:
         self._val = ctypes.c_uint64()
         self._ref = ctypes.byref(self._val)
         self.current = None  # the task whose registers are live in this CPU
+        # inside emu_start (so inside a hook): RIP is then the address of the `syscall` being handled, which
+        # Unicorn steps over when the hook returns; outside, RIP is already past it
+        self.in_emu = False
 
     # -- registers ---------------------------------------------------------------------------------
     def reg(self, regid: int) -> int:
@@ -139,7 +142,11 @@ class Cpu:
     # -- execution ---------------------------------------------------------------------------------
     def start(self, begin: int, timeout_us: int = 0) -> int:
         """Run from `begin` until emu_stop, an error or the timeout; returns the uc_err code."""
-        return _emu_start(self.handle, begin, 0, timeout_us, 0)
+        self.in_emu = True
+        try:
+            return _emu_start(self.handle, begin, 0, timeout_us, 0)
+        finally:
+            self.in_emu = False
 
     def stop(self) -> None:
         _emu_stop(self.handle)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .abi import signal as S
-from .task import EXIT_DEAD, EXIT_EXITING, EXIT_NONE, EXIT_ZOMBIE, TASK_DEAD
+from .task import EXIT_DEAD, EXIT_EXITING, EXIT_NONE, EXIT_ZOMBIE
 
 if TYPE_CHECKING:
     from .kernel import Kernel
@@ -31,10 +31,7 @@ def do_exit(kernel: Kernel, task: Task, status: int) -> None:
     task.exit_code = status
     tg = task.tg
     tg.live -= 1
-    kernel.sched.wake(task)  # leave any wait queue
-    if task in kernel.sched.runq:
-        kernel.sched.runq.remove(task)
-    task.state = TASK_DEAD
+    kernel.sched.set_dead(task)
     task.sigpending_flag = True  # a syscall that killed its own caller leaves emulation at once
     mm = task.mm
     if mm is not None:

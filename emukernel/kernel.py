@@ -19,7 +19,7 @@ from .sched import Scheduler, format_exception
 from .signal import Signals
 from .syscalls import load_all
 from .syscalls.table import syscall_name
-from .task import Task
+from .task import EXIT_EXITING, EXIT_NONE, EXIT_ZOMBIE, Task
 from .threadgroup import ThreadGroup
 
 if TYPE_CHECKING:
@@ -33,11 +33,26 @@ class Kernel:
 
     def __init__(self, *, root: str | None = None, binds: Sequence[tuple[str, str, bool]] = (),
                  stdio: tuple[int, int, int] = (0, 1, 2), seed: int = 0, realtime: bool = False,
-                 quiet: bool = False, trace: TextIO | None = None, errstream: TextIO | None = None) -> None:
+                 quiet: bool = False, trace: TextIO | None = None, errstream: TextIO | None = None,
+                 slow_entry: bool | None = None) -> None:
         from .fs.procfs import mount_proc_and_cgroup
         from .fs.vfs import Vfs
 
         load_all()
+        # every syscall of every task through the slow path (a test mode: EMUKERNEL_SLOW_ENTRY=1); tracing
+        # takes it too, since the tracer is fed by the slow path's exit work
+        if slow_entry is None:
+            slow_entry = os.environ.get("EMUKERNEL_SLOW_ENTRY", "") not in ("", "0")
+        self.force_slow_entry = bool(slow_entry) or trace is not None
+        self.deadlocked = False
+        # filesystem instances the mounts and fds of this kernel share, made on first use
+        self.procfs = None
+        self.cgroupfs = None
+        self.cgroups = None  # the cgroup hierarchy (emukernel.cgroup)
+        self.pipefs = None
+        self.pidfs = None
+        self.hostname = b"emukernel"
+        self.domainname = b"(none)"
         self.quiet = quiet
         self.errstream = errstream or sys.stderr
         self.clock = Clock(realtime)
@@ -63,7 +78,6 @@ class Kernel:
         self.held_pids: list = []  # pids of dead tasks still naming a process group or session
         self.statuses: dict[int, int] = {}  # tgid -> wait status, for processes reaped by init
         self.init = self._boot_init()
-        self.hostname = b"emukernel"
 
     # -- boot ----------------------------------------------------------------------------------------
     def _boot_init(self) -> Task:
@@ -130,7 +144,8 @@ class Kernel:
 
     def _discard(self, task: Task) -> None:
         """Undo a spawn whose exec failed: the child never ran."""
-        task.exit_state = 2  # zombie without a parent notification
+        task.set_exit_state(EXIT_NONE, EXIT_EXITING)  # a zombie without a parent notification
+        task.set_exit_state(EXIT_EXITING, EXIT_ZOMBIE)
         task.files.users -= 1
         if task.files.users == 0:
             task.files.close_all()
@@ -201,7 +216,7 @@ class Kernel:
 
     def child_exited(self, parent: Task, child: Task) -> None:
         """A child of parent became waitable: wake the waiters (the wait issue adds wait queues)."""
-        q = getattr(parent.tg, "wait_chldexit", None)
+        q = parent.tg.wait_chldexit
         if q is not None:
             self.sched.wake_all(q)
 

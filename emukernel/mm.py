@@ -142,6 +142,9 @@ class Vma:
         return f"<Vma {self.start:#x}-{self.end:#x} prot={self.prot} {self.name}>"
 
 
+SUID_DUMP_DISABLE, SUID_DUMP_USER = 0, 1  # include/linux/sched/coredump.h
+
+
 class AddressSpace:
     """A process's address space on one Unicorn CPU (Linux mm_struct)."""
 
@@ -158,6 +161,7 @@ class AddressSpace:
         self.fault_access = 0
         self.users = 1  # tasks sharing this mm (CLONE_VM)
         self.exe = None  # the file this image was loaded from
+        self.dumpable = SUID_DUMP_USER  # get_dumpable(mm): PR_SET_DUMPABLE, cleared by a set-id exec
         self.arg_start = self.arg_end = self.env_start = self.env_end = 0
         self.start_code = self.end_code = self.start_data = self.end_data = self.start_stack = 0
         cpu.hook_mem_invalid(self._on_invalid_access)
@@ -696,7 +700,7 @@ class AddressSpace:
         child = AddressSpace(cpu)
         kernel.entry.install(cpu)
         child.set_exe_file(self.exe)  # Linux dup_mm_exe_file: the child's mm holds the executable too
-        for attr in ("mmap_base", "start_brk", "brk", "arg_start", "arg_end", "env_start", "env_end",
+        for attr in ("mmap_base", "dumpable", "start_brk", "brk", "arg_start", "arg_end", "env_start", "env_end",
                      "start_code", "end_code", "start_data", "end_data", "start_stack"):
             setattr(child, attr, getattr(self, attr))
         if self.stack_reserve[1]:

@@ -20,10 +20,11 @@ from typing import TYPE_CHECKING
 
 from .abi import signal as S
 from .cpu import RIP
-from .task import TASK_INTERRUPTIBLE, TASK_RUNNING
+from .task import TASK_DEAD, TASK_INTERRUPTIBLE, TASK_RUNNING, EmuExit
 
 if TYPE_CHECKING:
     from .kernel import Kernel
+    from .stops import TaskStop
     from .task import Task
 
 TIMESLICE_US = 20_000  # host-timer slice while another task is runnable (a spinner is stopped after 5)
@@ -131,10 +132,31 @@ class Scheduler:
         self.watchdog = Watchdog()
         self.budget = PREEMPT_SYSCALLS  # syscalls left before a switch while others are runnable
 
-    # -- queues --------------------------------------------------------------------------------------
+    # -- run states: the only writers of Task.state --------------------------------------------------
     def enqueue(self, task: Task) -> None:
         task.state = TASK_RUNNING
         self.runq.append(task)
+
+    def stop(self, task: Task, stop: TaskStop) -> None:
+        """The task stops (set_special_state(TASK_STOPPED/TASK_TRACED)): off the run queue until end_stop."""
+        task.state = stop.state
+        task.stop = stop
+        if task in self.runq:
+            self.runq.remove(task)
+
+    def end_stop(self, task: Task) -> None:
+        """A stopped task runs again (SIGCONT, SIGKILL, or a tracer's resume: wake_up_state)."""
+        if task.stop is not None:
+            task.stop = None
+            self.enqueue(task)
+
+    def set_dead(self, task: Task) -> None:
+        """do_exit's last state (TASK_DEAD): off every queue for good."""
+        self.wake(task)  # leave any wait queue
+        if task in self.runq:
+            self.runq.remove(task)
+        task.stop = None
+        task.state = TASK_DEAD
 
     def block(self, task: Task, blk: Block) -> None:
         task.state = TASK_INTERRUPTIBLE
@@ -146,7 +168,7 @@ class Scheduler:
 
     def wake(self, task: Task) -> None:
         """try_to_wake_up: make a blocked task runnable; its handler re-checks its condition."""
-        if task.state != TASK_INTERRUPTIBLE:
+        if task.state is not TASK_INTERRUPTIBLE:
             return
         blk = task.blocked_on
         if blk is not None and blk.queue is not None and task in blk.queue.waiters:
@@ -210,7 +232,7 @@ class Scheduler:
                     i = (i + 1 + int(rand() * (n - 1))) % n
                 task = runq[i]
                 del runq[i]
-            if task.state == TASK_RUNNING and task.alive:
+            if task.state is TASK_RUNNING and task.alive:
                 self.yielder = None
                 self.budget = 1 + int(self.rand() * (2 * PREEMPT_SYSCALLS))
                 return task
@@ -231,7 +253,7 @@ class Scheduler:
             task = self.next_task
             if task is not None:
                 self.next_task = None
-                if not task.alive or task.state != TASK_RUNNING:
+                if not task.alive or task.state is not TASK_RUNNING:
                     task = self.pick_next()
             else:
                 task = self.pick_next()
@@ -312,18 +334,15 @@ class Scheduler:
             # blocked again or gone: pick once more (its context is saved, or no longer needed, above)
 
     def resume(self, task: Task, in_hook: bool) -> bool:
-        """What a task does before it runs on: finish the syscall it was parked in, then take its signals
+        """What a task does before it runs on: finish the syscall it was parked in, then return to user mode
         (in_hook: RIP is still at the `syscall` instruction).  False when it blocked again or is gone."""
-        kernel = self.kernel
+        entry = self.kernel.entry
         if task.restart is not None:
-            sc, args, resume = task.restart
-            task.restart = None
-            kernel.entry.finish(task, sc, args, resume() if resume is not None else kernel.entry.call(task, sc, args))
-            if task.state != TASK_RUNNING or not task.alive:
+            entry.resume_parked(task)
+            if task.state is not TASK_RUNNING or not task.alive:
                 return False
-        if task.sigpending_flag:
-            kernel.signals.deliver(task, in_hook)
-        return task.alive and task.state == TASK_RUNNING
+        entry.exit_to_user_mode(task, in_hook)
+        return task.alive and task.state is TASK_RUNNING
 
     def run_task(self, task: Task) -> None:
         kernel = self.kernel
@@ -332,7 +351,6 @@ class Scheduler:
         cpu = task.mm.cpu
         if not self.resume(task, False):
             return
-        task.syscall_action = None
         t0 = time.monotonic_ns()
         # A task that makes syscalls is switched at syscall boundaries (deterministically); the watchdog
         # stops the CPU only once the task spun without a syscall for SPIN_SLICES slices while another task
@@ -342,36 +360,36 @@ class Scheduler:
         err = cpu.start(cpu.reg(RIP))
         self.watchdog.disarm()
         task = self.current  # the hook may have switched to another thread of this address space
+        why, data = task.emu_exit, task.emu_exit_data
+        task.emu_exit, task.emu_exit_data = EmuExit.NONE, None
         if err != UC_ERR_OK:
-            self.cpu_exception(task, err)
+            if why is EmuExit.BUG:
+                kernel.kernel_bug(task, data[1], data[0])
+            else:
+                self.cpu_exception(task, err)
             return
-        pending = task.syscall_action
-        entered = pending is not None  # left emulation to finish a syscall: not by itself a switch
-        if pending is not None:
-            task.syscall_action = None
-            sc, args, action = pending
-            kernel.entry.finish(task, sc, args, action)
-        elif task.trap is not None:
-            sig, code, addr, trapno = task.trap
-            task.trap = None
+        entered = why is EmuExit.SYSCALL  # left emulation to finish a syscall: not by itself a switch
+        if entered:
+            if data is None:
+                kernel.entry.syscall_slow(task)
+            else:
+                kernel.entry.complete(task, *data)
+        elif why is EmuExit.TRAP:
+            sig, code, addr, trapno = data
             cpu.clear_exception_state()
             kernel.signals.force_fault(task, sig, code, addr, trapno)
-        elif task.preempted:
-            task.preempted = False  # a deterministic switch at a syscall boundary
-        elif task.hook_error is not None:
-            exc, where = task.hook_error
-            task.hook_error = None
-            kernel.kernel_bug(task, where, exc)
-        elif task.alive and task.state == TASK_RUNNING and not task.sigpending_flag:
+        elif why is EmuExit.BUG:
+            kernel.kernel_bug(task, data[1], data[0])
+        elif why is EmuExit.NONE and task.alive and task.state is TASK_RUNNING and not task.sigpending_flag:
             # a spinning task preempted by the host timer (the one nondeterministic event): virtual time
             # moves on by the time it computed, so timers fire for programs that spin waiting for them
             kernel.clock.advance_to(kernel.clock.monotonic_ns() + time.monotonic_ns() - t0)
             if kernel.tracer is not None:
                 kernel.tracer.note(task, "preempted by host timer")
-        if task.alive and task.state == TASK_RUNNING:
-            if task.sigpending_flag:
-                kernel.signals.deliver(task)
-            if task.alive and task.state == TASK_RUNNING and task not in self.runq:
+        # (EmuExit.PREEMPT: a deterministic switch at a syscall boundary, nothing to do)
+        if task.alive and task.state is TASK_RUNNING:
+            kernel.entry.exit_to_user_mode(task)
+            if task.alive and task.state is TASK_RUNNING and task not in self.runq:
                 self.budget -= 1
                 if entered and self.budget > 0 and self.yielder is not task and self.next_task is None:
                     # as on Linux, returning from a syscall is no reason to give up the CPU: a fork's
@@ -384,11 +402,6 @@ class Scheduler:
         """emu_start failed: a guest fault becomes a signal; anything else is reported as a kernel bug."""
         kernel = self.kernel
         mm = task.mm
-        if task.hook_error is not None:
-            exc, where = task.hook_error
-            task.hook_error = None
-            kernel.kernel_bug(task, where, exc)
-            return
         mm.cpu.clear_exception_state()  # a page fault leaves QEMU's old_exception set too
         fa = mm.fault_addr
         if err in _FAULTS and fa >= 1 << 47:
@@ -416,7 +429,7 @@ class Scheduler:
             kernel.signals.force_fault(task, S.SIGSEGV, 0x80, 0)  # SI_KERNEL (general protection)
         else:
             kernel.kernel_bug(task, f"emu_start error {err}", RuntimeError(f"uc_err {err}"))
-        if task.alive and task.state == TASK_RUNNING and task not in self.runq:
+        if task.alive and task.state is TASK_RUNNING and task not in self.runq:
             self.runq.append(task)
 
 

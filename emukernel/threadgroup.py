@@ -64,6 +64,12 @@ class ThreadGroup:
         self.has_child_subreaper = False
         self.exit_status_for_wait = None
         self.cgroup = None  # the process's cgroup (emukernel.cgroup.Cgroup); None: the root cgroup
+        self.did_exec = False  # the leader exec'd since fork (setpgid's EACCES, /proc's start data)
+        self.wait_chldexit = None  # WaitQueue of this group's threads blocked in wait (made on first use)
+        self.signalfd_wait = None  # wait head of signalfd readers (emukernel.fs.signalfd), made on first use
+        self.itimer_real = None  # ITIMER_REAL / alarm (made on first use)
+        self.cpu_itimers: dict = {}  # ITIMER_VIRTUAL / ITIMER_PROF: which -> (remaining, interval)
+        self.posix_timers: dict = {}  # timer_create's timers by id
 
     def orphaned_pgrp(self) -> bool:
         """is_current_pgrp_orphaned: no member has a parent in another group of the same session."""

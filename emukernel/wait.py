@@ -41,7 +41,7 @@ class WaitOpts:
 
 def wait_queue(task: Task) -> WaitQueue:
     tg = task.tg
-    q = getattr(tg, "wait_chldexit", None)
+    q = tg.wait_chldexit
     if q is None:
         q = tg.wait_chldexit = WaitQueue("wait for a child")
     return q
@@ -101,7 +101,7 @@ def do_wait(task: Task, opts: WaitOpts):
                 if not opts.flags & WEXITED:
                     continue
                 status = group_status(child)
-                rec = Reaped(kernel.vtgid(task, child), status, child.creds.uid, getattr(child, "cputime", 0), 0)
+                rec = Reaped(kernel.vtgid(task, child), status, child.creds.uid, 0, 0)
                 if not opts.flags & WNOWAIT:
                     release_task(kernel, child)
                 return rec

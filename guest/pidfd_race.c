@@ -364,8 +364,15 @@ static void part_thread(void)
         printf("FAIL write\n");
     pthread_join(t, NULL);
     /* pthread_join returns once the kernel cleared the tid (mm_release, early in do_exit); the
-     * thread is released later, in exit_notify, so wait for the pidfd to say so */
-    show_poll_wait("thread pidfd, thread gone", tfd, POLLIN, 10000);
+     * pidfd turns readable in exit_notify (IN) and hangs up once release_task detached the pid
+     * (IN|HUP), a moment later on another CPU: wait for the released state, then show it */
+    for (int i = 0; i < 1000; i++) {
+        struct pollfd w = {tfd, POLLIN, 0};
+        if (poll(&w, 1, 10000) == 1 && (w.revents & POLLHUP))
+            break;
+        usleep(1000);
+    }
+    show_poll("thread pidfd, thread gone", tfd, POLLIN);
     printf("thread pidfd fdinfo Pid: %s\n", fdinfo(tfd, "Pid"));
     EXPECT_ERRNO(pidfd_send(tfd, 0, 0), ESRCH, "pidfd_send_signal(thread pidfd, 0)");
     show_poll("our own process pidfd", pfd, POLLIN);

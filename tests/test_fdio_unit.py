@@ -90,17 +90,20 @@ def sc(task, name: str, *args: int):
         return -e.errno
 
 
+_parked: dict = {}  # task -> the Block it parked on (the run loop keeps it in task.restart)
+
+
 def blocks(task, result) -> Block:
     """The handler parked: hand its Block to the scheduler as the run loop would."""
     assert isinstance(result, Block), result
     task.kernel.sched.block(task, result)
-    task.pending_block = result
+    _parked[task] = result
     return result
 
 
 def resume(task):
     """Run the continuation of a woken task (or the same handler again)."""
-    blk = task.pending_block
+    blk = _parked[task]
     assert task.state == TASK_RUNNING, "not woken"
     assert blk.resume is not None
     return blk.resume()

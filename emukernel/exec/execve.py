@@ -15,6 +15,7 @@ from ..abi import signal as S
 from ..cpu import EFLAGS, RIP, RSP, Cpu
 from ..errors import Errno, ExecFormatError
 from ..mm import AddressSpace
+from ..task import EXIT_DEAD, EXIT_ZOMBIE
 from .elf import load_elf, parse_elf
 from .stack import build_stack
 
@@ -167,7 +168,7 @@ def de_thread(task: Task) -> None:
     tg.leader = task
     task.exit_signal = S.SIGCHLD
     kernel.tasks[task.tid] = task
-    leader.exit_state = 3  # EXIT_DEAD: released here, never reported
+    leader.set_exit_state(EXIT_ZOMBIE, EXIT_DEAD)  # released here, never reported
     if leader in tg.tasks:
         tg.tasks.remove(leader)
 
@@ -232,9 +233,9 @@ def exec_binprm(task: Task, bprm: Binprm, elf) -> None:
     task.robust_list = 0
     task.clear_child_tid = 0
     task.tg.did_exec = True
-    for timer in getattr(task.tg, "posix_timers", {}).values():  # exit_itimers
+    for timer in task.tg.posix_timers.values():  # exit_itimers
         kernel.sched.cancel_timer(timer.handle)
-    task.tg.__dict__.pop("posix_timers", None)
+    task.tg.posix_timers = {}
     task.comm = bprm.filename.rsplit(b"/", 1)[-1][:15]
 
 

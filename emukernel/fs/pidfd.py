@@ -49,7 +49,7 @@ class Pidfs:
 
 
 def pidfs(kernel: Any) -> Pidfs:
-    fs = getattr(kernel, "pidfs", None)
+    fs = kernel.pidfs
     if fs is None:
         fs = Pidfs()
         kernel.pidfs = fs
@@ -61,7 +61,7 @@ def notify_exit(kernel: Any, who: Any = None) -> None:
 
     `who` (the task or thread group concerned) is informational: every pid with a pidfd whose state moved
     on (thread exited, group exited, reaped) since the last call has its pollers woken, once per change."""
-    fs = getattr(kernel, "pidfs", None)
+    fs = kernel.pidfs
     if fs is None:
         return
     for pid, head in list(fs.heads.items()):

@@ -79,7 +79,7 @@ class PipeFs:
 
 
 def pipefs(kernel: Any) -> PipeFs:
-    fs = getattr(kernel, "pipefs", None)
+    fs = kernel.pipefs
     if fs is None:
         fs = PipeFs()
         kernel.pipefs = fs

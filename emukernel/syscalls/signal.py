@@ -315,9 +315,9 @@ def sys_rt_tgsigqueueinfo(task, tgid, tid, sig, uinfo):
 # -- sigreturn and altstack ------------------------------------------------------------------------------------
 @syscall("rt_sigreturn", ret="d")
 def sys_rt_sigreturn(task):
-    # runs inside the syscall hook (RIP there is the syscall instruction: in_hook applies the bias)
+    # inside the syscall hook RIP is the syscall instruction's address, outside (the slow path) past it
     signals = task.kernel.signals
-    if not signals.sigreturn(task, True):
+    if not signals.sigreturn(task, task.mm.cpu.in_emu):
         signals.force_sigsegv(task)
     return REGS_SET
 

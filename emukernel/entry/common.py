@@ -1,0 +1,172 @@
+"""The syscall path outside the hook (Linux kernel/entry/common.c), one function per phase, in Linux's order.
+
+A syscall of a task with entry work, or one whose handler gave an action the hook cannot finish, leaves
+emulation and the run loop calls into here:
+
+  syscall_slow              do_syscall_64 for a task with work: the whole sequence below
+    syscall_trace_enter     ptrace's syscall-entry stop, then seccomp (the next issues fill both); the
+                            number and the arguments are read from the registers only after it, so a
+                            tracer's change of orig_rax or an argument register takes effect
+    invoke                  the handler (or ENOSYS for a number with none)
+    complete                acts on the handler's result: an int or REGS_SET goes on to the exit work,
+                            a Block parks the task (its continuation comes back to complete), a Yield
+                            requeues it, a Deferred runs outside emulation, NORETURN ends here
+    syscall_exit_work       the tracer's line, then ptrace's syscall-exit stop
+  exit_to_user_mode         signal delivery and stops, the interrupted syscall's restart decided there
+                            (note_restart records it, Signals.deliver applies it): the one return-to-user
+                            step, which the hook, the run loop and the scheduler's resume all call
+
+The hook (emukernel.entry.hook) is the same sequence with every empty phase skipped.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..cpu import R8, R9, R10, RAX, RDI, RDX, RSI
+from ..errors import Errno
+from ..sched import NORETURN, REGS_SET, Block, Deferred, Yield
+from ..syscalls.table import NR_SYSCALLS, TABLE, syscall_name
+from .hook import install
+from .restart import note_restart
+from .traps import install_traps
+
+if TYPE_CHECKING:
+    from ..cpu import Cpu
+    from ..kernel import Kernel
+    from ..task import Task
+
+_ARG_REGS = (RDI, RSI, RDX, R10, R8, R9)
+
+
+class _Unimplemented:
+    """A pseudo table entry for numbers with no handler, so the slow path and the tracer see a name."""
+
+    __slots__ = ("nr", "name", "args", "ret", "nargs", "handler")
+
+    def __init__(self, nr: int) -> None:
+        self.nr = nr
+        self.name = syscall_name(nr)
+        self.args = ("x",) * 6
+        self.ret = "d"
+        self.nargs = 6
+        self.handler = None
+
+
+class SyscallEntry:
+    """The syscall path of one kernel: installs the hook on each CPU, runs the slow sequence."""
+
+    def __init__(self, kernel: Kernel) -> None:
+        self.kernel = kernel
+        self._unimpl: dict[int, _Unimplemented] = {}
+
+    def install(self, cpu: Cpu) -> None:
+        """The syscall hook (the fast path) and the trap hook on a new CPU."""
+        install(self, cpu)
+        install_traps(cpu)
+
+    def entry_for(self, nr: int):
+        """The table entry of syscall nr, or a pseudo entry naming it when it has no handler."""
+        sc = TABLE[nr] if 0 <= nr < NR_SYSCALLS else None
+        if sc is None:
+            sc = self._unimpl.get(nr)
+            if sc is None:
+                sc = self._unimpl[nr] = _Unimplemented(nr)
+        return sc
+
+    # -- do_syscall_64 for a task with entry work -----------------------------------------------------
+    def syscall_slow(self, task: Task) -> None:
+        """Run the syscall the hook recorded (orig_rax set, rax = -ENOSYS), every phase in order."""
+        if not self.syscall_trace_enter(task):
+            return
+        nr = task.orig_rax
+        sc = self.entry_for(nr)
+        cpu = task.mm.cpu
+        args = tuple(cpu.reg(r) for r in _ARG_REGS[:sc.nargs])
+        self.complete(task, sc, args, self.invoke(task, sc, args))
+
+    def syscall_trace_enter(self, task: Task) -> bool:
+        """syscall_trace_enter: the ptrace entry stop, then seccomp.  False when the syscall is not to run
+        (the task stopped or died, or a filter decided its result)."""
+        return task.alive
+
+    def invoke(self, task: Task, sc, args: tuple) -> object:
+        """The handler, outside emulation; returns an int or an action."""
+        kernel = self.kernel
+        if kernel.tracer is not None:
+            kernel.trace_held = []
+            kernel.tracer.enter(task, sc, tuple(args))
+        if sc.handler is None:
+            return kernel.unimplemented(task, sc.nr)
+        try:
+            return sc.handler(task, *args)
+        except Errno as e:
+            return -e.errno
+
+    def complete(self, task: Task, sc, args: tuple, result: object) -> None:
+        """Act on a handler's result outside emulation (the one dispatch of every action)."""
+        kernel = self.kernel
+        while True:
+            if result.__class__ is int:
+                if task.alive and task.mm is not None:
+                    task.mm.cpu.set_reg(RAX, result)
+                self.syscall_exit_work(task, sc, args, result)
+                note_restart(task, sc.nr, result)
+                return
+            if result is REGS_SET:
+                self.syscall_exit_work(task, sc, args, task.mm.cpu.reg(RAX) if task.mm else 0)
+                return
+            if result is NORETURN:
+                # exit/exit_group never return (= ?); a successful execve returns 0 in the new image
+                self.syscall_exit_work(task, sc, args, 0 if sc.name.startswith("execve") else result)
+                return
+            if result.__class__ is Block:
+                if kernel.tracer is not None:
+                    kernel.trace_flush()  # the call's line comes when it completes
+                task.restart = (sc, args, result.resume)
+                task.restart_in_hook = result.hook_ok
+                kernel.sched.block(task, result)
+                return
+            if result.__class__ is Yield:
+                if task.alive and task.mm is not None:
+                    task.mm.cpu.set_reg(RAX, result.ret)
+                self.syscall_exit_work(task, sc, args, result.ret)
+                kernel.sched.yield_task(task)
+                return
+            if result.__class__ is Deferred:
+                try:
+                    result = result.fn()
+                except Errno as e:
+                    result = -e.errno
+                continue
+            raise TypeError(f"syscall {sc.name} returned {result!r}")
+
+    def resume_parked(self, task: Task) -> None:
+        """A task parked in a syscall was woken: run its continuation (or its handler again, level-triggered)
+        and complete the syscall."""
+        sc, args, resume = task.restart
+        task.restart = None
+        if resume is not None:
+            try:
+                result = resume()
+            except Errno as e:
+                result = -e.errno
+        else:
+            result = self.invoke(task, sc, args)
+        self.complete(task, sc, args, result)
+
+    def syscall_exit_work(self, task: Task, sc, args: tuple, ret) -> None:
+        """syscall_exit_work: the tracer's line for the call (and what it caused), then the ptrace
+        syscall-exit stop."""
+        kernel = self.kernel
+        if kernel.tracer is not None:
+            kernel.trace_syscall(task, sc, args, ret)
+
+    # -- the return to user mode ------------------------------------------------------------------------
+    def exit_to_user_mode(self, task: Task, in_hook: bool = False) -> None:
+        """exit_to_user_mode_loop: deliver pending signals and take stops (group stop, and next the ptrace
+        signal-delivery stop); an interrupted syscall is restarted or fails with EINTR there.  in_hook:
+        called inside the syscall hook, RIP still at the `syscall` instruction."""
+        if task.sigpending_flag:
+            self.kernel.signals.deliver(task, in_hook)
+

@@ -1,0 +1,20 @@
+"""The first half of the syscall restart rule (the second is signal delivery's, Signals.deliver)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..abi import errno as E
+
+if TYPE_CHECKING:
+    from ..task import Task
+
+_RESTART_LO, _RESTART_HI = -E.ERESTART_RESTARTBLOCK, -E.ERESTARTSYS
+
+
+def note_restart(task: Task, nr: int, ret: int) -> None:
+    """An interrupted syscall (-ERESTART*): remember it for signal delivery, which restarts it or turns it
+    into EINTR (arch_do_signal_or_restart's input, regs->ax and orig_ax).  Only signal delivery reads it."""
+    if _RESTART_LO <= ret <= _RESTART_HI:
+        task.restart_ret = ret
+        task.restart_nr = nr
