@@ -27,7 +27,8 @@ from emukernel.clone import CLONE_NEWPID, CLONE_SIGHAND, CLONE_THREAD, CLONE_VM,
 from emukernel.errors import Errno
 from emukernel.fs.cgroupfs import CgroupDirFile
 from emukernel.fs.file import DIRENT64_HEADER
-from emukernel.fs.procfs import PROC_PID_INIT_INO, NsFile, fdinfo_text
+from emukernel.fs.nsfs import PROC_PID_INIT_INO, NsFile
+from emukernel.fs.procfs import fdinfo_text
 from emukernel.fs.pseudo import LinkInode
 from emukernel.kernel import Kernel
 from emukernel.mm import Vma

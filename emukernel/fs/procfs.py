@@ -10,23 +10,21 @@ The files are made of the pseudo filesystem kit (emukernel.fs.pseudo).
 
 from __future__ import annotations
 
-import itertools
 import os
-import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..abi import errno as E
-from ..abi.fcntl import O_CLOEXEC, S_IFREG
+from ..abi.fcntl import O_CLOEXEC
 from ..errors import Errno, Fault
 from .file import FMODE_READ, FMODE_WRITE, File
 from .fscontext import d_path
 from .inode import Dentry, Inode
 from .mount import Mount, Path
+from .nsfs import NsfsSuperBlock
 from .pseudo import (
     LinkInode,
     PseudoDir,
-    PseudoInode,
     PseudoSuperBlock,
     SeqInode,
     static_entries,
@@ -42,9 +40,6 @@ USER_HZ = 100  # clock ticks of /proc/PID/stat (Linux USER_HZ)
 PROC_ROOT_INO = 1
 PROC_SELF_INO = 0xF0000000  # Linux: fs/proc/self.c self_inum, the first dynamic proc inode
 PROC_THREAD_SELF_INO = 0xF0000001
-PROC_PID_INIT_INO = 0xEFFFFFFC  # Linux: include/linux/proc_ns.h, the initial pid namespace
-PROC_NS_DYNAMIC_FIRST = 0xF0000000 + 0x100  # numbers for later namespaces (proc_alloc_inum)
-NSFS_DEV = mkdev(0, 4)
 FIRST_PROCESS_ENTRY = 256  # Linux: fs/proc/base.c, readdir cursors of pids start here
 EXIT_NONE, EXIT_ZOMBIE, EXIT_DEAD = 0, 2, 3
 PF_EXITING = 0x00000004
@@ -56,64 +51,6 @@ RLIM_INFINITY = 0xFFFFFFFFFFFFFFFF
 def task_released(task: Task) -> bool:
     """The task was reaped: its /proc entries are gone (Linux pid_revalidate fails)."""
     return task.exit_state == EXIT_DEAD or task.pid is None
-
-
-# -- pid namespaces as nsfs files ------------------------------------------------------------------------------
-class NsfsSuperBlock(PseudoSuperBlock):
-    __slots__ = ("mnt", "_inums", "_next_inum")
-
-    d_dname = True  # an open namespace file is named "pid:[N]" (Linux ns_dname), not by a path
-
-    def __init__(self, kernel: Any, now: Callable[[], int]) -> None:
-        super().__init__("nsfs", NSFS_DEV, kernel, now)
-        self._inums: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()
-        self._next_inum = itertools.count(PROC_NS_DYNAMIC_FIRST)
-        root = PseudoDir(self, ("nsfs-root",), ino=1)
-        # an internal mount (Linux nsfs_mnt): never in the mount table, only a place for paths to live on
-        self.mnt = Mount(self, Dentry(b"", None, root), None, None, True, 0)
-
-    def inum(self, ns: PidNamespace) -> int:
-        """The namespace's inode number: PROC_PID_INIT_INO for the root namespace (Linux ns_common.inum)."""
-        if ns.parent is None:
-            return PROC_PID_INIT_INO
-        n = self._inums.get(ns)
-        if n is None:
-            n = self._inums[ns] = next(self._next_inum)
-        return n
-
-    def path_of(self, ns: PidNamespace) -> Path:
-        """A path naming the namespace's nsfs inode (what opening /proc/PID/ns/pid gives)."""
-        inode = NsInode(self, ns)
-        return Path(self.mnt, Dentry(f"pid:[{inode.ino}]".encode(), self.mnt.root, inode))
-
-
-class NsInode(PseudoInode):
-    """The nsfs inode of a pid namespace: a read-only regular file, its number the namespace's inum."""
-
-    __slots__ = ("pidns",)
-
-    def __init__(self, sb: NsfsSuperBlock, ns: PidNamespace) -> None:
-        super().__init__(sb, ("pidns", ns), S_IFREG | 0o444, ino=sb.inum(ns))
-        self.pidns = ns
-
-    def open(self, path: Path, flags: int) -> File:
-        return NsFile(path, self, flags)
-
-
-class NsFile(File):
-    """An open namespace file: setns(fd, CLONE_NEWPID) finds the namespace as `.pidns`."""
-
-    __slots__ = ("pidns",)
-
-    def __init__(self, path: Path, inode: NsInode, flags: int) -> None:
-        super().__init__(path, inode, flags)
-        self.pidns = inode.pidns
-
-    def read(self, n: int) -> bytes:
-        raise Errno(E.EINVAL)
-
-    def fdinfo_name(self) -> str:
-        return f"pid:[{self.inode.ino if self.inode is not None else 0}]"
 
 
 # -- text helpers -------------------------------------------------------------------------------------------
@@ -1301,4 +1238,4 @@ def mount_proc_and_cgroup(kernel: Any) -> None:
     mount_cgroupfs(kernel)
 
 
-__all__ = ["NsFile", "fdinfo_text", "mount_proc_and_cgroup", "mount_procfs"]
+__all__ = ["fdinfo_text", "mount_proc_and_cgroup", "mount_procfs"]
