@@ -151,7 +151,7 @@ class MemStats:
 
 
 class ProcView:
-    """Renders the per-process files for one kernel (the functions of fs/proc/array.c and base.c)."""
+    """The numbers /proc shows for one kernel: pids as its superblock's pid namespace gives them."""
 
     def __init__(self, kernel: Any, sb: ProcSuperBlock | None = None) -> None:
         self.kernel = kernel
@@ -188,332 +188,344 @@ class ProcView:
         tracer = getattr(task.ptrace, "tracer", None) if task.ptrace is not None else None
         return self.vpid(viewer, tracer) if tracer is not None else 0
 
-    @staticmethod
-    def state(task: Task) -> str:
-        # Linux: fs/proc/array.c task_state_array
-        if task.exit_state == EXIT_DEAD:
-            return "X (dead)"
-        if task.exit_state == EXIT_ZOMBIE:
-            return "Z (zombie)"
-        st = task.state
-        if st == "T":
-            return "t (tracing stop)" if getattr(task, "ptrace_stopped", False) else "T (stopped)"
-        if st == "S":
-            return "S (sleeping)"
-        if st == "X":
-            return "X (dead)"
-        return "R (running)"
 
-    @staticmethod
-    def nr_threads(task: Task) -> int:
-        """signal->nr_threads: the group's threads not yet released."""
-        return len(task.tg.tasks)
+def task_state(task: Task) -> str:
+    # Linux: fs/proc/array.c task_state_array
+    if task.exit_state == EXIT_DEAD:
+        return "X (dead)"
+    if task.exit_state == EXIT_ZOMBIE:
+        return "Z (zombie)"
+    st = task.state
+    if st == "T":
+        return "t (tracing stop)" if getattr(task, "ptrace_stopped", False) else "T (stopped)"
+    if st == "S":
+        return "S (sleeping)"
+    if st == "X":
+        return "X (dead)"
+    return "R (running)"
 
-    def task_flags(self, task: Task) -> int:
-        flags = 0
-        if task.kthread:
-            flags |= PF_KTHREAD
-        if task.exit_state != EXIT_NONE or task.tg.group_exit:
-            flags |= PF_EXITING
-        if not task.kthread and not getattr(task.tg, "did_exec", False):
-            flags |= PF_FORKNOEXEC
-        return flags
 
-    @staticmethod
-    def sig_ign_cgt(task: Task) -> tuple[int, int]:
-        # Linux: fs/proc/array.c collect_sigign_sigcatch
-        ign = cgt = 0
-        for sig, act in task.sighand.actions.items():
-            if not 1 <= sig <= 64:
-                continue
-            if act[0] == 1:  # SIG_IGN
-                ign |= 1 << (sig - 1)
-            elif act[0] != 0:  # a handler
-                cgt |= 1 << (sig - 1)
-        return ign, cgt
+def nr_threads(task: Task) -> int:
+    """signal->nr_threads: the group's threads not yet released."""
+    return len(task.tg.tasks)
 
-    def sigq(self, task: Task) -> tuple[int, int]:
-        """SigQ: signals queued for the task's real uid across the system / RLIMIT_SIGPENDING."""
-        uid = task.creds.uid
-        queued = 0
-        groups: set[int] = set()
-        for t in self.kernel.tasks.values():
-            if t.creds.uid != uid or task_released(t):
-                continue
-            queued += sum(len(q) for q in t.pending.queue.values())
-            if id(t.tg) not in groups:
-                groups.add(id(t.tg))
-                queued += sum(len(q) for q in t.tg.shared.queue.values())
-        return queued, task.tg.rlimits[11][0]  # RLIMIT_SIGPENDING
 
-    def permitted(self, viewer: Task, task: Task) -> bool:
-        """ptrace_may_access(task, PTRACE_MODE_READ_FSCREDS), without LSMs."""
-        if viewer.tg is task.tg:
-            return True
-        vc, tc = viewer.creds, task.creds
-        if vc.capable(19):  # CAP_SYS_PTRACE
-            return True
-        return (vc.fsuid == tc.uid == tc.euid == tc.suid) and (vc.fsgid == tc.gid == tc.egid == tc.sgid)
+def task_flags(task: Task) -> int:
+    flags = 0
+    if task.kthread:
+        flags |= PF_KTHREAD
+    if task.exit_state != EXIT_NONE or task.tg.group_exit:
+        flags |= PF_EXITING
+    if not task.kthread and not getattr(task.tg, "did_exec", False):
+        flags |= PF_FORKNOEXEC
+    return flags
 
-    @staticmethod
-    def start_ticks(task: Task) -> int:
-        return getattr(task, "start_time", 0) // (1_000_000_000 // USER_HZ)
 
-    # -- status -----------------------------------------------------------------------------------------
-    def status(self, viewer: Task, task: Task) -> bytes:
-        # Linux: fs/proc/array.c proc_pid_status
-        out: list[str] = []
-        comm = task.comm.replace(b"\\", b"\\\\").replace(b"\n", b"\\n")
-        out.append("Name:\t" + comm.decode("latin-1") + "\n")
-        if task.fs is not None:
-            out.append(f"Umask:\t{_octal_umask(task.fs.umask)}\n")
-        c = task.creds
-        out.append(f"State:\t{self.state(task)}\n"
-                   f"Tgid:\t{self.vtgid(viewer, task)}\n"
-                   "Ngid:\t0\n"
-                   f"Pid:\t{self.vpid(viewer, task)}\n"
-                   f"PPid:\t{self.ppid(viewer, task)}\n"
-                   f"TracerPid:\t{self.tracer_pid(viewer, task)}\n"
-                   f"Uid:\t{c.uid}\t{c.euid}\t{c.suid}\t{c.fsuid}\n"
-                   f"Gid:\t{c.gid}\t{c.egid}\t{c.sgid}\t{c.fsgid}\n"
-                   f"FDSize:\t{self.fdsize(task)}\n"
-                   "Groups:\t" + " ".join(str(g) for g in c.groups) + " \n")  # fmt: skip
-        out.append(self.ns_lines(viewer, task))
-        out.append(f"Kthread:\t{1 if task.kthread else 0}\n")
-        mm = task.mm
-        if mm is not None:
-            m = MemStats(mm)
-            out += [_kb("VmPeak", m.total), _kb("VmSize", m.total), _kb("VmLck", 0), _kb("VmPin", 0),
-                    _kb("VmHWM", m.rss), _kb("VmRSS", m.rss), _kb("RssAnon", m.anon), _kb("RssFile", m.file),
-                    _kb("RssShmem", m.shmem), _kb("VmData", m.data), _kb("VmStk", m.stack), _kb("VmExe", m.text),
-                    _kb("VmLib", m.lib), _kb("VmPTE", m.pte), _kb("VmSwap", 0), _kb("HugetlbPages", 0),
-                    "CoreDumping:\t0\n", "THP_enabled:\t1\n", "untag_mask:\t0xffffffffffffffff\n"]  # fmt: skip
-        queued, limit = self.sigq(task)
-        ign, cgt = self.sig_ign_cgt(task)
-        limit_s = str(limit) if limit != RLIM_INFINITY else str(RLIM_INFINITY)
-        out.append(f"Threads:\t{self.nr_threads(task)}\n"
-                   f"SigQ:\t{queued}/{limit_s}\n"
-                   f"SigPnd:\t{_sigset(task.pending.bits)}\n"
-                   f"ShdPnd:\t{_sigset(task.tg.shared.bits)}\n"
-                   f"SigBlk:\t{_sigset(task.sigmask)}\n"
-                   f"SigIgn:\t{_sigset(ign)}\n"
-                   f"SigCgt:\t{_sigset(cgt)}\n")  # fmt: skip
-        inh, prm, eff, bnd, amb = self.caps(c)
-        out.append(f"CapInh:\t{inh:016x}\n"
-                   f"CapPrm:\t{prm:016x}\n"
-                   f"CapEff:\t{eff:016x}\n"
-                   f"CapBnd:\t{bnd:016x}\n"
-                   f"CapAmb:\t{amb:016x}\n")  # fmt: skip
-        mode, nfilters = self.seccomp(task)
-        out.append(f"NoNewPrivs:\t{1 if task.no_new_privs else 0}\n"
-                   f"Seccomp:\t{mode}\n"
-                   f"Seccomp_filters:\t{nfilters}\n"
-                   f"Speculation_Store_Bypass:\t{HOST_STATUS['Speculation_Store_Bypass']}\n"
-                   f"SpeculationIndirectBranch:\t{HOST_STATUS['SpeculationIndirectBranch']}\n"
-                   f"Cpus_allowed:\t{HOST_STATUS['Cpus_allowed']}\n"
-                   f"Cpus_allowed_list:\t{HOST_STATUS['Cpus_allowed_list']}\n"
-                   f"Mems_allowed:\t{HOST_STATUS['Mems_allowed']}\n"
-                   f"Mems_allowed_list:\t{HOST_STATUS['Mems_allowed_list']}\n"
-                   "voluntary_ctxt_switches:\t0\n"
-                   "nonvoluntary_ctxt_switches:\t0\n")  # fmt: skip
-        return "".join(out).encode("latin-1")
+def sig_ign_cgt(task: Task) -> tuple[int, int]:
+    # Linux: fs/proc/array.c collect_sigign_sigcatch
+    ign = cgt = 0
+    for sig, act in task.sighand.actions.items():
+        if not 1 <= sig <= 64:
+            continue
+        if act[0] == 1:  # SIG_IGN
+            ign |= 1 << (sig - 1)
+        elif act[0] != 0:  # a handler
+            cgt |= 1 << (sig - 1)
+    return ign, cgt
 
-    @staticmethod
-    def caps(c: Any) -> tuple[int, int, int, int, int]:
-        """The capability sets of credentials; without sets, everything for euid 0 and nothing otherwise."""
-        from ..creds import CAP_VALID_MASK
 
-        if not hasattr(c, "cap_effective"):
-            full = CAP_VALID_MASK if c.euid == 0 else 0
-            return 0, full, full, CAP_VALID_MASK, 0
-        return c.cap_inheritable, c.cap_permitted, c.cap_effective, c.cap_bset, c.cap_ambient
+def sigq(kernel: Any, task: Task) -> tuple[int, int]:
+    """SigQ: signals queued for the task's real uid across the system / RLIMIT_SIGPENDING."""
+    uid = task.creds.uid
+    queued = 0
+    groups: set[int] = set()
+    for t in kernel.tasks.values():
+        if t.creds.uid != uid or task_released(t):
+            continue
+        queued += sum(len(q) for q in t.pending.queue.values())
+        if id(t.tg) not in groups:
+            groups.add(id(t.tg))
+            queued += sum(len(q) for q in t.tg.shared.queue.values())
+    return queued, task.tg.rlimits[11][0]  # RLIMIT_SIGPENDING
 
-    @staticmethod
-    def seccomp(task: Task) -> tuple[int, int]:
-        """(mode, number of filters): a filter chain is `task.seccomp`, each node linked by `prev`."""
-        node = getattr(task, "seccomp", None)
-        mode = getattr(task, "seccomp_mode", None)
-        n = 0
-        f = node
-        while f is not None and n < 1 << 16:
-            n += 1
-            f = getattr(f, "prev", None)
-        if mode is None:
-            mode = 2 if n else 0
-        return int(mode), n
 
-    @staticmethod
-    def fdsize(task: Task) -> int:
-        """fdtable max_fds: 64, grown to a power-of-two multiple of 128 past the highest fd (expand_fdtable)."""
-        if task.files is None:
-            return 0
-        fds = task.files.fds()
-        top = fds[-1] if fds else 0
-        if top < 64:
-            return 64
-        return 128 * (1 << (top // 128).bit_length())  # roundup_pow_of_two(top / 128 + 1) * 128
+def ptrace_may_read(viewer: Task, task: Task) -> bool:
+    """ptrace_may_access(task, PTRACE_MODE_READ_FSCREDS), without LSMs."""
+    if viewer.tg is task.tg:
+        return True
+    vc, tc = viewer.creds, task.creds
+    if vc.capable(19):  # CAP_SYS_PTRACE
+        return True
+    return (vc.fsuid == tc.uid == tc.euid == tc.suid) and (vc.fsgid == tc.gid == tc.egid == tc.sgid)
 
-    def ns_lines(self, viewer: Task, task: Task) -> str:
-        # Linux: fs/proc/array.c task_state, CONFIG_PID_NS part: one number per level from /proc's down
-        vlevel = self.pid_ns.level
-        pid = task.pid
-        tpid = task.tg.pid
-        levels = range(vlevel, len(pid.numbers)) if pid is not None else range(0)
-        pgrp = self.kernel.pidns.find(task.tg.pgid)
-        sess = self.kernel.pidns.find(task.tg.sid)
 
-        def nums(p: Any) -> str:
-            if p is None:
-                return "".join("\t0" for _ in levels)
-            return "".join(f"\t{p.nr_in(pid.ns.ancestor(g))}" for g in levels)
+def start_ticks(task: Task) -> int:
+    return getattr(task, "start_time", 0) // (1_000_000_000 // USER_HZ)
 
-        return f"NStgid:{nums(tpid)}\nNSpid:{nums(pid)}\nNSpgid:{nums(pgrp)}\nNSsid:{nums(sess)}\n"
 
-    # -- stat, statm ---------------------------------------------------------------------------------------
-    def stat(self, viewer: Task, task: Task, whole: bool) -> bytes:
-        # Linux: fs/proc/array.c do_task_stat
-        mm = task.mm
-        permitted = self.permitted(viewer, task)
-        m = MemStats(mm) if mm is not None else None
-        ign, cgt = self.sig_ign_cgt(task)
-        nthreads = self.nr_threads(task)
-        state = self.state(task)[0]
-        wchan = 1 if permitted and (not whole or nthreads < 2) and state != "R" else 0
-        rsslim = task.tg.rlimits[5][0]  # RLIMIT_RSS
-        nice = getattr(task, "nice", 0)  # setpriority (syscalls/misc.py)
-        if mm is not None:
-            code = (mm.start_code, mm.end_code, mm.start_stack) if permitted else (1, 1, 0)
-        else:
-            code = (0, 0, 0)
-        tail = ((mm.start_data, mm.end_data, mm.start_brk, mm.arg_start, mm.arg_end, mm.env_start, mm.env_end)
-                if mm is not None and permitted else (0,) * 7)  # fmt: skip
-        fields = [
-            self.ppid(viewer, task), self.vroot_nr(viewer, task.tg.pgid), self.vroot_nr(viewer, task.tg.sid),
-            0, -1, self.task_flags(task), 0, 0, 0, 0,  # tty_nr, tpgid, flags, min/cmin/maj/cmaj faults
-            0, 0, 0, 0, 20 + nice, nice, nthreads, 0, self.start_ticks(task),  # times, prio, nice, threads, start
-            (m.total << 10) if m else 0, (m.rss >> 2) if m else 0, rsslim, *code,
-            0, 0,  # kstkesp, kstkeip (only for a task dumping core)
-            task.pending.bits & 0x7FFFFFFF, task.sigmask & 0x7FFFFFFF, ign & 0x7FFFFFFF, cgt & 0x7FFFFFFF,
-            wchan, 0, 0, task.exit_signal, 0, 0, 0, 0, 0, 0, *tail,
-            task.exit_code if permitted else 0,
-        ]  # fmt: skip
-        comm = task.comm.decode("latin-1")
-        line = f"{self.vpid(viewer, task)} ({comm}) {state} " + " ".join(str(x) for x in fields) + "\n"
-        return line.encode("latin-1")
+# -- status ---------------------------------------------------------------------------------------------
+def proc_pid_status(view: ProcView, viewer: Task, task: Task) -> bytes:
+    # Linux: fs/proc/array.c proc_pid_status
+    out: list[str] = []
+    comm = task.comm.replace(b"\\", b"\\\\").replace(b"\n", b"\\n")
+    out.append("Name:\t" + comm.decode("latin-1") + "\n")
+    if task.fs is not None:
+        out.append(f"Umask:\t{_octal_umask(task.fs.umask)}\n")
+    c = task.creds
+    out.append(f"State:\t{task_state(task)}\n"
+               f"Tgid:\t{view.vtgid(viewer, task)}\n"
+               "Ngid:\t0\n"
+               f"Pid:\t{view.vpid(viewer, task)}\n"
+               f"PPid:\t{view.ppid(viewer, task)}\n"
+               f"TracerPid:\t{view.tracer_pid(viewer, task)}\n"
+               f"Uid:\t{c.uid}\t{c.euid}\t{c.suid}\t{c.fsuid}\n"
+               f"Gid:\t{c.gid}\t{c.egid}\t{c.sgid}\t{c.fsgid}\n"
+               f"FDSize:\t{fdsize(task)}\n"
+               "Groups:\t" + " ".join(str(g) for g in c.groups) + " \n")  # fmt: skip
+    out.append(ns_lines(view, viewer, task))
+    out.append(f"Kthread:\t{1 if task.kthread else 0}\n")
+    mm = task.mm
+    if mm is not None:
+        m = MemStats(mm)
+        out += [_kb("VmPeak", m.total), _kb("VmSize", m.total), _kb("VmLck", 0), _kb("VmPin", 0),
+                _kb("VmHWM", m.rss), _kb("VmRSS", m.rss), _kb("RssAnon", m.anon), _kb("RssFile", m.file),
+                _kb("RssShmem", m.shmem), _kb("VmData", m.data), _kb("VmStk", m.stack), _kb("VmExe", m.text),
+                _kb("VmLib", m.lib), _kb("VmPTE", m.pte), _kb("VmSwap", 0), _kb("HugetlbPages", 0),
+                "CoreDumping:\t0\n", "THP_enabled:\t1\n", "untag_mask:\t0xffffffffffffffff\n"]  # fmt: skip
+    queued, limit = sigq(view.kernel, task)
+    ign, cgt = sig_ign_cgt(task)
+    limit_s = str(limit) if limit != RLIM_INFINITY else str(RLIM_INFINITY)
+    out.append(f"Threads:\t{nr_threads(task)}\n"
+               f"SigQ:\t{queued}/{limit_s}\n"
+               f"SigPnd:\t{_sigset(task.pending.bits)}\n"
+               f"ShdPnd:\t{_sigset(task.tg.shared.bits)}\n"
+               f"SigBlk:\t{_sigset(task.sigmask)}\n"
+               f"SigIgn:\t{_sigset(ign)}\n"
+               f"SigCgt:\t{_sigset(cgt)}\n")  # fmt: skip
+    inh, prm, eff, bnd, amb = caps(c)
+    out.append(f"CapInh:\t{inh:016x}\n"
+               f"CapPrm:\t{prm:016x}\n"
+               f"CapEff:\t{eff:016x}\n"
+               f"CapBnd:\t{bnd:016x}\n"
+               f"CapAmb:\t{amb:016x}\n")  # fmt: skip
+    mode, nfilters = seccomp(task)
+    out.append(f"NoNewPrivs:\t{1 if task.no_new_privs else 0}\n"
+               f"Seccomp:\t{mode}\n"
+               f"Seccomp_filters:\t{nfilters}\n"
+               f"Speculation_Store_Bypass:\t{HOST_STATUS['Speculation_Store_Bypass']}\n"
+               f"SpeculationIndirectBranch:\t{HOST_STATUS['SpeculationIndirectBranch']}\n"
+               f"Cpus_allowed:\t{HOST_STATUS['Cpus_allowed']}\n"
+               f"Cpus_allowed_list:\t{HOST_STATUS['Cpus_allowed_list']}\n"
+               f"Mems_allowed:\t{HOST_STATUS['Mems_allowed']}\n"
+               f"Mems_allowed_list:\t{HOST_STATUS['Mems_allowed_list']}\n"
+               "voluntary_ctxt_switches:\t0\n"
+               "nonvoluntary_ctxt_switches:\t0\n")  # fmt: skip
+    return "".join(out).encode("latin-1")
 
-    @staticmethod
-    def statm(task: Task) -> bytes:
-        # Linux: fs/proc/array.c proc_pid_statm (pages)
-        if task.mm is None:
-            return b"0 0 0 0 0 0 0\n"
-        m = MemStats(task.mm)
-        p = 2  # kB -> pages
-        return (f"{m.total >> p} {m.rss >> p} {(m.file + m.shmem) >> p} {m.text >> p} 0 "
-                f"{(m.data + m.stack) >> p} 0\n").encode()  # fmt: skip
 
-    # -- memory of the process ----------------------------------------------------------------------------
-    @staticmethod
-    def _read_mm(mm: Any, start: int, end: int) -> bytes:
-        if mm is None or end <= start:
-            return b""
-        try:
-            return mm.read(start, min(end - start, 1 << 20))
-        except (Fault, Errno):
-            return b""
+def caps(c: Any) -> tuple[int, int, int, int, int]:
+    """The capability sets of credentials; without sets, everything for euid 0 and nothing otherwise."""
+    from ..creds import CAP_VALID_MASK
 
-    def cmdline(self, task: Task) -> bytes:
-        # Linux: fs/proc/base.c get_mm_cmdline (with the setproctitle special case)
-        mm = task.mm
-        if mm is None or not mm.arg_end:
-            return b""
-        arg_start, arg_end, env_start, env_end = mm.arg_start, mm.arg_end, mm.env_start, mm.env_end
-        if env_start != arg_end or env_end < env_start:
-            env_start = env_end = arg_end
-        last = self._read_mm(mm, arg_end - 1, arg_end)
-        if last and last != b"\0":
-            data = self._read_mm(mm, arg_start, env_end)
-            nul = data.find(b"\0")
-            return data[: nul + 1] if nul >= 0 else data
-        return self._read_mm(mm, arg_start, arg_end)
+    if not hasattr(c, "cap_effective"):
+        full = CAP_VALID_MASK if c.euid == 0 else 0
+        return 0, full, full, CAP_VALID_MASK, 0
+    return c.cap_inheritable, c.cap_permitted, c.cap_effective, c.cap_bset, c.cap_ambient
 
-    def environ(self, task: Task) -> bytes:
-        mm = task.mm
-        return self._read_mm(mm, mm.env_start, mm.env_end) if mm is not None else b""
 
-    def maps(self, viewer: Task, task: Task) -> bytes:
-        # Linux: fs/proc/task_mmu.c show_map_vma
-        mm = task.mm
-        if mm is None:
-            return b""
-        root = viewer.fs.root if viewer.fs is not None else self.kernel.vfs.root_path
-        exe = mm.exe
-        exe_st = _file_stat(exe)
-        exe_name = _file_name(exe, root) if exe is not None else b""
-        lines = []
-        for v in mm.vmas:
-            perms = (
-                ("r" if v.prot & 1 else "-")
-                + ("w" if v.prot & 2 else "-")
-                + ("x" if v.prot & 4 else "-")
-                + ("s" if v.shared else "p")
-            )
-            dev = ino = off = 0
-            name = v.name.encode("utf-8", "surrogateescape") if v.name else b""
-            if v.inode is not None:
-                st = _file_stat(v.inode)
-                if st is not None:
-                    dev, ino = st.dev, st.ino
-                off = v.pgoff << 12
-                if getattr(v.inode, "path", None) is not None:
-                    name = _file_name(v.inode, root)
-            elif name and not name.startswith(b"["):
-                if exe_st is not None:  # a segment of the executable
-                    dev, ino = exe_st.dev, exe_st.ino
-                    name = exe_name or name
-            elif v.shared and not name:
-                name = b"/dev/zero (deleted)"
-                dev = mkdev(0, 1)
-            head = (f"{v.start:08x}-{v.end:08x} {perms} {off:08x} {dev_major(dev):02x}:{dev_minor(dev):02x} "
-                    f"{ino} ").encode()  # fmt: skip
-            if name:
-                head = head.ljust(72) + b" " + name
-            lines.append(head + b"\n")
-        return b"".join(lines)
+def seccomp(task: Task) -> tuple[int, int]:
+    """(mode, number of filters): a filter chain is `task.seccomp`, each node linked by `prev`."""
+    node = getattr(task, "seccomp", None)
+    mode = getattr(task, "seccomp_mode", None)
+    n = 0
+    f = node
+    while f is not None and n < 1 << 16:
+        n += 1
+        f = getattr(f, "prev", None)
+    if mode is None:
+        mode = 2 if n else 0
+    return int(mode), n
 
-    # -- others ---------------------------------------------------------------------------------------------
-    def limits(self, task: Task) -> bytes:
-        # Linux: fs/proc/base.c proc_pid_limits
-        names = [("Max cpu time", "seconds"), ("Max file size", "bytes"), ("Max data size", "bytes"),
-                 ("Max stack size", "bytes"), ("Max core file size", "bytes"), ("Max resident set", "bytes"),
-                 ("Max processes", "processes"), ("Max open files", "files"), ("Max locked memory", "bytes"),
-                 ("Max address space", "bytes"), ("Max file locks", "locks"), ("Max pending signals", "signals"),
-                 ("Max msgqueue size", "bytes"), ("Max nice priority", ""), ("Max realtime priority", ""),
-                 ("Max realtime timeout", "us")]  # fmt: skip
-        out = [f"{'Limit':<25} {'Soft Limit':<20} {'Hard Limit':<20} {'Units':<10}\n"]
-        for (name, unit), (soft, hard) in zip(names, task.tg.rlimits, strict=False):
-            s = "unlimited" if soft == RLIM_INFINITY else str(soft)
-            h = "unlimited" if hard == RLIM_INFINITY else str(hard)
-            out.append(f"{name:<25} {s:<20} {h:<20} " + (f"{unit:<10}" if unit else "") + "\n")
-        return "".join(out).encode()
 
-    def children(self, viewer: Task, task: Task) -> bytes:
-        # Linux: fs/proc/array.c children_seq_show: "%d " per child of this thread
-        kids = [c for c in task.children if not task_released(c)]
-        return "".join(f"{self.vpid(viewer, c)} " for c in kids).encode()
+def fdsize(task: Task) -> int:
+    """fdtable max_fds: 64, grown to a power-of-two multiple of 128 past the highest fd (expand_fdtable)."""
+    if task.files is None:
+        return 0
+    fds = task.files.fds()
+    top = fds[-1] if fds else 0
+    if top < 64:
+        return 64
+    return 128 * (1 << (top // 128).bit_length())  # roundup_pow_of_two(top / 128 + 1) * 128
 
-    def mounts(self, task: Task) -> bytes:
-        # Linux: fs/proc_namespace.c show_vfsmnt
-        vfs = self.kernel.vfs
-        root = task.fs.root if task.fs is not None else vfs.root_path
-        out = []
-        for m in all_mounts(vfs.mounts):
-            where = Path(m, m.root) if m.parent is None else Path(m.parent, m.mountpoint)
-            point = d_path(where, root) if m.parent is not None else b"/"
-            fstype = m.sb.fs_type
-            out.append(b"%s %s %s %s 0 0\n" % (_escape_mount(_DEVNAMES.get(fstype, fstype).encode()),
-                                               _escape_mount(point), fstype.encode(),
-                                               _mount_opts(m).encode()))  # fmt: skip
-        return b"".join(out)
+
+def ns_lines(view: ProcView, viewer: Task, task: Task) -> str:
+    # Linux: fs/proc/array.c task_state, CONFIG_PID_NS part: one number per level from /proc's down
+    vlevel = view.pid_ns.level
+    pid = task.pid
+    tpid = task.tg.pid
+    levels = range(vlevel, len(pid.numbers)) if pid is not None else range(0)
+    pgrp = view.kernel.pidns.find(task.tg.pgid)
+    sess = view.kernel.pidns.find(task.tg.sid)
+
+    def nums(p: Any) -> str:
+        if p is None:
+            return "".join("\t0" for _ in levels)
+        return "".join(f"\t{p.nr_in(pid.ns.ancestor(g))}" for g in levels)
+
+    return f"NStgid:{nums(tpid)}\nNSpid:{nums(pid)}\nNSpgid:{nums(pgrp)}\nNSsid:{nums(sess)}\n"
+
+
+# -- stat, statm -------------------------------------------------------------------------------------------
+def proc_pid_stat(view: ProcView, viewer: Task, task: Task, whole: bool) -> bytes:
+    # Linux: fs/proc/array.c do_task_stat
+    mm = task.mm
+    permitted = ptrace_may_read(viewer, task)
+    m = MemStats(mm) if mm is not None else None
+    ign, cgt = sig_ign_cgt(task)
+    nthreads = nr_threads(task)
+    state = task_state(task)[0]
+    wchan = 1 if permitted and (not whole or nthreads < 2) and state != "R" else 0
+    rsslim = task.tg.rlimits[5][0]  # RLIMIT_RSS
+    nice = getattr(task, "nice", 0)  # setpriority (syscalls/misc.py)
+    if mm is not None:
+        code = (mm.start_code, mm.end_code, mm.start_stack) if permitted else (1, 1, 0)
+    else:
+        code = (0, 0, 0)
+    tail = ((mm.start_data, mm.end_data, mm.start_brk, mm.arg_start, mm.arg_end, mm.env_start, mm.env_end)
+            if mm is not None and permitted else (0,) * 7)  # fmt: skip
+    fields = [
+        view.ppid(viewer, task), view.vroot_nr(viewer, task.tg.pgid), view.vroot_nr(viewer, task.tg.sid),
+        0, -1, task_flags(task), 0, 0, 0, 0,  # tty_nr, tpgid, flags, min/cmin/maj/cmaj faults
+        0, 0, 0, 0, 20 + nice, nice, nthreads, 0, start_ticks(task),  # times, prio, nice, threads, start
+        (m.total << 10) if m else 0, (m.rss >> 2) if m else 0, rsslim, *code,
+        0, 0,  # kstkesp, kstkeip (only for a task dumping core)
+        task.pending.bits & 0x7FFFFFFF, task.sigmask & 0x7FFFFFFF, ign & 0x7FFFFFFF, cgt & 0x7FFFFFFF,
+        wchan, 0, 0, task.exit_signal, 0, 0, 0, 0, 0, 0, *tail,
+        task.exit_code if permitted else 0,
+    ]  # fmt: skip
+    comm = task.comm.decode("latin-1")
+    line = f"{view.vpid(viewer, task)} ({comm}) {state} " + " ".join(str(x) for x in fields) + "\n"
+    return line.encode("latin-1")
+
+
+def proc_pid_statm(task: Task) -> bytes:
+    # Linux: fs/proc/array.c proc_pid_statm (pages)
+    if task.mm is None:
+        return b"0 0 0 0 0 0 0\n"
+    m = MemStats(task.mm)
+    p = 2  # kB -> pages
+    return (f"{m.total >> p} {m.rss >> p} {(m.file + m.shmem) >> p} {m.text >> p} 0 "
+            f"{(m.data + m.stack) >> p} 0\n").encode()  # fmt: skip
+
+
+# -- memory of the process --------------------------------------------------------------------------------
+def _read_mm(mm: Any, start: int, end: int) -> bytes:
+    if mm is None or end <= start:
+        return b""
+    try:
+        return mm.read(start, min(end - start, 1 << 20))
+    except (Fault, Errno):
+        return b""
+
+
+def proc_pid_cmdline(task: Task) -> bytes:
+    # Linux: fs/proc/base.c get_mm_cmdline (with the setproctitle special case)
+    mm = task.mm
+    if mm is None or not mm.arg_end:
+        return b""
+    arg_start, arg_end, env_start, env_end = mm.arg_start, mm.arg_end, mm.env_start, mm.env_end
+    if env_start != arg_end or env_end < env_start:
+        env_start = env_end = arg_end
+    last = _read_mm(mm, arg_end - 1, arg_end)
+    if last and last != b"\0":
+        data = _read_mm(mm, arg_start, env_end)
+        nul = data.find(b"\0")
+        return data[: nul + 1] if nul >= 0 else data
+    return _read_mm(mm, arg_start, arg_end)
+
+
+def proc_pid_environ(task: Task) -> bytes:
+    mm = task.mm
+    return _read_mm(mm, mm.env_start, mm.env_end) if mm is not None else b""
+
+
+def proc_pid_maps(kernel: Any, viewer: Task, task: Task) -> bytes:
+    # Linux: fs/proc/task_mmu.c show_map_vma
+    mm = task.mm
+    if mm is None:
+        return b""
+    root = viewer.fs.root if viewer.fs is not None else kernel.vfs.root_path
+    exe = mm.exe
+    exe_st = _file_stat(exe)
+    exe_name = _file_name(exe, root) if exe is not None else b""
+    lines = []
+    for v in mm.vmas:
+        perms = (
+            ("r" if v.prot & 1 else "-")
+            + ("w" if v.prot & 2 else "-")
+            + ("x" if v.prot & 4 else "-")
+            + ("s" if v.shared else "p")
+        )
+        dev = ino = off = 0
+        name = v.name.encode("utf-8", "surrogateescape") if v.name else b""
+        if v.inode is not None:
+            st = _file_stat(v.inode)
+            if st is not None:
+                dev, ino = st.dev, st.ino
+            off = v.pgoff << 12
+            if getattr(v.inode, "path", None) is not None:
+                name = _file_name(v.inode, root)
+        elif name and not name.startswith(b"["):
+            if exe_st is not None:  # a segment of the executable
+                dev, ino = exe_st.dev, exe_st.ino
+                name = exe_name or name
+        elif v.shared and not name:
+            name = b"/dev/zero (deleted)"
+            dev = mkdev(0, 1)
+        head = (f"{v.start:08x}-{v.end:08x} {perms} {off:08x} {dev_major(dev):02x}:{dev_minor(dev):02x} "
+                f"{ino} ").encode()  # fmt: skip
+        if name:
+            head = head.ljust(72) + b" " + name
+        lines.append(head + b"\n")
+    return b"".join(lines)
+
+
+# -- others -------------------------------------------------------------------------------------------------
+def proc_pid_limits(task: Task) -> bytes:
+    # Linux: fs/proc/base.c proc_pid_limits
+    names = [("Max cpu time", "seconds"), ("Max file size", "bytes"), ("Max data size", "bytes"),
+             ("Max stack size", "bytes"), ("Max core file size", "bytes"), ("Max resident set", "bytes"),
+             ("Max processes", "processes"), ("Max open files", "files"), ("Max locked memory", "bytes"),
+             ("Max address space", "bytes"), ("Max file locks", "locks"), ("Max pending signals", "signals"),
+             ("Max msgqueue size", "bytes"), ("Max nice priority", ""), ("Max realtime priority", ""),
+             ("Max realtime timeout", "us")]  # fmt: skip
+    out = [f"{'Limit':<25} {'Soft Limit':<20} {'Hard Limit':<20} {'Units':<10}\n"]
+    for (name, unit), (soft, hard) in zip(names, task.tg.rlimits, strict=False):
+        s = "unlimited" if soft == RLIM_INFINITY else str(soft)
+        h = "unlimited" if hard == RLIM_INFINITY else str(hard)
+        out.append(f"{name:<25} {s:<20} {h:<20} " + (f"{unit:<10}" if unit else "") + "\n")
+    return "".join(out).encode()
+
+
+def proc_pid_children(view: ProcView, viewer: Task, task: Task) -> bytes:
+    # Linux: fs/proc/array.c children_seq_show: "%d " per child of this thread
+    kids = [c for c in task.children if not task_released(c)]
+    return "".join(f"{view.vpid(viewer, c)} " for c in kids).encode()
+
+
+def proc_pid_mounts(kernel: Any, task: Task) -> bytes:
+    # Linux: fs/proc_namespace.c show_vfsmnt
+    vfs = kernel.vfs
+    root = task.fs.root if task.fs is not None else vfs.root_path
+    out = []
+    for m in all_mounts(vfs.mounts):
+        where = Path(m, m.root) if m.parent is None else Path(m.parent, m.mountpoint)
+        point = d_path(where, root) if m.parent is not None else b"/"
+        fstype = m.sb.fs_type
+        out.append(b"%s %s %s %s 0 0\n" % (_escape_mount(_DEVNAMES.get(fstype, fstype).encode()),
+                                           _escape_mount(point), fstype.encode(),
+                                           _mount_opts(m).encode()))  # fmt: skip
+    return b"".join(out)
 
 
 _DEVNAMES = {
@@ -749,22 +761,22 @@ class PidDir(PseudoDir):
             (b"fd", FdDir(sb, task, self.thread)),
             (b"fdinfo", FdInfoDir(sb, task, self.thread)),
             (b"ns", NsDir(sb, task, self.thread)),
-            seq("environ", 0o400, lambda v: view.environ(task)),
-            seq("status", 0o444, lambda v: view.status(v, task)),
-            seq("limits", 0o444, lambda v: view.limits(task)),
+            seq("environ", 0o400, lambda v: proc_pid_environ(task)),
+            seq("status", 0o444, lambda v: proc_pid_status(view, v, task)),
+            seq("limits", 0o444, lambda v: proc_pid_limits(task)),
             seq("comm", 0o644, lambda v: task.comm + b"\n", comm_store),
-            seq("cmdline", 0o444, lambda v: view.cmdline(task)),
-            seq("stat", 0o444, lambda v: view.stat(v, task, whole)),
-            seq("statm", 0o444, lambda v: view.statm(task)),
-            seq("maps", 0o444, lambda v: view.maps(v, task)),
+            seq("cmdline", 0o444, lambda v: proc_pid_cmdline(task)),
+            seq("stat", 0o444, lambda v: proc_pid_stat(view, v, task, whole)),
+            seq("statm", 0o444, lambda v: proc_pid_statm(task)),
+            seq("maps", 0o444, lambda v: proc_pid_maps(k, v, task)),
         ]
         if not whole:
-            items.append(seq("children", 0o444, lambda v: view.children(v, task)))
+            items.append(seq("children", 0o444, lambda v: proc_pid_children(view, v, task)))
         items += [
             link("cwd", lambda v: _path_body(task, "cwd", v), lambda v: _path_of(task, "cwd")),
             link("root", lambda v: _path_body(task, "root", v), lambda v: _path_of(task, "root")),
             link("exe", lambda v: _exe_body(task, v), lambda v: _exe_path(task)),
-            seq("mounts", 0o444, lambda v: view.mounts(task)),
+            seq("mounts", 0o444, lambda v: proc_pid_mounts(k, task)),
             seq("cgroup", 0o444, lambda v: _cgroup_line(k, task)),
         ]
         return items
