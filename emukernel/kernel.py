@@ -34,7 +34,7 @@ class Kernel:
     def __init__(self, *, root: str | None = None, binds: Sequence[tuple[str, str, bool]] = (),
                  stdio: tuple[int, int, int] = (0, 1, 2), seed: int = 0, realtime: bool = False,
                  quiet: bool = False, trace: TextIO | None = None, errstream: TextIO | None = None) -> None:
-        from .fs.procfs import mount_proc_and_cgroup
+        from .fs.proc import mount_proc_and_cgroup
         from .fs.vfs import Vfs
 
         load_all()

@@ -28,7 +28,7 @@ from emukernel.errors import Errno
 from emukernel.fs.cgroupfs import CgroupDirFile
 from emukernel.fs.file import DIRENT64_HEADER
 from emukernel.fs.nsfs import PROC_PID_INIT_INO, NsFile
-from emukernel.fs.procfs import fdinfo_text
+from emukernel.fs.proc import fdinfo_text
 from emukernel.fs.pseudo import LinkInode
 from emukernel.kernel import Kernel
 from emukernel.mm import Vma
