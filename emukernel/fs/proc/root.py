@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from ...abi import errno as E
 from ...errors import Errno
+from ..cgroupfs import mount_cgroupfs
 from ..inode import Dentry, Inode
 from ..mount import Mount
 from ..nsfs import NsfsSuperBlock
@@ -143,7 +144,5 @@ def mount_procfs(kernel: Any, where: str = "/proc") -> Mount | None:
 
 def mount_proc_and_cgroup(kernel: Any) -> None:
     """Boot: /proc and the cgroup2 hierarchy at /sys/fs/cgroup, in every guest root (a host root too)."""
-    from ..cgroupfs import mount_cgroupfs
-
     mount_procfs(kernel)
     mount_cgroupfs(kernel)
