@@ -35,7 +35,7 @@ class Kernel:
                  stdio: tuple[int, int, int] = (0, 1, 2), seed: int = 0, realtime: bool = False,
                  quiet: bool = False, trace: TextIO | None = None, errstream: TextIO | None = None,
                  slow_entry: bool | None = None) -> None:
-        from .fs.procfs import mount_proc_and_cgroup
+        from .fs.proc import mount_proc_and_cgroup
         from .fs.vfs import Vfs
 
         load_all()

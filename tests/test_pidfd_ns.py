@@ -12,7 +12,7 @@
 Both need root (the tests run as root, and skip otherwise) and the initial pid namespace: on the host
 /proc is mounted from it, so /proc numbers every process as level 0 does, whoever reads.
 
-Some parts need fixes outside the pid-namespace files (emukernel/fs/procfs.py, emukernel/clone.py; see the
+Some parts need fixes outside the pid-namespace files (emukernel/fs/proc/, emukernel/clone.py; see the
 report of this work).  Until they are in, the tests that need them are expected failures, detected by
 probing the kernel's behaviour, never silently skipped; the rest of the same transcripts is compared now.
 """

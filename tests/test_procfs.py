@@ -27,7 +27,9 @@ from emukernel.clone import CLONE_NEWPID, CLONE_SIGHAND, CLONE_THREAD, CLONE_VM,
 from emukernel.errors import Errno
 from emukernel.fs.cgroupfs import CgroupDirFile
 from emukernel.fs.file import DIRENT64_HEADER
-from emukernel.fs.procfs import PROC_PID_INIT_INO, LinkInode, NsFile, fdinfo_text
+from emukernel.fs.nsfs import PROC_PID_INIT_INO, NsFile
+from emukernel.fs.proc import fdinfo_text
+from emukernel.fs.pseudo import LinkInode
 from emukernel.kernel import Kernel
 from emukernel.mm import Vma
 from emukernel.task import EXIT_DEAD, EXIT_ZOMBIE, Creds

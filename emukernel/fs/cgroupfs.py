@@ -17,7 +17,7 @@ from ..errors import Errno
 from .file import DirFile, File
 from .inode import Dentry, Inode
 from .mount import Mount, Path
-from .procfs import PseudoDir, PseudoSuperBlock, SeqFile, SeqInode, current_task, static_entries
+from .pseudo import PseudoDir, PseudoSuperBlock, SeqFile, SeqInode, current_task, static_entries
 
 if TYPE_CHECKING:
     from ..task import Task

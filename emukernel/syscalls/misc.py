@@ -281,7 +281,7 @@ def sys_getrusage(task: Any, who: int, ru: int) -> int:
         raise Errno(E.EINVAL)
     maxrss = 0
     if who != RUSAGE_CHILDREN and task.mm is not None:
-        from ..fs.procfs import MemStats
+        from ..fs.proc import MemStats
 
         maxrss = MemStats(task.mm).rss
     task.mm.write(ru, _RUSAGE.pack(0, 0, 0, 0, maxrss, *([0] * 13)))
