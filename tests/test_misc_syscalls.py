@@ -11,18 +11,18 @@ import struct
 
 import pytest
 
+from emukernel import rusage as RU
 from emukernel import sched_policy as SP
 from emukernel.abi import errno as E
 from emukernel.clone import copy_process
 from emukernel.errors import Errno, Fault
 from emukernel.kernel import Kernel
 from emukernel.mm import Vma
+from emukernel.syscalls import _MODULES, load_all
 from emukernel.syscalls import ioprio as IO
-from emukernel.syscalls import load_all
 from emukernel.syscalls import membarrier as MB
 from emukernel.syscalls import memory as MEM
 from emukernel.syscalls import printk as PK
-from emukernel.syscalls import sys as SYS
 from emukernel.syscalls.table import TABLE
 from emukernel.syscalls.table import syscall_name as _name
 from emukernel.task import Creds
@@ -88,6 +88,14 @@ def test_every_handler_is_registered_once() -> None:
     assert _name(TABLE.index(next(s for s in TABLE if s and s.name == "socket"))) == "socket"
 
 
+def test_every_handler_module_is_loaded_by_load_all() -> None:
+    load_all()
+    modules = {f"emukernel.syscalls.{m}" for m in _MODULES}
+    for s in TABLE:
+        if s is not None:
+            assert s.handler.__module__ in modules, (s.name, s.handler.__module__)
+
+
 def test_priorities(k: Kernel) -> None:
     a = proc(k)
     assert call("getpriority", a, SP.PRIO_PROCESS, 0) == 20  # 20 - nice
@@ -142,8 +150,8 @@ def test_ioprio(k: Kernel) -> None:
 def test_rusage_times_getcpu_personality(k: Kernel) -> None:
     a = proc(k)
     assert call("getrusage", a, 5, BASE) == -E.EINVAL
-    assert call("getrusage", a, SYS.RUSAGE_CHILDREN, BASE) == 0
-    assert call("getrusage", a, SYS.RUSAGE_SELF, BASE + 4096 - 8) == -E.EFAULT
+    assert call("getrusage", a, RU.RUSAGE_CHILDREN, BASE) == 0
+    assert call("getrusage", a, RU.RUSAGE_SELF, BASE + 4096 - 8) == -E.EFAULT
     t1 = call("times", a, BASE)
     assert t1 > 0 and call("times", a, 0) >= t1  # clock ticks since boot, from near 2^32 - 300 s
     assert call("getcpu", a, BASE, BASE + 4, 0) == 0 and a.mm.read(BASE, 8) == bytes(8)

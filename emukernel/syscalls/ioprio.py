@@ -7,7 +7,7 @@ from typing import Any
 from ..abi import errno as E
 from ..creds import CAP_SYS_ADMIN, CAP_SYS_NICE, capable
 from ..errors import Errno
-from ..sched_policy import _prio_targets
+from ..sched_policy import prio_targets
 from . import s32
 from .table import syscall
 
@@ -18,7 +18,7 @@ IOPRIO_CLASS_NONE, IOPRIO_CLASS_RT, IOPRIO_CLASS_BE, IOPRIO_CLASS_IDLE = 0, 1, 2
 def _ioprio_targets(task: Any, which: int, who: int) -> list[Any]:
     if which not in (IOPRIO_WHO_PROCESS, IOPRIO_WHO_PGRP, IOPRIO_WHO_USER):
         raise Errno(E.EINVAL)
-    targets = _prio_targets(task, which - 1, who)
+    targets = prio_targets(task, which - 1, who)
     if not targets:
         raise Errno(E.ESRCH)
     return targets

@@ -10,7 +10,7 @@ import struct
 from typing import Any
 
 from ..abi import errno as E
-from ..creds import CAP_SYS_NICE, capable
+from ..clock import NSEC
 from ..errors import Errno
 from ..sched import Yield
 from ..sched_policy import (
@@ -21,9 +21,13 @@ from ..sched_policy import (
     SCHED_OTHER,
     SCHED_RESET_ON_FORK,
     SCHED_RR,
+    rr_interval_ns,
+    sched_setscheduler,
+    task_policy,
+    task_rt_priority,
+    task_sched_reset,
 )
 from . import s32
-from .sys import NSEC
 from .table import syscall
 
 _SCHED_PARAM = struct.Struct("<i")
@@ -42,8 +46,7 @@ def _sched_target(task: Any, pid: int) -> Any:
 @syscall("sched_getscheduler", "d")
 def sys_sched_getscheduler(task: Any, pid: int) -> int:
     t = _sched_target(task, pid)
-    return getattr(t, "sched_policy", SCHED_OTHER) | (SCHED_RESET_ON_FORK if getattr(t, "sched_reset", False)
-                                                      else 0)
+    return task_policy(t) | (SCHED_RESET_ON_FORK if task_sched_reset(t) else 0)
 
 
 @syscall("sched_getparam", "d", "struct_out")
@@ -51,40 +54,17 @@ def sys_sched_getparam(task: Any, pid: int, param: int) -> int:
     if not param or s32(pid) < 0:
         raise Errno(E.EINVAL)
     t = _sched_target(task, pid)
-    task.mm.write(param, _SCHED_PARAM.pack(getattr(t, "rt_priority", 0)))
+    task.mm.write(param, _SCHED_PARAM.pack(task_rt_priority(t)))
     return 0
 
 
 def _setscheduler(task: Any, pid: int, policy: int | None, param: int) -> int:
-    # Linux: kernel/sched/syscalls.c do_sched_setscheduler + __sched_setscheduler (checks in its order)
+    # Linux: kernel/sched/syscalls.c do_sched_setscheduler (then __sched_setscheduler: emukernel.sched_policy)
     if not param or s32(pid) < 0:
         raise Errno(E.EINVAL)
     (prio,) = _SCHED_PARAM.unpack(task.mm.read(param, 4))
     t = _sched_target(task, pid)
-    reset = False
-    if policy is None:
-        policy = getattr(t, "sched_policy", SCHED_OTHER)
-    else:
-        reset = bool(policy & SCHED_RESET_ON_FORK)
-        policy &= ~SCHED_RESET_ON_FORK
-        if policy not in (SCHED_OTHER, SCHED_FIFO, SCHED_RR, SCHED_BATCH, SCHED_IDLE):
-            raise Errno(E.EINVAL)
-    rt = policy in (SCHED_FIFO, SCHED_RR)
-    if (rt and not 1 <= prio <= 99) or (not rt and prio != 0):
-        raise Errno(E.EINVAL)
-    c = task.creds
-    if not capable(c, CAP_SYS_NICE):
-        if rt:
-            rlim = t.tg.rlimits[14][0]  # RLIMIT_RTPRIO
-            if policy != getattr(t, "sched_policy", SCHED_OTHER) and not rlim:
-                raise Errno(E.EPERM)
-            if prio > getattr(t, "rt_priority", 0) and prio > rlim:
-                raise Errno(E.EPERM)
-        if t.creds.uid != c.euid and t.creds.euid != c.euid:
-            raise Errno(E.EPERM)
-    t.sched_policy = policy
-    t.rt_priority = prio
-    t.sched_reset = reset
+    sched_setscheduler(task.creds, t, policy, prio)
     return 0
 
 
@@ -123,8 +103,7 @@ def sys_sched_get_priority_min(task: Any, policy: int) -> int:
 @syscall("sched_rr_get_interval", "d", "struct_out")
 def sys_sched_rr_get_interval(task: Any, pid: int, interval: int) -> int:
     t = _sched_target(task, pid)
-    policy = getattr(t, "sched_policy", SCHED_OTHER)
-    ns = 100_000_000 if policy == SCHED_RR else (0 if policy == SCHED_FIFO else 3_000_000)
+    ns = rr_interval_ns(t)
     task.mm.write(interval, struct.pack("<qq", ns // NSEC, ns % NSEC))
     return 0
 

@@ -5,15 +5,17 @@ apply live in emukernel.sched_policy (nice), emukernel.rusage and emukernel.uts.
 
 from __future__ import annotations
 
-import os
 import struct
 from typing import Any
 
 from ..abi import errno as E
-from ..creds import CAP_SYS_ADMIN, CAP_SYS_NICE, CAP_SYS_RESOURCE, capable
+from ..clock import NSEC
+from ..creds import CAP_SYS_ADMIN, CAP_SYS_RESOURCE, capable
 from ..errors import Errno
-from ..sched_policy import PRIO_PGRP, PRIO_PROCESS, PRIO_USER, _can_nice, _nice, _prio_targets
+from ..rusage import RUSAGE_CHILDREN, RUSAGE_SELF, RUSAGE_THREAD, getrusage
+from ..sched_policy import PRIO_PGRP, PRIO_PROCESS, PRIO_USER, prio_targets, set_one_prio, task_nice
 from ..threadgroup import RLIM_NLIMITS, RLIMIT_NOFILE
+from ..uts import NEW_UTS_LEN, set_domainname, set_hostname, utsname
 from . import s32
 from .creds import prctl_creds
 from .table import syscall
@@ -21,7 +23,6 @@ from .table import syscall
 HZ = 250  # the kernel's tick (Debian's CONFIG_HZ); jiffies start 300 s before wrapping 32 bits
 USER_HZ = 100
 INITIAL_JIFFIES = (-300 * HZ) & 0xFFFFFFFF
-NSEC = 1_000_000_000
 
 
 @syscall("getpriority", "d", "d")
@@ -30,10 +31,10 @@ def sys_getpriority(task: Any, which: int, who: int) -> int:
     which, who = s32(which), s32(who)
     if which not in (PRIO_PROCESS, PRIO_PGRP, PRIO_USER):
         raise Errno(E.EINVAL)
-    targets = _prio_targets(task, which, who)
+    targets = prio_targets(task, which, who)
     if not targets:
         raise Errno(E.ESRCH)
-    return max(20 - _nice(t) for t in targets)
+    return max(20 - task_nice(t) for t in targets)
 
 
 @syscall("setpriority", "d", "d", "d")
@@ -43,25 +44,18 @@ def sys_setpriority(task: Any, which: int, who: int, niceval: int) -> int:
     if which not in (PRIO_PROCESS, PRIO_PGRP, PRIO_USER):
         raise Errno(E.EINVAL)
     niceval = min(max(niceval, -20), 19)
-    targets = _prio_targets(task, which, who)
+    targets = prio_targets(task, which, who)
     if not targets:
         raise Errno(E.ESRCH)
     err = 0
     c = task.creds
     for t in targets:
-        if t.creds.uid != c.euid and t.creds.euid != c.euid and not capable(c, CAP_SYS_NICE):
-            err = E.EPERM
-            continue
-        if niceval < _nice(t) and not _can_nice(t, c, niceval):
-            err = E.EACCES
-            continue
-        t.nice = niceval
+        err = set_one_prio(t, c, niceval) or err
     if err:
         raise Errno(err)
     return 0
 
 
-RUSAGE_SELF, RUSAGE_CHILDREN, RUSAGE_THREAD = 0, -1, 1
 _RUSAGE = struct.Struct("<qqqq14q")
 _TMS = struct.Struct("<qqqq")
 
@@ -72,12 +66,7 @@ def sys_getrusage(task: Any, who: int, ru: int) -> int:
     who = s32(who)
     if who not in (RUSAGE_SELF, RUSAGE_CHILDREN, RUSAGE_THREAD):
         raise Errno(E.EINVAL)
-    maxrss = 0
-    if who != RUSAGE_CHILDREN and task.mm is not None:
-        from ..fs.procfs import MemStats
-
-        maxrss = MemStats(task.mm).rss
-    task.mm.write(ru, _RUSAGE.pack(0, 0, 0, 0, maxrss, *([0] * 13)))
+    task.mm.write(ru, _RUSAGE.pack(*getrusage(task, who)))
     return 0
 
 
@@ -99,32 +88,28 @@ def sys_getcpu(task: Any, cpup: int, nodep: int, cache: int) -> int:
     return 0
 
 
-__NEW_UTS_LEN = 64
-
-
-def _set_uts(task: Any, name: int, length: int, attr: str) -> int:
+def _set_uts(task: Any, name: int, length: int, store: Any) -> int:
     # Linux: kernel/sys.c sethostname / setdomainname: CAP_SYS_ADMIN, then the length, then the copy
     if not capable(task.creds, CAP_SYS_ADMIN):
         raise Errno(E.EPERM)
     length = s32(length)
-    if not 0 <= length <= __NEW_UTS_LEN:
+    if not 0 <= length <= NEW_UTS_LEN:
         raise Errno(E.EINVAL)
-    setattr(task.kernel, attr, task.mm.read(name, length) if length else b"")
+    store(task.kernel, task.mm.read(name, length) if length else b"")
     return 0
 
 
 @syscall("sethostname", "p", "d")
 def sys_sethostname(task: Any, name: int, length: int) -> int:
-    return _set_uts(task, name, length, "hostname")
+    return _set_uts(task, name, length, set_hostname)
 
 
 @syscall("setdomainname", "p", "d")
 def sys_setdomainname(task: Any, name: int, length: int) -> int:
-    return _set_uts(task, name, length, "domainname")  # uname shows it once info.py reads kernel.domainname
+    return _set_uts(task, name, length, set_domainname)
 
 
 _UTS_LEN = 65
-_HOST_UNAME = os.uname()
 _RLIMIT = struct.Struct("<QQ")
 _SYSINFO = struct.Struct("<q3Q6QHxxxxxxQQI4x")
 
@@ -144,10 +129,8 @@ def _field(s: str | bytes) -> bytes:
 @syscall("uname", "struct_out")
 def sys_uname(task, buf):
     # sysname, nodename, release, version, machine, domainname: the host kernel's identity, so that a
-    # guest prints the same under emukernel as natively
-    data = b"".join(_field(x) for x in ("Linux", task.kernel.hostname, _HOST_UNAME.release,
-                                        _HOST_UNAME.version, "x86_64",
-                                        getattr(task.kernel, "domainname", b"(none)")))  # setdomainname
+    # guest prints the same under emukernel as natively (emukernel.uts)
+    data = b"".join(_field(x) for x in utsname(task.kernel))
     task.mm.write(buf, data)
     return 0
 
