@@ -273,7 +273,8 @@ def copy_process(kernel: Kernel, parent: Task, flags: int, exit_signal: int = S.
     t.creds = parent.creds.copy()
     t.no_new_privs = parent.no_new_privs
     # Linux: kernel/sched/core.c sched_fork (nice, policy, RT priority; SCHED_RESET_ON_FORK drops them back to
-    # SCHED_OTHER, nice >= 0), block/ioprio.c copy_io and kernel/fork.c (personality): set by syscalls/misc.py
+    # SCHED_OTHER, nice >= 0), block/ioprio.c copy_io and kernel/fork.c (personality): set by syscalls/sys.py,
+    # sched.py, ioprio.py and exec_domain.py (the rules: emukernel/sched_policy.py)
     for attr in ("nice", "sched_policy", "rt_priority", "ioprio", "personality"):
         if hasattr(parent, attr):
             setattr(t, attr, getattr(parent, attr))

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-import emukernel.syscalls.fs  # noqa: F401  (registers the handlers)
 from emukernel.abi import errno as E
 from emukernel.abi.fcntl import (
     AT_EACCESS,
@@ -49,7 +48,10 @@ from emukernel.abi.syscall_numbers import NUMBERS
 from emukernel.errors import Errno, Fault
 from emukernel.fs import Vfs
 from emukernel.fs.stat import STAT, STATX, STATX_BASIC_STATS, STATX_MNT_ID
+from emukernel.syscalls import load_all
 from emukernel.syscalls.table import TABLE
+
+load_all()  # registers the handlers
 
 BASE = 0x10000
 SIZE = 1 << 20

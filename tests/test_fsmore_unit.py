@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 from test_fs_syscalls import Creds, FakeKernel, FakeMM, make_task, sc
 
-import emukernel.syscalls.fsmore  # noqa: F401  (registers the handlers)
 from emukernel.abi import errno as E
 from emukernel.abi.fcntl import (
     AT_FDCWD,
@@ -46,7 +45,12 @@ from emukernel.fs.stat import mkdev
 from emukernel.fs.statfs import STATFS, TMPFS_MAGIC
 from emukernel.fs.tmpfs import F_SEAL_GROW, F_SEAL_SHRINK, F_SEAL_WRITE, TmpFile
 from emukernel.fs.vfs import KERNEL_CREDS, release_exec_file
-from emukernel.syscalls.fsmore import FLOCK, dirents_from64, new_decode_dev
+from emukernel.syscalls import load_all
+from emukernel.syscalls.locks import FLOCK
+from emukernel.syscalls.namei import new_decode_dev
+from emukernel.syscalls.readdir import dirents_from64
+
+load_all()  # registers the handlers
 
 ROOT = KERNEL_CREDS
 

@@ -11,7 +11,7 @@ The two ends are open file descriptions (`PipeFile`); the reader and writer coun
 end of a kind goes away, whether by close, exec's close-on-exec or exit.
 
 Blocking: an operation that can make no progress raises WouldBlock(queue); the syscall layer parks the
-task on the pipe's rd_wait or wr_wait and retries when woken (see emukernel.syscalls.fs).
+task on the pipe's rd_wait or wr_wait and retries when woken (see emukernel.syscalls.read_write).
 """
 
 from __future__ import annotations

@@ -1,11 +1,16 @@
-"""Memory syscalls: brk, mmap, munmap, mprotect, mremap, madvise (the rules live in emukernel.mm)."""
+"""Memory syscalls: brk, mmap, munmap, mprotect, mremap, madvise, msync and the mlock family (the rules live in
+emukernel.mm)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..abi import errno as E
 from ..abi import mman as M
+from ..abi.mman import PAGE_SIZE
+from ..creds import CAP_IPC_LOCK, capable
 from ..errors import Errno
-from . import s32
+from . import s32, u64
 from .table import syscall
 
 _MAP_KNOWN = (M.MAP_TYPE | M.MAP_FIXED | M.MAP_ANONYMOUS | M.MAP_32BIT | M.MAP_GROWSDOWN | M.MAP_DENYWRITE
@@ -58,3 +63,103 @@ def sys_mremap(task, old, old_len, new_len, flags, new_addr):
 @syscall("madvise", "p", "u", "d")
 def sys_madvise(task, addr, length, advice):
     return task.mm.madvise(addr, length, s32(advice))
+
+
+MCL_CURRENT, MCL_FUTURE, MCL_ONFAULT = 1, 2, 4
+MLOCK_ONFAULT = 1
+
+
+
+def _mlock_range(task: Any, start: int, length: int) -> None:
+    # Linux: mm/mlock.c do_mlock: page-align; RLIMIT_MEMLOCK 0 without CAP_IPC_LOCK is EPERM; holes ENOMEM
+    end = (start + length + 4095) & ~4095
+    start &= ~4095
+    if end < start or end > 1 << 64:
+        raise Errno(E.EINVAL)
+    if end == start:
+        return
+    if not capable(task.creds, CAP_IPC_LOCK):
+        limit = task.tg.rlimits[8][0]  # RLIMIT_MEMLOCK
+        if limit == 0:
+            raise Errno(E.EPERM)
+        if end - start > limit:
+            raise Errno(E.ENOMEM)
+    addr = start
+    while addr < end:
+        v = task.mm.find_vma(addr)
+        if v is None:
+            raise Errno(E.ENOMEM)
+        addr = v.end
+
+
+@syscall("mlock", "p", "u")
+def sys_mlock(task: Any, start: int, length: int) -> int:
+    _mlock_range(task, start, length)
+    return 0
+
+
+@syscall("mlock2", "p", "u", "x")
+def sys_mlock2(task: Any, start: int, length: int, flags: int) -> int:
+    if flags & ~MLOCK_ONFAULT:
+        raise Errno(E.EINVAL)
+    _mlock_range(task, start, length)
+    return 0
+
+
+@syscall("munlock", "p", "u")
+def sys_munlock(task: Any, start: int, length: int) -> int:
+    end = (start + length + 4095) & ~4095
+    if end < (start & ~4095):
+        raise Errno(E.EINVAL)
+    addr = start & ~4095
+    while addr < end:
+        v = task.mm.find_vma(addr)
+        if v is None:
+            raise Errno(E.ENOMEM)
+        addr = v.end
+    return 0
+
+
+@syscall("mlockall", "x")
+def sys_mlockall(task: Any, flags: int) -> int:
+    flags = s32(flags)
+    if not flags or flags & ~(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) or flags == MCL_ONFAULT:
+        raise Errno(E.EINVAL)
+    if not capable(task.creds, CAP_IPC_LOCK) and task.tg.rlimits[8][0] == 0:
+        raise Errno(E.EPERM)
+    return 0
+
+
+@syscall("munlockall")
+def sys_munlockall(task: Any) -> int:
+    return 0
+
+
+MS_ASYNC = 1
+MS_INVALIDATE = 2
+MS_SYNC = 4
+
+
+@syscall("msync", "p", "u", "x")
+def sys_msync(task: Any, start: int, length: int, flags: int) -> int:
+    # Linux: mm/msync.c: tmpfs and memfd shared mappings are the file's memory, so there is nothing to
+    # write back; only the range is checked (ENOMEM for unmapped parts)
+    flags = s32(flags)
+    if flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC):
+        raise Errno(E.EINVAL)
+    if start & (PAGE_SIZE - 1):
+        raise Errno(E.EINVAL)
+    if flags & MS_ASYNC and flags & MS_SYNC:
+        raise Errno(E.EINVAL)
+    end = start + ((u64(length) + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1))
+    if end >= 1 << 64 or end < start:
+        raise Errno(E.ENOMEM)
+    cur = start
+    mm = task.mm
+    for v in mm._overlapping(start, end):
+        if v.start > cur:
+            raise Errno(E.ENOMEM)
+        cur = v.end
+    if cur < end:
+        raise Errno(E.ENOMEM)
+    return 0

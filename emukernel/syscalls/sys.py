@@ -1,24 +1,119 @@
-"""System information and limits: uname, sysinfo, getrandom, sched_getaffinity, rlimits, prctl."""
+"""The syscalls of Linux kernel/sys.c: uname, sethostname, setdomainname, getpriority/setpriority, getrusage,
+times, umask, prctl, getcpu, sysinfo and the rlimits (getrlimit, setrlimit, prlimit64).  The rules they
+apply live in emukernel.sched_policy (nice), emukernel.rusage and emukernel.uts.
+"""
 
 from __future__ import annotations
 
-import os
 import struct
+from typing import Any
 
 from ..abi import errno as E
-from ..creds import CAP_SYS_RESOURCE, capable
+from ..clock import NSEC
+from ..creds import CAP_SYS_ADMIN, CAP_SYS_RESOURCE, capable
 from ..errors import Errno
-from ..sched import Yield
-from ..threadgroup import RLIM_INFINITY, RLIM_NLIMITS, RLIMIT_NOFILE
+from ..rusage import RUSAGE_CHILDREN, RUSAGE_SELF, RUSAGE_THREAD, getrusage
+from ..sched_policy import PRIO_PGRP, PRIO_PROCESS, PRIO_USER, prio_targets, set_one_prio, task_nice
+from ..threadgroup import RLIM_NLIMITS, RLIMIT_NOFILE
+from ..uts import NEW_UTS_LEN, set_domainname, set_hostname, utsname
 from . import s32
 from .creds import prctl_creds
 from .table import syscall
 
+HZ = 250  # the kernel's tick (Debian's CONFIG_HZ); jiffies start 300 s before wrapping 32 bits
+USER_HZ = 100
+INITIAL_JIFFIES = (-300 * HZ) & 0xFFFFFFFF
+
+
+@syscall("getpriority", "d", "d")
+def sys_getpriority(task: Any, which: int, who: int) -> int:
+    # Linux: kernel/sys.c getpriority: the highest priority found, as 20 - nice (1..40)
+    which, who = s32(which), s32(who)
+    if which not in (PRIO_PROCESS, PRIO_PGRP, PRIO_USER):
+        raise Errno(E.EINVAL)
+    targets = prio_targets(task, which, who)
+    if not targets:
+        raise Errno(E.ESRCH)
+    return max(20 - task_nice(t) for t in targets)
+
+
+@syscall("setpriority", "d", "d", "d")
+def sys_setpriority(task: Any, which: int, who: int, niceval: int) -> int:
+    # Linux: kernel/sys.c setpriority + set_one_prio
+    which, who, niceval = s32(which), s32(who), s32(niceval)
+    if which not in (PRIO_PROCESS, PRIO_PGRP, PRIO_USER):
+        raise Errno(E.EINVAL)
+    niceval = min(max(niceval, -20), 19)
+    targets = prio_targets(task, which, who)
+    if not targets:
+        raise Errno(E.ESRCH)
+    err = 0
+    c = task.creds
+    for t in targets:
+        err = set_one_prio(t, c, niceval) or err
+    if err:
+        raise Errno(err)
+    return 0
+
+
+_RUSAGE = struct.Struct("<qqqq14q")
+_TMS = struct.Struct("<qqqq")
+
+
+@syscall("getrusage", "d", "struct_out")
+def sys_getrusage(task: Any, who: int, ru: int) -> int:
+    # Linux: kernel/sys.c getrusage; this kernel keeps no per-process CPU time: the times are 0
+    who = s32(who)
+    if who not in (RUSAGE_SELF, RUSAGE_CHILDREN, RUSAGE_THREAD):
+        raise Errno(E.EINVAL)
+    task.mm.write(ru, _RUSAGE.pack(*getrusage(task, who)))
+    return 0
+
+
+@syscall("times", "struct_out")
+def sys_times(task: Any, tbuf: int) -> int:
+    # Linux: kernel/sys.c times: the tick count since boot (jiffies start near 2^32 - 300 s of ticks)
+    if tbuf:
+        task.mm.write(tbuf, _TMS.pack(0, 0, 0, 0))
+    jiffies = INITIAL_JIFFIES + task.kernel.clock.monotonic_ns() * HZ // NSEC
+    return (jiffies * USER_HZ // HZ) & 0x7FFFFFFFFFFFFFFF
+
+
+@syscall("getcpu", "p", "p", "p")
+def sys_getcpu(task: Any, cpup: int, nodep: int, cache: int) -> int:
+    if cpup:
+        task.mm.write_u32(cpup, 0)
+    if nodep:
+        task.mm.write_u32(nodep, 0)
+    return 0
+
+
+def _set_uts(task: Any, name: int, length: int, store: Any) -> int:
+    # Linux: kernel/sys.c sethostname / setdomainname: CAP_SYS_ADMIN, then the length, then the copy
+    if not capable(task.creds, CAP_SYS_ADMIN):
+        raise Errno(E.EPERM)
+    length = s32(length)
+    if not 0 <= length <= NEW_UTS_LEN:
+        raise Errno(E.EINVAL)
+    store(task.kernel, task.mm.read(name, length) if length else b"")
+    return 0
+
+
+@syscall("sethostname", "p", "d")
+def sys_sethostname(task: Any, name: int, length: int) -> int:
+    return _set_uts(task, name, length, set_hostname)
+
+
+@syscall("setdomainname", "p", "d")
+def sys_setdomainname(task: Any, name: int, length: int) -> int:
+    return _set_uts(task, name, length, set_domainname)
+
+
 _UTS_LEN = 65
-_HOST_UNAME = os.uname()
 _RLIMIT = struct.Struct("<QQ")
 _SYSINFO = struct.Struct("<q3Q6QHxxxxxxQQI4x")
-GRND_NONBLOCK, GRND_RANDOM, GRND_INSECURE = 1, 2, 4
+
+
 PR_SET_PDEATHSIG, PR_GET_PDEATHSIG, PR_GET_DUMPABLE, PR_SET_DUMPABLE = 1, 2, 3, 4
 PR_SET_NAME, PR_GET_NAME = 15, 16
 PR_SET_CHILD_SUBREAPER, PR_GET_CHILD_SUBREAPER = 36, 37
@@ -34,10 +129,8 @@ def _field(s: str | bytes) -> bytes:
 @syscall("uname", "struct_out")
 def sys_uname(task, buf):
     # sysname, nodename, release, version, machine, domainname: the host kernel's identity, so that a
-    # guest prints the same under emukernel as natively
-    data = b"".join(_field(x) for x in ("Linux", task.kernel.hostname, _HOST_UNAME.release,
-                                        _HOST_UNAME.version, "x86_64",
-                                        getattr(task.kernel, "domainname", b"(none)")))  # setdomainname
+    # guest prints the same under emukernel as natively (emukernel.uts)
+    data = b"".join(_field(x) for x in utsname(task.kernel))
     task.mm.write(buf, data)
     return 0
 
@@ -49,41 +142,6 @@ def sys_sysinfo(task, info):
     total = 8 << 30
     procs = len([t for t in k.tasks.values() if not t.kthread])
     task.mm.write(info, _SYSINFO.pack(uptime, 0, 0, 0, total, total // 2, 0, 0, 0, 0, procs, 0, 0, 1))
-    return 0
-
-
-@syscall("getrandom", "buf_out", "u", "x")
-def sys_getrandom(task, buf, count, flags):
-    if flags & ~(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE) or \
-            (flags & GRND_INSECURE and flags & GRND_RANDOM):
-        raise Errno(E.EINVAL)
-    count = min(count, 0x7FFFF000 if not flags & GRND_RANDOM else 512)
-    count = min(count, 1 << 25)
-    task.mm.write(buf, task.kernel.random_bytes(count))
-    return count
-
-
-@syscall("sched_getaffinity", "d", "u", "struct_out")
-def sys_sched_getaffinity(task, pid, size, mask):
-    ncpu = os.cpu_count() or 1
-    if size * 8 < ncpu or size & 7:
-        raise Errno(E.EINVAL)
-    if s32(pid) and task.kernel.find_task(task, s32(pid)) is None:
-        raise Errno(E.ESRCH)
-    cpus = os.sched_getaffinity(0)
-    bits = sum(1 << c for c in cpus)
-    n = min(size, 8 * ((ncpu + 63) // 64))
-    task.mm.write(mask, bits.to_bytes(n, "little"))
-    return n
-
-
-@syscall("sched_setaffinity", "d", "u", "p")
-def sys_sched_setaffinity(task, pid, size, mask):
-    data = task.mm.read(mask, min(size, 128))
-    if s32(pid) and task.kernel.find_task(task, s32(pid)) is None:
-        raise Errno(E.ESRCH)
-    if not int.from_bytes(data, "little") & sum(1 << c for c in os.sched_getaffinity(0)):
-        raise Errno(E.EINVAL)
     return 0
 
 
@@ -183,12 +241,6 @@ def sys_prctl(task, option, arg2, arg3, arg4, arg5):
     raise Errno(E.EINVAL)
 
 
-__all__ = ["RLIM_INFINITY"]
-
-
-_YIELD = Yield(0)
-
-
-@syscall("sched_yield")
-def sys_sched_yield(task):
-    return _YIELD if task.kernel.sched.runq else 0
+@syscall("umask", "mode")
+def sys_umask(task: Any, mask: int) -> int:
+    return task.fs.set_umask(mask & 0o777)
