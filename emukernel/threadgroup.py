@@ -77,3 +77,8 @@ class ThreadGroup:
 
     def living_threads(self) -> list[Task]:
         return [t for t in self.tasks if t.alive]
+
+
+def task_rlimit(task: Task, resource: int) -> int:
+    """task_rlimit: the soft limit of resource for task's process."""
+    return task.tg.rlimits[resource][0]

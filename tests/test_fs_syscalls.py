@@ -44,12 +44,15 @@ from emukernel.abi.fcntl import (
     SEEK_SET,
     W_OK,
 )
+from emukernel.abi.resource import RLIMIT_NOFILE
 from emukernel.abi.syscall_numbers import NUMBERS
 from emukernel.errors import Errno, Fault
 from emukernel.fs import Vfs
 from emukernel.fs.stat import STAT, STATX, STATX_BASIC_STATS, STATX_MNT_ID
+from emukernel.pidns import PidNamespace
 from emukernel.syscalls import load_all
 from emukernel.syscalls.table import TABLE
+from emukernel.threadgroup import ThreadGroup
 
 load_all()  # registers the handlers
 
@@ -134,6 +137,11 @@ class FakeKernel:
     vfs: Vfs
 
 
+def _thread_group() -> ThreadGroup:
+    """A real (small) process: its own pid in a fresh namespace, default rlimits."""
+    return ThreadGroup(PidNamespace().alloc_pid(), None)
+
+
 @dataclass
 class FakeTask:
     kernel: FakeKernel
@@ -141,6 +149,7 @@ class FakeTask:
     creds: Creds = field(default_factory=Creds)
     files: Any = None
     fs: Any = None
+    tg: ThreadGroup = field(default_factory=_thread_group)
 
 
 def make_task(vfs: Vfs | None = None, cwd: str = "/") -> FakeTask:
@@ -407,7 +416,7 @@ def test_creat_applies_umask_and_cloexec(t: FakeTask) -> None:
 
 
 def test_emfile_before_lookup(t: FakeTask) -> None:
-    t.files.rlimit_nofile = 8
+    t.tg.rlimits[RLIMIT_NOFILE][0] = 8
     while sc(t, "open", t.mm.cstr("/dev/null"), O_RDONLY, 0) >= 0:
         pass
     assert len(t.files) == 8

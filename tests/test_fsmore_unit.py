@@ -217,18 +217,13 @@ def test_posix_locks_merge_split_and_conflict() -> None:
 
 
 @dataclass
-class _Tg:
-    pid: Any = None
-
-
-@dataclass
 class _LockTask:
     kernel: FakeKernel
     mm: FakeMM = field(default_factory=FakeMM)
     creds: Creds = field(default_factory=Creds)
     files: Any = None
     fs: Any = None
-    tg: _Tg = field(default_factory=_Tg)
+    tg: Any = None
     pid: Any = None
 
     def signal_interrupts(self) -> bool:
@@ -237,6 +232,7 @@ class _LockTask:
 
 def test_fcntl_locks_per_fd_table_and_close_drops_them() -> None:
     from emukernel.pidns import PidNamespace
+    from emukernel.threadgroup import ThreadGroup
 
     vfs = Vfs(stdio=())
     ns = PidNamespace()
@@ -245,7 +241,8 @@ def test_fcntl_locks_per_fd_table_and_close_drops_them() -> None:
         t = _LockTask(FakeKernel(vfs))
         t.files = vfs.new_fdtable()
         t.fs = vfs.new_fs_context()
-        t.pid = t.tg.pid = ns.alloc_pid()
+        t.pid = ns.alloc_pid()
+        t.tg = ThreadGroup(t.pid, t)  # a real (small) process
         tasks.append(t)
     t1, t2 = tasks
     fd1 = sc(t1, "open", t1.mm.cstr("/tmp/rl"), O_CREAT | O_RDWR, 0o644)

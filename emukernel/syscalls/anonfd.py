@@ -9,22 +9,18 @@ from ..abi.resource import RLIMIT_NOFILE
 from ..errors import Errno
 from ..fs.eventfd import EFD_CLOEXEC, EFD_FLAGS_SET, EventFd
 from ..fs.signalfd import SFD_CLOEXEC, SFD_NONBLOCK, SignalFd
+from ..threadgroup import task_rlimit
 from . import s32
 from .table import syscall
 
 SIGSET_SIZE = 8
 
 
-def _nofile(task: Any) -> int:
-    rl = getattr(getattr(task, "tg", None), "rlimits", None)
-    return rl[RLIMIT_NOFILE][0] if rl is not None else task.files.rlimit_nofile
-
-
 def do_eventfd(task: Any, count: int, flags: int) -> int:
     if flags & ~EFD_FLAGS_SET:
         raise Errno(E.EINVAL)
     f = EventFd(task.kernel, count & 0xFFFFFFFF, flags)
-    return task.files.install(f, bool(flags & EFD_CLOEXEC), limit=_nofile(task))
+    return task.files.install(f, bool(flags & EFD_CLOEXEC), limit=task_rlimit(task, RLIMIT_NOFILE))
 
 
 @syscall("eventfd", "u", ret="fd")
@@ -46,7 +42,7 @@ def do_signalfd4(task: Any, ufd: int, user_mask: int, sizemask: int, flags: int)
         raise Errno(E.EINVAL)
     if ufd == -1:
         f = SignalFd(task.kernel, mask, flags)
-        return task.files.install(f, bool(flags & SFD_CLOEXEC), limit=_nofile(task))
+        return task.files.install(f, bool(flags & SFD_CLOEXEC), limit=task_rlimit(task, RLIMIT_NOFILE))
     f = task.files.lookup(ufd) if ufd >= 0 else None
     if f is None or f.is_path:
         raise Errno(E.EBADF)

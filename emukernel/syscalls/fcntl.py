@@ -27,11 +27,13 @@ from ..abi.fcntl import (
     FD_CLOEXEC,
     O_NOATIME,
 )
+from ..abi.resource import RLIMIT_NOFILE
 from ..errors import Errno
 from ..fs.permission import inode_owner_or_capable
 from ..fs.pipe import PipeFile
+from ..threadgroup import task_rlimit
 from . import u32, u64
-from .file import _fdget_raw, _nofile
+from .file import _fdget_raw
 from .locks import fcntl_lock
 from .memfd import memfd_fcntl
 from .table import syscall
@@ -49,7 +51,7 @@ def sys_fcntl(task: Any, fd: int, cmd: int, arg: int) -> int:
     files = task.files
     if cmd in (F_DUPFD, F_DUPFD_CLOEXEC):
         arg = u64(arg)
-        limit = _nofile(task)
+        limit = task_rlimit(task, RLIMIT_NOFILE)
         if arg >= limit:
             raise Errno(E.EINVAL)
         return files.dup(fd, min_fd=arg, cloexec=cmd == F_DUPFD_CLOEXEC, limit=limit)

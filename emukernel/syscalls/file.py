@@ -9,6 +9,7 @@ from ..abi.fcntl import O_CLOEXEC
 from ..abi.resource import RLIMIT_NOFILE
 from ..errors import Errno
 from ..fs.file import File
+from ..threadgroup import task_rlimit
 from . import s32, u32
 from .table import syscall
 
@@ -26,22 +27,14 @@ def _fdget_raw(task: Any, fd: int) -> File:
     return task.files.get(u32(fd))
 
 
-def _nofile(task: Any) -> int:
-    """RLIMIT_NOFILE (soft) of the task's thread group, or the table's own default."""
-    rlimits = getattr(getattr(task, "tg", None), "rlimits", None)
-    if rlimits is not None:
-        return rlimits[RLIMIT_NOFILE][0]
-    return task.files.rlimit_nofile
-
-
 @syscall("dup", "fd", ret="fd")
 def sys_dup(task: Any, fd: int) -> int:
-    return task.files.dup(u32(fd), limit=_nofile(task))
+    return task.files.dup(u32(fd), limit=task_rlimit(task, RLIMIT_NOFILE))
 
 
 @syscall("dup2", "fd", "fd", ret="fd")
 def sys_dup2(task: Any, oldfd: int, newfd: int) -> int:
-    return task.files.dup2(u32(oldfd), u32(newfd), _nofile(task))
+    return task.files.dup2(u32(oldfd), u32(newfd), task_rlimit(task, RLIMIT_NOFILE))
 
 
 @syscall("dup3", "fd", "fd", "oflags", ret="fd")
@@ -53,7 +46,7 @@ def sys_dup3(task: Any, oldfd: int, newfd: int, flags: int) -> int:
     oldfd, newfd = u32(oldfd), u32(newfd)
     if oldfd == newfd:
         raise Errno(E.EINVAL)
-    return task.files.dup3(oldfd, newfd, bool(flags & O_CLOEXEC), _nofile(task))
+    return task.files.dup3(oldfd, newfd, bool(flags & O_CLOEXEC), task_rlimit(task, RLIMIT_NOFILE))
 
 
 CLOSE_RANGE_UNSHARE = 1 << 1

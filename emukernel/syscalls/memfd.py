@@ -6,6 +6,7 @@ from typing import Any
 
 from ..abi import errno as E
 from ..abi.fcntl import F_GET_SEALS
+from ..abi.resource import RLIMIT_NOFILE
 from ..errors import Errno
 from ..fs.file import File
 from ..fs.tmpfs import (
@@ -18,8 +19,8 @@ from ..fs.tmpfs import (
     F_SEAL_WRITE,
     TmpFileHandle,
 )
+from ..threadgroup import task_rlimit
 from . import u32
-from .file import _nofile
 from .namei import _vfs
 from .table import syscall
 
@@ -75,7 +76,7 @@ def sys_memfd_create(task: Any, uname: int, flags: int) -> int:
         raise Errno(E.EINVAL if e.errno == E.ENAMETOOLONG else e.errno) from None
     if flags & MFD_HUGETLB:
         raise Errno(E.EINVAL)  # no hugetlbfs
-    fd = task.files.alloc_fd(0, _nofile(task))
+    fd = task.files.alloc_fd(0, task_rlimit(task, RLIMIT_NOFILE))
     f = _vfs(task).memfd_create(task.creds, name, bool(flags & MFD_ALLOW_SEALING), bool(flags & MFD_NOEXEC_SEAL))
     task.files.install_at(fd, f, bool(flags & MFD_CLOEXEC))
     return fd

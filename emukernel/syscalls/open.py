@@ -25,6 +25,7 @@ from ..abi.fcntl import (
     S_IFREG,
 )
 from ..abi.mman import PAGE_SIZE
+from ..abi.resource import RLIMIT_NOFILE
 from ..errors import Errno
 from ..fs.file import File, WouldBlock
 from ..fs.inode import MAX_LFS_FILESIZE, s_isreg
@@ -33,8 +34,9 @@ from ..fs.namei import RESOLVE_CACHED, RESOLVE_IN_ROOT, RESOLVE_SCOPED
 from ..fs.permission import MAY_CHDIR, MAY_EXEC, capable, inode_permission
 from ..fs.vfs import VALID_OPEN_FLAGS
 from ..sched import Block
+from ..threadgroup import task_rlimit
 from . import s32, s64, u32, u64
-from .file import _fdget, _fdget_raw, _file_mode, _nofile
+from .file import _fdget, _fdget_raw, _file_mode
 from .namei import _dirpath, _path, _vfs, getname
 from .table import syscall
 
@@ -52,7 +54,7 @@ def do_sys_openat(task: Any, dfd: int, filename: int, flags: int, mode: int) -> 
     flags = u32(flags)
     fflags, fmode, acc = vfs.build_open_flags(flags, mode & 0xFFFF)
     name = getname(task, filename)
-    fd = task.files.alloc_fd(0, _nofile(task))
+    fd = task.files.alloc_fd(0, task_rlimit(task, RLIMIT_NOFILE))
     f = vfs.do_filp_open(task.fs, task.creds, _dirpath(task, dfd, name), name, fflags, fmode, acc)
     return finish_open(task, f, fd, bool(flags & O_CLOEXEC))
 
@@ -71,7 +73,7 @@ def finish_open(task: Any, f: File, fd: int, cloexec: bool) -> Any:
     files = task.files
     if fd in files:  # another thread took the fd while this open waited
         try:
-            fd = files.alloc_fd(0, _nofile(task))
+            fd = files.alloc_fd(0, task_rlimit(task, RLIMIT_NOFILE))
         except Errno:
             f.get().put()
             raise
@@ -291,7 +293,7 @@ def sys_openat2(task: Any, dfd: int, filename: int, how: int, usize: int) -> int
         dirpath = _dirpath(task, dfd, b".")  # the scope is the dirfd even for an absolute name
     else:
         dirpath = _dirpath(task, dfd, name)
-    fd = task.files.alloc_fd(0, _nofile(task))
+    fd = task.files.alloc_fd(0, task_rlimit(task, RLIMIT_NOFILE))
     f = vfs.do_filp_open(task.fs, task.creds, dirpath, name, fflags, fmode, acc, resolve)
     return finish_open(task, f, fd, cloexec)
 

@@ -11,6 +11,7 @@ from ..errors import Errno
 from ..fs.permission import capable
 from ..fs.pidfd import PIDFD_NONBLOCK, PIDFD_THREAD, PidFd, pidfd_file
 from ..signal.siginfo import SI_TKILL, SI_USER, SigInfo
+from ..threadgroup import task_rlimit
 from . import s32
 from .signal import for_target, living, may_signal
 from .table import syscall
@@ -23,11 +24,6 @@ PIDFD_SELF_THREAD = -10000
 PIDFD_SELF_THREAD_GROUP = -20000
 PIDTYPE_PID, PIDTYPE_TGID, PIDTYPE_PGID = 0, 1, 2
 CAP_SYS_PTRACE = 19
-
-
-def _nofile(task: Any) -> int:
-    rl = getattr(getattr(task, "tg", None), "rlimits", None)
-    return rl[RLIMIT_NOFILE][0] if rl is not None else task.files.rlimit_nofile
 
 
 @syscall("pidfd_open", "d", "x", ret="fd")
@@ -48,7 +44,7 @@ def sys_pidfd_open(task: Any, pid: int, flags: int) -> int:
     target = p.tasks[0]
     if not flags & PIDFD_THREAD and target.tg.pid is not p:
         raise Errno(E.ENOENT)  # !pid_has_task(pid, PIDTYPE_TGID): a thread's tid, no thread-group leader
-    return task.files.install(PidFd(task.kernel, target, flags), cloexec=True, limit=_nofile(task))
+    return task.files.install(PidFd(task.kernel, target, flags), cloexec=True, limit=task_rlimit(task, RLIMIT_NOFILE))
 
 
 def _group_signal(task: Any, target: Any, sig: int, info: SigInfo, group: bool) -> None:
@@ -164,4 +160,4 @@ def sys_pidfd_getfd(task: Any, pidfd: int, fd: int, flags: int) -> int:
     tf = files.lookup(fd) if fd >= 0 else None
     if tf is None:
         raise Errno(E.EBADF)
-    return task.files.install(tf, cloexec=True, limit=_nofile(task))
+    return task.files.install(tf, cloexec=True, limit=task_rlimit(task, RLIMIT_NOFILE))

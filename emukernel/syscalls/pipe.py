@@ -10,16 +10,12 @@ from ..abi.fcntl import O_CLOEXEC, O_DIRECT, O_EXCL, O_NONBLOCK
 from ..abi.resource import RLIMIT_NOFILE
 from ..errors import Errno, Fault
 from ..fs.pipe import create_pipe_files
+from ..threadgroup import task_rlimit
 from . import s32
 from .table import syscall
 
 O_NOTIFICATION_PIPE = O_EXCL
 _FDS = struct.Struct("<ii")
-
-
-def _nofile(task: Any) -> int:
-    rl = getattr(getattr(task, "tg", None), "rlimits", None)
-    return rl[RLIMIT_NOFILE][0] if rl is not None else task.files.rlimit_nofile
 
 
 def do_pipe2(task: Any, fildes: int, flags: int) -> int:
@@ -31,7 +27,7 @@ def do_pipe2(task: Any, fildes: int, flags: int) -> int:
     r, w = create_pipe_files(task, flags)
     files = task.files
     cloexec = bool(flags & O_CLOEXEC)
-    limit = _nofile(task)
+    limit = task_rlimit(task, RLIMIT_NOFILE)
     try:
         fdr = files.install(r, cloexec, limit=limit)
     except Errno:

@@ -34,6 +34,7 @@ from ..fs.poll import (
     block_deadline,
 )
 from ..sched import Block
+from ..threadgroup import task_rlimit
 from . import s32, s64
 from .table import syscall
 
@@ -151,7 +152,7 @@ def _fget_poll(task: Any, fd: int) -> File | None:
 def do_sys_poll(task: Any, ufds: int, nfds: int, end_time: int | None, finish: Callable[[int], Any]) -> Any:
     # Linux: fs/select.c do_sys_poll + do_poll + do_pollfd
     nfds &= 0xFFFFFFFF
-    if nfds > _rlimit_nofile(task):
+    if nfds > task_rlimit(task, RLIMIT_NOFILE):
         raise Errno(E.EINVAL)
     raw = task.mm.read(ufds, nfds * _POLLFD.size) if nfds else b""
     entries = [list(e) for e in _POLLFD.iter_unpack(raw)]
@@ -187,11 +188,6 @@ def do_sys_poll(task: Any, ufds: int, nfds: int, end_time: int | None, finish: C
         return finish(count)
 
     return wait_loop(task, scan, end_time, done, "poll")
-
-
-def _rlimit_nofile(task: Any) -> int:
-    rl = getattr(getattr(task, "tg", None), "rlimits", None)
-    return rl[RLIMIT_NOFILE][0] if rl is not None else task.files.rlimit_nofile
 
 
 def _restart_poll(task: Any, ufds: int, nfds: int, end_time: int | None) -> Any:
@@ -351,7 +347,7 @@ def sys_pselect6(task: Any, n: int, inp: int, outp: int, exp: int, tsp: int, sig
 
 # -- epoll ---------------------------------------------------------------------------------------------------
 def _install(task: Any, f: File, cloexec: bool) -> int:
-    return task.files.install(f, cloexec, limit=_rlimit_nofile(task))
+    return task.files.install(f, cloexec, limit=task_rlimit(task, RLIMIT_NOFILE))
 
 
 @syscall("epoll_create", "d", ret="fd")
