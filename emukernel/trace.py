@@ -3,7 +3,7 @@
 Every completed system call becomes one line in the format ``strace -f`` prints (default options:
 ``-s 32``, abbreviated structures, ``=`` aligned on column 40), e.g.::
 
-    openat(AT_FDCWD, "/tmp/x", O_WRONLY|O_CREAT|O_TRUNC, 0644) = 3
+    openat(AT_FDCWD, "/tmp/x", O_WRONLY|_fcntl.O_CREAT|O_TRUNC, 0644) = 3
     read(3, "abc", 4096)                    = 3
     close(99)                               = -1 EBADF (Bad file descriptor)
     --- SIGSEGV {si_signo=SIGSEGV, si_code=SEGV_MAPERR, si_addr=0x10} ---
@@ -27,12 +27,21 @@ import time as _time
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
+from .abi import capability as _capability
 from .abi import clock as _clock
+from .abi import clone as _clone
 from .abi import errno as _errno
+from .abi import fcntl as _fcntl
+from .abi import futex as _futex
+from .abi import getrandom as _getrandom
 from .abi import ioctl as _ioctl
+from .abi import mman as _mman
 from .abi import prctl as _prctl
 from .abi import resource as _resource
+from .abi import siginfo as _si
 from .abi import signal as _signal
+from .abi import termios as _termbits
+from .abi import wait as _wait
 from .abi.syscall_numbers import NAMES as _SYSCALL_NAMES
 
 if TYPE_CHECKING:
@@ -231,153 +240,11 @@ def _unpack(task: Any, addr: int, fmt: str) -> tuple[Any, ...] | None:
 
 
 # --------------------------------------------------------------------------------------------------
-# constant tables (strace's xlat order matters for flags)
+# tables of strace's own (the ABI's name tables are in emukernel.abi)
 
-_ACCMODE = {0: "O_RDONLY", 1: "O_WRONLY", 2: "O_RDWR", 3: "O_ACCMODE"}
-O_CREAT = 0o100
-O_TMPFILE_BIT = 0o20000000  # __O_TMPFILE
-_OPEN_FLAGS = (
-    ("O_CREAT", 0o100), ("O_EXCL", 0o200), ("O_NOCTTY", 0o400), ("O_TRUNC", 0o1000),
-    ("O_APPEND", 0o2000), ("O_NONBLOCK", 0o4000), ("O_SYNC", 0o4010000), ("__O_SYNC", 0o4000000),
-    ("O_DSYNC", 0o10000), ("O_DIRECT", 0o40000), ("O_LARGEFILE", 0o100000), ("O_NOFOLLOW", 0o400000),
-    ("O_NOATIME", 0o1000000), ("O_CLOEXEC", 0o2000000), ("O_PATH", 0o10000000),
-    ("O_TMPFILE", 0o20200000), ("__O_TMPFILE", 0o20000000), ("O_DIRECTORY", 0o200000),
-    ("FASYNC", 0o20000),
-)
-
-_PROT = (
-    ("PROT_NONE", 0), ("PROT_READ", 1), ("PROT_WRITE", 2), ("PROT_EXEC", 4), ("PROT_SEM", 8),
-    ("PROT_GROWSDOWN", 0x01000000), ("PROT_GROWSUP", 0x02000000),
-)
-_MAP_TYPES = {0: "MAP_FILE", 1: "MAP_SHARED", 2: "MAP_PRIVATE", 3: "MAP_SHARED_VALIDATE", 8: "MAP_DROPPABLE"}
-_MAP_FLAGS = (
-    ("MAP_FIXED", 0x10), ("MAP_ANONYMOUS", 0x20), ("MAP_32BIT", 0x40), ("MAP_ABOVE4G", 0x80),
-    ("MAP_NORESERVE", 0x4000), ("MAP_POPULATE", 0x8000), ("MAP_NONBLOCK", 0x10000),
-    ("MAP_GROWSDOWN", 0x100), ("MAP_DENYWRITE", 0x800), ("MAP_EXECUTABLE", 0x1000),
-    ("MAP_LOCKED", 0x2000), ("MAP_STACK", 0x20000), ("MAP_HUGETLB", 0x40000), ("MAP_SYNC", 0x80000),
-    ("MAP_UNINITIALIZED", 0x4000000), ("MAP_FIXED_NOREPLACE", 0x100000),
-)
-_MAP_HUGE_SHIFT = 26
-_MAP_HUGE_MASK = 0x3F << _MAP_HUGE_SHIFT
-_MREMAP_FLAGS = (("MREMAP_MAYMOVE", 1), ("MREMAP_FIXED", 2), ("MREMAP_DONTUNMAP", 4))
-_MADVISE = {
-    0: "MADV_NORMAL", 1: "MADV_RANDOM", 2: "MADV_SEQUENTIAL", 3: "MADV_WILLNEED", 4: "MADV_DONTNEED",
-    8: "MADV_FREE", 9: "MADV_REMOVE", 10: "MADV_DONTFORK", 11: "MADV_DOFORK", 12: "MADV_MERGEABLE",
-    13: "MADV_UNMERGEABLE", 14: "MADV_HUGEPAGE", 15: "MADV_NOHUGEPAGE", 16: "MADV_DONTDUMP",
-    17: "MADV_DODUMP", 18: "MADV_WIPEONFORK", 19: "MADV_KEEPONFORK", 20: "MADV_COLD", 21: "MADV_PAGEOUT",
-    22: "MADV_POPULATE_READ", 23: "MADV_POPULATE_WRITE", 24: "MADV_DONTNEED_LOCKED",
-    25: "MADV_COLLAPSE", 100: "MADV_HWPOISON", 101: "MADV_SOFT_OFFLINE",
-}
-
-_AT_FLAGS = (
-    ("AT_SYMLINK_NOFOLLOW", 0x100), ("AT_REMOVEDIR", 0x200), ("AT_SYMLINK_FOLLOW", 0x400),
-    ("AT_NO_AUTOMOUNT", 0x800), ("AT_EMPTY_PATH", 0x1000), ("AT_RECURSIVE", 0x8000),
-)
-_FACCESSAT_FLAGS = (("AT_SYMLINK_NOFOLLOW", 0x100), ("AT_EACCESS", 0x200), ("AT_EMPTY_PATH", 0x1000))
-_STATX_SYNC = (("AT_STATX_SYNC_AS_STAT", 0), ("AT_STATX_FORCE_SYNC", 0x2000), ("AT_STATX_DONT_SYNC", 0x4000))
-_ACCESS_MODES = (("F_OK", 0), ("R_OK", 4), ("W_OK", 2), ("X_OK", 1))
-_WHENCE = {0: "SEEK_SET", 1: "SEEK_CUR", 2: "SEEK_END", 3: "SEEK_DATA", 4: "SEEK_HOLE"}
-
-_FCNTL_CMDS = {
-    0: "F_DUPFD", 1: "F_GETFD", 2: "F_SETFD", 3: "F_GETFL", 4: "F_SETFL", 5: "F_GETLK", 6: "F_SETLK",
-    7: "F_SETLKW", 8: "F_SETOWN", 9: "F_GETOWN", 10: "F_SETSIG", 11: "F_GETSIG", 12: "F_GETLK64",
-    13: "F_SETLK64", 14: "F_SETLKW64", 15: "F_SETOWN_EX", 16: "F_GETOWN_EX", 17: "F_GETOWNER_UIDS",
-    36: "F_OFD_GETLK", 37: "F_OFD_SETLK", 38: "F_OFD_SETLKW", 1024: "F_SETLEASE", 1025: "F_GETLEASE",
-    1026: "F_NOTIFY", 1027: "F_DUPFD_QUERY", 1030: "F_DUPFD_CLOEXEC", 1031: "F_SETPIPE_SZ",
-    1032: "F_GETPIPE_SZ", 1033: "F_ADD_SEALS", 1034: "F_GET_SEALS", 1035: "F_GET_RW_HINT",
-    1036: "F_SET_RW_HINT", 1037: "F_GET_FILE_RW_HINT", 1038: "F_SET_FILE_RW_HINT",
-}
-_FD_FLAGS = (("FD_CLOEXEC", 1),)
-_LOCK_TYPES = {0: "F_RDLCK", 1: "F_WRLCK", 2: "F_UNLCK", 4: "F_EXLCK", 8: "F_SHLCK"}
-_OWNER_TYPES = {0: "F_OWNER_TID", 1: "F_OWNER_PID", 2: "F_OWNER_PGRP"}
-_NOTIFY_FLAGS = (
-    ("DN_ACCESS", 1), ("DN_MODIFY", 2), ("DN_CREATE", 4), ("DN_DELETE", 8), ("DN_RENAME", 0x10),
-    ("DN_ATTRIB", 0x20), ("DN_MULTISHOT", 0x80000000),
-)
-_SEALS = (
-    ("F_SEAL_SEAL", 1), ("F_SEAL_SHRINK", 2), ("F_SEAL_GROW", 4), ("F_SEAL_WRITE", 8),
-    ("F_SEAL_FUTURE_WRITE", 0x10), ("F_SEAL_EXEC", 0x20),
-)
-
-_HOW = {_signal.SIG_BLOCK: "SIG_BLOCK", _signal.SIG_UNBLOCK: "SIG_UNBLOCK", _signal.SIG_SETMASK: "SIG_SETMASK"}
-_SA_FLAGS = (
-    ("SA_RESTORER", 0x04000000), ("SA_ONSTACK", 0x08000000), ("SA_RESTART", 0x10000000),
-    ("SA_INTERRUPT", 0x20000000), ("SA_NODEFER", 0x40000000), ("SA_RESETHAND", 0x80000000),
-    ("SA_SIGINFO", 4), ("SA_NOCLDSTOP", 1), ("SA_NOCLDWAIT", 2),
-)
-_SA_HANDLERS = {0: "SIG_DFL", 1: "SIG_IGN", MASK64: "SIG_ERR"}
-_CLOCK_FLAGS = (("TIMER_ABSTIME", _clock.TIMER_ABSTIME),)
-
-_CLONE_FLAGS = (
-    ("CLONE_VM", 0x100), ("CLONE_FS", 0x200), ("CLONE_FILES", 0x400), ("CLONE_SIGHAND", 0x800),
-    ("CLONE_PIDFD", 0x1000), ("CLONE_PTRACE", 0x2000), ("CLONE_VFORK", 0x4000),
-    ("CLONE_PARENT", 0x8000), ("CLONE_THREAD", 0x10000), ("CLONE_NEWNS", 0x20000),
-    ("CLONE_SYSVSEM", 0x40000), ("CLONE_SETTLS", 0x80000), ("CLONE_PARENT_SETTID", 0x100000),
-    ("CLONE_CHILD_CLEARTID", 0x200000), ("CLONE_UNTRACED", 0x800000),
-    ("CLONE_CHILD_SETTID", 0x1000000), ("CLONE_NEWCGROUP", 0x2000000), ("CLONE_NEWUTS", 0x4000000),
-    ("CLONE_NEWIPC", 0x8000000), ("CLONE_NEWUSER", 0x10000000), ("CLONE_NEWPID", 0x20000000),
-    ("CLONE_NEWNET", 0x40000000), ("CLONE_IO", 0x80000000),
-)
-_CLONE3_FLAGS = _CLONE_FLAGS + (
-    ("CLONE_CLEAR_SIGHAND", 0x100000000), ("CLONE_INTO_CGROUP", 0x200000000), ("CLONE_NEWTIME", 0x80),
-)
-CLONE_PIDFD = 0x1000
-CLONE_SETTLS = 0x80000
-CLONE_PARENT_SETTID = 0x100000
-CLONE_CHILD_CLEARTID = 0x200000
-CLONE_CHILD_SETTID = 0x1000000
-
-_WAIT_OPTIONS = (
-    ("WNOHANG", 1), ("WEXITED", 4), ("WSTOPPED", 2), ("WCONTINUED", 8), ("WNOWAIT", 0x1000000),
-    ("__WCLONE", 0x80000000), ("__WALL", 0x40000000), ("__WNOTHREAD", 0x20000000),
-)
-
-_FUTEX_CMDS = {
-    0: "FUTEX_WAIT", 1: "FUTEX_WAKE", 2: "FUTEX_FD", 3: "FUTEX_REQUEUE", 4: "FUTEX_CMP_REQUEUE",
-    5: "FUTEX_WAKE_OP", 6: "FUTEX_LOCK_PI", 7: "FUTEX_UNLOCK_PI", 8: "FUTEX_TRYLOCK_PI",
-    9: "FUTEX_WAIT_BITSET", 10: "FUTEX_WAKE_BITSET", 11: "FUTEX_WAIT_REQUEUE_PI",
-    12: "FUTEX_CMP_REQUEUE_PI", 13: "FUTEX_LOCK_PI2",
-}
-_FUTEX_OPS: dict[int, str] = dict(_FUTEX_CMDS)
-_FUTEX_OPS.update({k | 128: v + "_PRIVATE" for k, v in _FUTEX_CMDS.items() if k != 2})
-_FUTEX_OPS[2 | 128] = "FUTEX_FD|FUTEX_PRIVATE_FLAG"
-_FUTEX_OPS.update({k | 256: v + "|FUTEX_CLOCK_REALTIME" for k, v in _FUTEX_OPS.items() if k & 127 in (0, 9, 11)})
-_FUTEX_WAKE_OPS = {0: "FUTEX_OP_SET", 1: "FUTEX_OP_ADD", 2: "FUTEX_OP_OR", 3: "FUTEX_OP_ANDN", 4: "FUTEX_OP_XOR"}
-_FUTEX_WAKE_CMPS = {
-    0: "FUTEX_OP_CMP_EQ", 1: "FUTEX_OP_CMP_NE", 2: "FUTEX_OP_CMP_LT", 3: "FUTEX_OP_CMP_LE",
-    4: "FUTEX_OP_CMP_GT", 5: "FUTEX_OP_CMP_GE",
-}
-_GRND_FLAGS = (("GRND_NONBLOCK", 1), ("GRND_RANDOM", 2), ("GRND_INSECURE", 4))
-
-_S_IFMT = 0o170000
-_MODE_TYPES = {
-    0o140000: "S_IFSOCK", 0o120000: "S_IFLNK", 0o100000: "S_IFREG", 0o060000: "S_IFBLK",
-    0o040000: "S_IFDIR", 0o020000: "S_IFCHR", 0o010000: "S_IFIFO",
-}
-
-_CAPS = (
-    "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL",
-    "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE",
-    "CAP_NET_BROADCAST", "CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_IPC_LOCK", "CAP_IPC_OWNER",
-    "CAP_SYS_MODULE", "CAP_SYS_RAWIO", "CAP_SYS_CHROOT", "CAP_SYS_PTRACE", "CAP_SYS_PACCT",
-    "CAP_SYS_ADMIN", "CAP_SYS_BOOT", "CAP_SYS_NICE", "CAP_SYS_RESOURCE", "CAP_SYS_TIME",
-    "CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE", "CAP_AUDIT_WRITE", "CAP_AUDIT_CONTROL",
-    "CAP_SETFCAP", "CAP_MAC_OVERRIDE", "CAP_MAC_ADMIN", "CAP_SYSLOG", "CAP_WAKE_ALARM",
-    "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ", "CAP_PERFMON", "CAP_BPF", "CAP_CHECKPOINT_RESTORE",
-)
-_CAP_NAMES = dict(enumerate(_CAPS))
-
-# errno names/messages beyond abi.errno (kernel-internal codes are shown by name, glibc has no text)
+# errno names beyond abi.errno.NAMES: the kernel-internal codes are shown by name (glibc has no text)
 _ERRNO_NAMES: dict[int, str] = dict(_errno.NAMES)
-_ERRNO_NAMES.update({
-    133: "EHWPOISON", 512: "ERESTARTSYS", 513: "ERESTARTNOINTR", 514: "ERESTARTNOHAND",
-    515: "ENOIOCTLCMD", 516: "ERESTART_RESTARTBLOCK", 517: "EPROBE_DEFER", 518: "EOPENSTALE",
-    519: "ENOPARAM", 521: "EBADHANDLE", 522: "ENOTSYNC", 523: "EBADCOOKIE", 524: "ENOTSUPP",
-    525: "ETOOSMALL", 526: "ESERVERFAULT", 527: "EBADTYPE", 528: "EJUKEBOX", 529: "EIOCBQUEUED",
-    530: "ERECALLCONFLICT",
-})
-_ERRNO_MESSAGES: dict[int, str] = dict(_errno.MESSAGES)
-_ERRNO_MESSAGES[133] = "Memory page has hardware error"
+_ERRNO_NAMES.update(_errno.KERNEL_NAMES)
 _RESTART_TEXT = {
     _errno.ERESTARTSYS: "ERESTARTSYS (To be restarted if SA_RESTART is set)",
     _errno.ERESTARTNOINTR: "ERESTARTNOINTR (To be restarted)",
@@ -385,74 +252,6 @@ _RESTART_TEXT = {
     _errno.ERESTART_RESTARTBLOCK: "ERESTART_RESTARTBLOCK (Interrupted by signal)",
 }
 
-# siginfo codes
-_SI_CODES = {
-    0: "SI_USER", 0x80: "SI_KERNEL", -1: "SI_QUEUE", -2: "SI_TIMER", -3: "SI_MESGQ", -4: "SI_ASYNCIO",
-    -5: "SI_SIGIO", -6: "SI_TKILL", -7: "SI_DETHREAD", -60: "SI_ASYNCNL",
-}
-_SIG_CODES: dict[int, dict[int, str]] = {
-    _signal.SIGILL: {1: "ILL_ILLOPC", 2: "ILL_ILLOPN", 3: "ILL_ILLADR", 4: "ILL_ILLTRP", 5: "ILL_PRVOPC",
-                     6: "ILL_PRVREG", 7: "ILL_COPROC", 8: "ILL_BADSTK", 9: "ILL_BADIADDR"},
-    _signal.SIGFPE: {1: "FPE_INTDIV", 2: "FPE_INTOVF", 3: "FPE_FLTDIV", 4: "FPE_FLTOVF", 5: "FPE_FLTUND",
-                     6: "FPE_FLTRES", 7: "FPE_FLTINV", 8: "FPE_FLTSUB", 14: "FPE_FLTUNK", 15: "FPE_CONDTRAP"},
-    _signal.SIGSEGV: {1: "SEGV_MAPERR", 2: "SEGV_ACCERR", 3: "SEGV_BNDERR", 4: "SEGV_PKUERR",
-                      5: "SEGV_ACCADI", 6: "SEGV_ADIDERR", 7: "SEGV_ADIPERR", 8: "SEGV_MTEAERR",
-                      9: "SEGV_MTESERR", 10: "SEGV_CPERR"},
-    _signal.SIGBUS: {1: "BUS_ADRALN", 2: "BUS_ADRERR", 3: "BUS_OBJERR", 4: "BUS_MCEERR_AR", 5: "BUS_MCEERR_AO"},
-    _signal.SIGTRAP: {1: "TRAP_BRKPT", 2: "TRAP_TRACE", 3: "TRAP_BRANCH", 4: "TRAP_HWBKPT", 5: "TRAP_UNK",
-                      6: "TRAP_PERF"},
-    _signal.SIGCHLD: {1: "CLD_EXITED", 2: "CLD_KILLED", 3: "CLD_DUMPED", 4: "CLD_TRAPPED", 5: "CLD_STOPPED",
-                      6: "CLD_CONTINUED"},
-    _signal.SIGIO: {1: "POLL_IN", 2: "POLL_OUT", 3: "POLL_MSG", 4: "POLL_ERR", 5: "POLL_PRI", 6: "POLL_HUP"},
-    _signal.SIGSYS: {1: "SYS_SECCOMP", 2: "SYS_USER_DISPATCH"},
-}
-SI_USER, SI_KERNEL, SI_QUEUE, SI_TIMER, SI_TKILL, SI_SIGIO = 0, 0x80, -1, -2, -6, -5
-CLD_EXITED = 1
-
-# termios
-_TERM_IFLAGS = (
-    ("IGNBRK", 0o1), ("BRKINT", 0o2), ("IGNPAR", 0o4), ("PARMRK", 0o10), ("INPCK", 0o20), ("ISTRIP", 0o40),
-    ("INLCR", 0o100), ("IGNCR", 0o200), ("ICRNL", 0o400), ("IUCLC", 0o1000), ("IXON", 0o2000),
-    ("IXANY", 0o4000), ("IXOFF", 0o10000), ("IMAXBEL", 0o20000), ("IUTF8", 0o40000),
-)
-_TERM_OFLAGS = (
-    ("OPOST", 0o1), ("OLCUC", 0o2), ("ONLCR", 0o4), ("OCRNL", 0o10), ("ONOCR", 0o20), ("ONLRET", 0o40),
-    ("OFILL", 0o100), ("OFDEL", 0o200),
-)
-_TERM_ODELAYS = (
-    (0o400, {0: "NL0", 0o400: "NL1"}, "NL?"),
-    (0o3000, {0: "CR0", 0o1000: "CR1", 0o2000: "CR2", 0o3000: "CR3"}, "CR?"),
-    (0o14000, {0: "TAB0", 0o4000: "TAB1", 0o10000: "TAB2", 0o14000: "XTABS"}, "TAB?"),
-    (0o20000, {0: "BS0", 0o20000: "BS1"}, "BS?"),
-    (0o40000, {0: "VT0", 0o40000: "VT1"}, "VT?"),
-    (0o100000, {0: "FF0", 0o100000: "FF1"}, "FF?"),
-)
-_TERM_CFLAGS = (
-    ("CSTOPB", 0o100), ("CREAD", 0o200), ("PARENB", 0o400), ("PARODD", 0o1000), ("HUPCL", 0o2000),
-    ("CLOCAL", 0o4000), ("CMSPAR", 0o10000000000), ("CRTSCTS", 0o20000000000),
-)
-_TERM_LFLAGS = (
-    ("ISIG", 0o1), ("ICANON", 0o2), ("XCASE", 0o4), ("ECHO", 0o10), ("ECHOE", 0o20), ("ECHOK", 0o40),
-    ("ECHONL", 0o100), ("NOFLSH", 0o200), ("IEXTEN", 0o100000), ("ECHOCTL", 0o1000), ("ECHOPRT", 0o2000),
-    ("ECHOKE", 0o4000), ("FLUSHO", 0o10000), ("PENDIN", 0o40000), ("TOSTOP", 0o400),
-    ("EXTPROC", 0o200000),
-)
-_BAUDS = {
-    0o0: "B0", 0o1: "B50", 0o2: "B75", 0o3: "B110", 0o4: "B134", 0o5: "B150", 0o6: "B200", 0o7: "B300",
-    0o10: "B600", 0o11: "B1200", 0o12: "B1800", 0o13: "B2400", 0o14: "B4800", 0o15: "B9600",
-    0o16: "B19200", 0o17: "B38400", 0o10001: "B57600", 0o10002: "B115200", 0o10003: "B230400",
-    0o10004: "B460800", 0o10005: "B500000", 0o10006: "B576000", 0o10007: "B921600",
-    0o10010: "B1000000", 0o10011: "B1152000", 0o10012: "B1500000", 0o10013: "B2000000",
-    0o10014: "B2500000", 0o10015: "B3000000", 0o10016: "B3500000", 0o10017: "B4000000",
-    0o10000: "BOTHER",
-}
-_CBAUD, _CIBAUD, _CSIZE, _IBSHIFT = 0o10017, 0o2003600000, 0o60, 16
-_CSIZES = {0: "CS5", 0o20: "CS6", 0o40: "CS7", 0o60: "CS8"}
-_MODEM_FLAGS = (
-    ("TIOCM_LE", 1), ("TIOCM_DTR", 2), ("TIOCM_RTS", 4), ("TIOCM_ST", 8), ("TIOCM_SR", 0x10),
-    ("TIOCM_CTS", 0x20), ("TIOCM_CAR", 0x40), ("TIOCM_RNG", 0x80), ("TIOCM_DSR", 0x100),
-    ("TIOCM_OUT1", 0x2000), ("TIOCM_OUT2", 0x4000), ("TIOCM_LOOP", 0x8000),
-)
 # strace prints both names where its ioctl table has two entries for one number
 _IOCTL_NAMES: dict[int, str] = dict(_ioctl.NAMES)
 _IOCTL_NAMES.update({
@@ -460,7 +259,6 @@ _IOCTL_NAMES.update({
     _ioctl.TCSETSW: "SNDCTL_TMR_STOP or TCSETSW",
     _ioctl.TCSETSF: "SNDCTL_TMR_CONTINUE or TCSETSF",
 })
-_IOC_DIRS = ("_IOC_NONE", "_IOC_WRITE", "_IOC_READ", "_IOC_READ|_IOC_WRITE")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -469,20 +267,21 @@ _IOC_DIRS = ("_IOC_NONE", "_IOC_WRITE", "_IOC_READ", "_IOC_READ|_IOC_WRITE")
 
 def _open_modes(v: int) -> str:
     v &= 0xFFFFFFFF
-    s = _ACCMODE[v & 3]
+    s = _fcntl.ACCMODE_NAMES[v & 3]
     rest = v & ~3
-    return s + "|" + _flags(rest, _OPEN_FLAGS, None) if rest else s
+    return s + "|" + _flags(rest, _fcntl.OPEN_FLAG_NAMES, None) if rest else s
 
 
 def _mmap_flags(v: int) -> str:
-    s = _xval(v & 0xF, _MAP_TYPES, "MAP_???")
-    v &= ~0xF
-    huge = v & _MAP_HUGE_MASK
-    v &= ~_MAP_HUGE_MASK
+    s = _xval(v & _mman.MAP_TYPE, _mman.MAP_TYPE_NAMES, "MAP_???")
+    v &= ~_mman.MAP_TYPE
+    huge_mask = _mman.MAP_HUGE_MASK << _mman.MAP_HUGE_SHIFT
+    huge = v & huge_mask
+    v &= ~huge_mask
     if v:
-        s += "|" + _flags(v, _MAP_FLAGS, None)
+        s += "|" + _flags(v, _mman.MAP_FLAG_NAMES, None)
     if huge:
-        s += f"|{huge >> _MAP_HUGE_SHIFT}<<MAP_HUGE_SHIFT"
+        s += f"|{huge >> _mman.MAP_HUGE_SHIFT}<<MAP_HUGE_SHIFT"
     return s
 
 
@@ -539,7 +338,7 @@ def _timeval(sec: int, usec: int) -> str:
 
 
 def _rlim(v: int) -> str:
-    if v == MASK64:
+    if v == _resource.RLIM_INFINITY:
         return "RLIM64_INFINITY"
     if v > 1024 and v % 1024 == 0:
         return f"{v // 1024}*1024"
@@ -572,15 +371,15 @@ def _kptr_ptr(task: Any, addr: int) -> str:
 
 
 def _symbolic_mode(mode: int) -> str:
-    ifmt = _MODE_TYPES.get(mode & _S_IFMT)
+    ifmt = _fcntl.FILE_TYPE_NAMES.get(mode & _fcntl.S_IFMT)
     if ifmt is None:
         return _umode(mode)
     s = ifmt + "|"
-    if mode & 0o4000:
+    if mode & _fcntl.S_ISUID:
         s += "S_ISUID|"
-    if mode & 0o2000:
+    if mode & _fcntl.S_ISGID:
         s += "S_ISGID|"
-    if mode & 0o1000:
+    if mode & _fcntl.S_ISVTX:
         s += "S_ISVTX|"
     return s + _umode(mode & 0o777)
 
@@ -595,7 +394,7 @@ def _stat(task: Any, addr: int) -> str:
     (mode,) = struct.unpack_from("<I", data, 24)
     (rdev, size) = struct.unpack_from("<Qq", data, 40)
     s = "{st_mode=" + _symbolic_mode(mode) + ", "
-    if mode & _S_IFMT in (0o020000, 0o060000):
+    if mode & _fcntl.S_IFMT in (_fcntl.S_IFCHR, _fcntl.S_IFBLK):
         major = ((rdev >> 8) & 0xFFF) | ((rdev >> 32) & ~0xFFF)
         minor = (rdev & 0xFF) | ((rdev >> 12) & ~0xFF)
         s += f"st_rdev=makedev({_hex(major)}, {_hex(minor)})"
@@ -642,7 +441,7 @@ def _wait_status(status: int) -> str:
 
 
 def _sa_handler(h: int) -> str:
-    return _SA_HANDLERS.get(h) or _addr(h)
+    return _signal.HANDLER_NAMES.get(h) or _addr(h)
 
 
 def _sigaction(task: Any, addr: int) -> str:
@@ -654,7 +453,7 @@ def _sigaction(task: Any, addr: int) -> str:
         return _addr(addr)
     handler, flags, restorer, mask = v
     s = "{{sa_handler={}, sa_mask={}, sa_flags={}".format(
-        _sa_handler(handler), _sigmask(mask), _flags(flags, _SA_FLAGS, "SA_???"))
+        _sa_handler(handler), _sigmask(mask), _flags(flags, _signal.SA_FLAG_NAMES, "SA_???"))
     if flags & _signal.SA_RESTORER:
         s += ", sa_restorer=" + _addr(restorer)
     return s + "}"
@@ -667,8 +466,8 @@ def _flock(task: Any, addr: int, getlk: bool) -> str:
     if v is None:
         return _addr(addr)
     l_type, whence, start, length, pid = v
-    s = (f"{{l_type={_xval(l_type & 0xFFFF, _LOCK_TYPES, 'F_???')}, "
-         f"l_whence={_xval(whence & 0xFFFF, _WHENCE, 'SEEK_???')}, l_start={start}, l_len={length}")
+    s = (f"{{l_type={_xval(l_type & 0xFFFF, _fcntl.LOCK_TYPE_NAMES, 'F_???')}, "
+         f"l_whence={_xval(whence & 0xFFFF, _fcntl.WHENCE_NAMES, 'SEEK_???')}, l_start={start}, l_len={length}")
     return s + (f", l_pid={pid}}}" if getlk else "}")
 
 
@@ -678,7 +477,7 @@ def _owner_ex(task: Any, addr: int) -> str:
     v = _unpack(task, addr, "<ii")
     if v is None:
         return _addr(addr)
-    return f"{{type={_xval(v[0] & 0xFFFFFFFF, _OWNER_TYPES, 'F_OWNER_???')}, pid={v[1]}}}"
+    return f"{{type={_xval(v[0] & 0xFFFFFFFF, _fcntl.OWNER_TYPE_NAMES, 'F_OWNER_???')}, pid={v[1]}}}"
 
 
 def _termios(task: Any, addr: int, fmt: str) -> str:
@@ -690,16 +489,16 @@ def _termios(task: Any, addr: int, fmt: str) -> str:
         return _addr(addr)
     iflag, oflag, cflag, lflag = v
     oparts = []
-    for mask, names, dflt in _TERM_ODELAYS:
+    for mask, names, dflt in _termbits.ODELAY_NAMES:
         oparts.append(_xval(oflag & mask, names, dflt))
         oflag &= ~mask
-    ostr = "|".join(oparts) + "|" + _flags(oflag, _TERM_OFLAGS, None)
-    cstr = _xval(cflag & _CBAUD, _BAUDS, "B???") + "|"
-    if cflag & _CIBAUD:
-        cstr += _xval((cflag & _CIBAUD) >> _IBSHIFT, _BAUDS, "B???") + "<<IBSHIFT|"
-    cstr += _xval(cflag & _CSIZE, _CSIZES, "CS?") + "|"
-    cstr += _flags(cflag & ~(_CBAUD | _CIBAUD | _CSIZE), _TERM_CFLAGS, None)
-    return f"{{c_iflag={_flags(iflag, _TERM_IFLAGS, None)}, c_oflag={ostr}, c_cflag={cstr}, c_lflag={_flags(lflag, _TERM_LFLAGS, None)}, ...}}"
+    ostr = "|".join(oparts) + "|" + _flags(oflag, _termbits.OFLAG_NAMES, None)
+    cstr = _xval(cflag & _termbits.CBAUD, _termbits.BAUD_NAMES, "B???") + "|"
+    if cflag & _termbits.CIBAUD:
+        cstr += _xval((cflag & _termbits.CIBAUD) >> _termbits.IBSHIFT, _termbits.BAUD_NAMES, "B???") + "<<IBSHIFT|"
+    cstr += _xval(cflag & _termbits.CSIZE, _termbits.CSIZE_NAMES, "CS?") + "|"
+    cstr += _flags(cflag & ~(_termbits.CBAUD | _termbits.CIBAUD | _termbits.CSIZE), _termbits.CFLAG_NAMES, None)
+    return f"{{c_iflag={_flags(iflag, _termbits.IFLAG_NAMES, None)}, c_oflag={ostr}, c_cflag={cstr}, c_lflag={_flags(lflag, _termbits.LFLAG_NAMES, None)}, ...}}"
 
 
 def _winsize(task: Any, addr: int) -> str:
@@ -715,18 +514,18 @@ def _ioctl_request(req: int) -> str:
     name = _IOCTL_NAMES.get(req)
     if name is not None:
         return name
-    return f"_IOC({_IOC_DIRS[_ioctl.ioc_dir(req)]}, {_hex(_ioctl.ioc_type(req))}, {_hex(_ioctl.ioc_nr(req))}, {_hex(_ioctl.ioc_size(req))})"
+    return f"_IOC({_ioctl.IOC_DIR_NAMES[_ioctl.ioc_dir(req)]}, {_hex(_ioctl.ioc_type(req))}, {_hex(_ioctl.ioc_nr(req))}, {_hex(_ioctl.ioc_size(req))})"
 
 
 def _errno_text(e: int) -> str:
     name = _ERRNO_NAMES.get(e)
-    msg = _ERRNO_MESSAGES.get(e) or f"Unknown error {e}"
+    msg = _errno.MESSAGES.get(e) or f"Unknown error {e}"
     return f"{name or str(e)} ({msg})"
 
 
 # --------------------------------------------------------------------------------------------------
 # per-kind argument decoders.  A factory receives (sc, i) and returns fn(task, args, ret) -> str | None;
-# None leaves the argument out (open's mode without O_CREAT, fcntl's unused third argument...).
+# None leaves the argument out (open's mode without _fcntl.O_CREAT, fcntl's unused third argument...).
 
 
 def _arg(a: tuple[int, ...], i: int) -> int:
@@ -755,7 +554,7 @@ def _k_fd(sc: Any, i: int) -> ArgFn:
 
 def _atfd(v: int) -> str:
     v = _s32(v)
-    return "AT_FDCWD" if v == -100 else str(v)
+    return "AT_FDCWD" if v == _fcntl.AT_FDCWD else str(v)
 
 
 def _k_atfd(sc: Any, i: int) -> ArgFn:
@@ -832,7 +631,7 @@ def _k_mode(sc: Any, i: int) -> ArgFn:
         j = i - 1
 
         def fn(t: Any, a: tuple[int, ...], r: Any) -> str | None:
-            if not _arg(a, j) & (O_CREAT | O_TMPFILE_BIT):
+            if not _arg(a, j) & (_fcntl.O_CREAT | _fcntl.O_TMPFILE_BIT):
                 return None
             return _umode(_arg(a, i))
         return fn
@@ -840,7 +639,7 @@ def _k_mode(sc: Any, i: int) -> ArgFn:
 
 
 def _k_prot(sc: Any, i: int) -> ArgFn:
-    return lambda t, a, r: _flags(_arg(a, i), _PROT, "PROT_???")
+    return lambda t, a, r: _flags(_arg(a, i), _mman.PROT_NAMES, "PROT_???")
 
 
 def _k_mapflags(sc: Any, i: int) -> ArgFn:
@@ -850,19 +649,19 @@ def _k_mapflags(sc: Any, i: int) -> ArgFn:
 def _k_atflags(sc: Any, i: int) -> ArgFn:
     name = getattr(sc, "name", "")
     if name in ("faccessat", "faccessat2"):
-        return lambda t, a, r: _flags(_arg(a, i) & 0xFFFFFFFF, _FACCESSAT_FLAGS, "AT_???")
+        return lambda t, a, r: _flags(_arg(a, i) & 0xFFFFFFFF, _fcntl.FACCESSAT_FLAG_NAMES, "AT_???")
     if name == "statx":
         def statx(t: Any, a: tuple[int, ...], r: Any) -> str:
             v = _arg(a, i) & 0xFFFFFFFF
-            s = _flags(v & 0x6000, _STATX_SYNC, None)
-            rest = v & ~0x6000
-            return s + "|" + _flags(rest, _AT_FLAGS, None) if rest else s
+            s = _flags(v & _fcntl.AT_STATX_SYNC_TYPE, _fcntl.STATX_SYNC_NAMES, None)
+            rest = v & ~_fcntl.AT_STATX_SYNC_TYPE
+            return s + "|" + _flags(rest, _fcntl.AT_FLAG_NAMES, None) if rest else s
         return statx
-    return lambda t, a, r: _flags(_arg(a, i) & 0xFFFFFFFF, _AT_FLAGS, "AT_???")
+    return lambda t, a, r: _flags(_arg(a, i) & 0xFFFFFFFF, _fcntl.AT_FLAG_NAMES, "AT_???")
 
 
 def _k_whence(sc: Any, i: int) -> ArgFn:
-    return lambda t, a, r: _xval(_arg(a, i) & 0xFFFFFFFF, _WHENCE, "SEEK_???")
+    return lambda t, a, r: _xval(_arg(a, i) & 0xFFFFFFFF, _fcntl.WHENCE_NAMES, "SEEK_???")
 
 
 def _k_clock(sc: Any, i: int) -> ArgFn:
@@ -874,7 +673,7 @@ def _k_sig(sc: Any, i: int) -> ArgFn:
 
 
 def _k_how(sc: Any, i: int) -> ArgFn:
-    return lambda t, a, r: _xval(_arg(a, i) & 0xFFFFFFFF, _HOW, "SIG_???")
+    return lambda t, a, r: _xval(_arg(a, i) & 0xFFFFFFFF, _signal.HOW_NAMES, "SIG_???")
 
 
 def _k_rlimit(sc: Any, i: int) -> ArgFn:
@@ -914,7 +713,7 @@ def _g_fcntl(sc: Any, i: int) -> _Extra:
     j = i + 1
 
     def cmd_fn(t: Any, a: tuple[int, ...], r: Any) -> str:
-        return _xval(_arg(a, i) & 0xFFFFFFFF, _FCNTL_CMDS, "F_???")
+        return _xval(_arg(a, i) & 0xFFFFFFFF, _fcntl.FCNTL_CMD_NAMES, "F_???")
 
     def arg_fn(t: Any, a: tuple[int, ...], r: Any) -> str | None:
         cmd = _arg(a, i) & 0xFFFFFFFF
@@ -922,7 +721,7 @@ def _g_fcntl(sc: Any, i: int) -> _Extra:
         if cmd in (1, 3, 9, 11, 1025, 1032, 1034):  # F_GETFD F_GETFL F_GETOWN F_GETSIG F_GETLEASE ...
             return None
         if cmd == 2:
-            return _flags(v, _FD_FLAGS, "FD_???")
+            return _flags(v, _fcntl.FD_FLAG_NAMES, "FD_???")
         if cmd in (0, 1030, 1031):
             return str(_s64(v))
         if cmd == 8:
@@ -936,13 +735,13 @@ def _g_fcntl(sc: Any, i: int) -> _Extra:
         if cmd in (15, 16):
             return _addr(v) if cmd == 16 and _is_err(r) else _owner_ex(t, v)
         if cmd == 1026:
-            return _flags(v, _NOTIFY_FLAGS, "DN_???")
+            return _flags(v, _fcntl.NOTIFY_FLAG_NAMES, "DN_???")
         if cmd == 1027:
             return str(_s32(v))
         if cmd == 1024:
-            return _xval(v, _LOCK_TYPES, "F_???")
+            return _xval(v, _fcntl.LOCK_TYPE_NAMES, "F_???")
         if cmd == 1033:
-            return _flags(v, _SEALS, "F_SEAL_???")
+            return _flags(v, _fcntl.SEAL_NAMES, "F_SEAL_???")
         if cmd == 10:
             return _signal.signal_name(_s32(v))
         return _hex(v)
@@ -950,14 +749,14 @@ def _g_fcntl(sc: Any, i: int) -> _Extra:
     def ret_fn(t: Any, a: tuple[int, ...], r: int) -> str:
         cmd = _arg(a, i) & 0xFFFFFFFF
         if cmd == 1 and r:
-            return f"{_hex(r)} (flags {_flags(r, _FD_FLAGS, None)})"
+            return f"{_hex(r)} (flags {_flags(r, _fcntl.FD_FLAG_NAMES, None)})"
         if cmd == 3:
             return f"{_hex(r)} (flags {_open_modes(r)})"
         if cmd == 1025:
-            name = _LOCK_TYPES.get(r)
+            name = _fcntl.LOCK_TYPE_NAMES.get(r)
             return f"{_hex(r)} ({name})" if name else _hex(r)
         if cmd == 1034 and r:
-            return f"{_hex(r)} (seals {_flags(r, _SEALS, None)})"
+            return f"{_hex(r)} (seals {_flags(r, _fcntl.SEAL_NAMES, None)})"
         if cmd == 11 and r:
             return f"{r} ({_signal.signal_name(r)})"
         return str(r)
@@ -1008,16 +807,16 @@ def _g_ioctl(sc: Any, i: int) -> _Extra:
         if req == _ioctl.TIOCSWINSZ:
             return _winsize(t, v)
         if req == _ioctl.TCXONC:
-            return _xval(v, {0: "TCOOFF", 1: "TCOON", 2: "TCIOFF", 3: "TCION"}, "TC???")
+            return _xval(v, _ioctl.TCFLOW_NAMES, "TC???")
         if req == _ioctl.TCFLSH:
-            return _xval(v, {0: "TCIFLUSH", 1: "TCOFLUSH", 2: "TCIOFLUSH"}, "TC???")
+            return _xval(v, _ioctl.TCFLUSH_NAMES, "TC???")
         if req in (_ioctl.TCSBRK, _ioctl.TCSBRKP, _ioctl.TIOCSCTTY):
             return str(_s32(v))
         if req in (_ioctl.TIOCMGET, _ioctl.TIOCMBIS, _ioctl.TIOCMBIC, _ioctl.TIOCMSET):
             if not v or (err and req == _ioctl.TIOCMGET):
                 return _addr(v)
             m = _unpack(t, v, "<I")
-            return _addr(v) if m is None else "[{}]".format(_flags(m[0], _MODEM_FLAGS, "TIOCM_???"))
+            return _addr(v) if m is None else "[{}]".format(_flags(m[0], _termbits.MODEM_NAMES, "TIOCM_???"))
         if req in _IOCTL_INT_OUT:
             return _addr(v) if err else _int_ptr(t, v)
         if req in _IOCTL_INT_IN:
@@ -1062,17 +861,17 @@ def _g_prctl(sc: Any, i: int) -> _Extra:
                 t, a2, lambda v: _xval(v & 0xFFFFFFFF, P.TSC_NAMES, "PR_TSC_???")))
         elif opt == P.PR_GET_UNALIGN:
             out.append(_addr(a2) if err else _int_ptr(t, a2, lambda v: _flags(
-                v & 0xFFFFFFFF, (("PR_UNALIGN_NOPRINT", 1), ("PR_UNALIGN_SIGBUS", 2)), "PR_UNALIGN_???")))
+                v & 0xFFFFFFFF, P.UNALIGN_NAMES, "PR_UNALIGN_???")))
         elif opt in u_only:
             out.append(str(a2))
         elif opt == P.PR_SET_DUMPABLE:
             out.append(_xval(a2, P.DUMPABLE_NAMES, "SUID_DUMP_???"))
         elif opt in (P.PR_CAPBSET_DROP, P.PR_CAPBSET_READ):
-            out.append(_xval(a2, _CAP_NAMES, "CAP_???"))
+            out.append(_xval(a2, _capability.NAMES, "CAP_???"))
         elif opt == P.PR_SET_NAME:
             out.append(_str0(t, a2, 15))
         elif opt == P.PR_SET_VMA:
-            out.append(_xval(a2, {P.PR_SET_VMA_ANON_NAME: "PR_SET_VMA_ANON_NAME"}, "PR_SET_VMA_???"))
+            out.append(_xval(a2, P.SET_VMA_NAMES, "PR_SET_VMA_???"))
             if a2 == P.PR_SET_VMA_ANON_NAME:
                 out += [_addr(_arg(a, i + 2)), str(_arg(a, i + 3)), _str0(t, _arg(a, i + 4))]
             else:
@@ -1095,11 +894,9 @@ def _g_prctl(sc: Any, i: int) -> _Extra:
         elif opt == P.PR_SET_TSC:
             out.append(_xval(a2 & 0xFFFFFFFF, P.TSC_NAMES, "PR_TSC_???"))
         elif opt == P.PR_SET_UNALIGN:
-            out.append(_flags(a2 & 0xFFFFFFFF, (("PR_UNALIGN_NOPRINT", 1), ("PR_UNALIGN_SIGBUS", 2)),
-                              "PR_UNALIGN_???"))
+            out.append(_flags(a2 & 0xFFFFFFFF, P.UNALIGN_NAMES, "PR_UNALIGN_???"))
         elif opt == P.PR_SET_FP_MODE:
-            out.append(_flags(a2 & 0xFFFFFFFF, (("PR_FP_MODE_FR", 1), ("PR_FP_MODE_FRE", 2)),
-                              "PR_FP_MODE_???"))
+            out.append(_flags(a2 & 0xFFFFFFFF, P.FP_MODE_NAMES, "PR_FP_MODE_???"))
         elif opt in u_then_hex:
             out.append(str(a2))
             out += rest(a, 2)
@@ -1232,7 +1029,7 @@ def _n_clock_nanosleep(sc: Any) -> tuple[list[ArgFn], RetFn | None]:
         return _addr(_arg(a, 3))
     return [
         _k_clock(sc, 0),
-        lambda t, a, r: _flags(_arg(a, 1) & 0xFFFFFFFF, _CLOCK_FLAGS, "TIMER_???"),
+        lambda t, a, r: _flags(_arg(a, 1) & 0xFFFFFFFF, _clock.TIMER_FLAG_NAMES, "TIMER_???"),
         _k_timespec_in(sc, 2),
         rem,
     ], None
@@ -1250,12 +1047,12 @@ def _n_pipe(sc: Any) -> tuple[list[ArgFn], RetFn | None]:
 
 
 def _n_pipe2(sc: Any) -> tuple[list[ArgFn], RetFn | None]:
-    return [_out(0, _pipe_fds), lambda t, a, r: _flags(_arg(a, 1) & 0xFFFFFFFF, _OPEN_FLAGS, "O_???")], None
+    return [_out(0, _pipe_fds), lambda t, a, r: _flags(_arg(a, 1) & 0xFFFFFFFF, _fcntl.OPEN_FLAG_NAMES, "O_???")], None
 
 
 def _n_dup3(sc: Any) -> tuple[list[ArgFn], RetFn | None]:
     return [_k_fd(sc, 0), _k_fd(sc, 1),
-            lambda t, a, r: _flags(_arg(a, 2) & 0xFFFFFFFF, _OPEN_FLAGS, "O_???")], None
+            lambda t, a, r: _flags(_arg(a, 2) & 0xFFFFFFFF, _fcntl.OPEN_FLAG_NAMES, "O_???")], None
 
 
 def _n_wait4(sc: Any) -> tuple[list[ArgFn], RetFn | None]:
@@ -1275,7 +1072,7 @@ def _n_wait4(sc: Any) -> tuple[list[ArgFn], RetFn | None]:
     return [
         lambda t, a, r: str(_s32(_arg(a, 0))),
         status,
-        lambda t, a, r: _flags(_arg(a, 2) & 0xFFFFFFFF, _WAIT_OPTIONS, "W???"),
+        lambda t, a, r: _flags(_arg(a, 2) & 0xFFFFFFFF, _wait.OPTION_NAMES, "W???"),
         usage,
     ], None
 
@@ -1287,19 +1084,19 @@ def _n_clone(sc: Any) -> tuple[list[ArgFn], RetFn | None]:
         flags = raw & ~0xFF
         sig = raw & 0xFF
         if flags:
-            fs = _flags(flags, _CLONE_FLAGS, "CLONE_???")
+            fs = _flags(flags, _clone.FLAG_NAMES, "CLONE_???")
             if sig:
                 fs += "|" + _signal.signal_name(sig)
         else:
             fs = _signal.signal_name(sig)
         out = ["child_stack=" + _addr(_arg(a, 1)), "flags=" + fs]
         err = _is_err(r)
-        if flags & (CLONE_PARENT_SETTID | CLONE_PIDFD):
+        if flags & (_clone.CLONE_PARENT_SETTID | _clone.CLONE_PIDFD):
             ptid = _arg(a, 2)
             out.append("parent_tid=" + (_addr(ptid) if err else _int_ptr(t, ptid)))
-        if flags & CLONE_SETTLS:
+        if flags & _clone.CLONE_SETTLS:
             out.append("tls=" + _addr(_arg(a, 4)))
-        if flags & (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID):
+        if flags & (_clone.CLONE_CHILD_SETTID | _clone.CLONE_CHILD_CLEARTID):
             out.append("child_tidptr=" + _addr(_arg(a, 3)))
         return ", ".join(out)
     return [fn] + [_none] * 4, None
@@ -1315,30 +1112,30 @@ def _n_clone3(sc: Any) -> tuple[list[ArgFn], RetFn | None]:
         v = v.ljust(88, b"\0")
         (flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid,
          set_tid_size, cgroup) = struct.unpack("<11Q", v)
-        out = ["flags=" + _flags(flags, _CLONE3_FLAGS, "CLONE_???")]
-        if flags & CLONE_PIDFD:
+        out = ["flags=" + _flags(flags, _clone.CLONE3_FLAG_NAMES, "CLONE_???")]
+        if flags & _clone.CLONE_PIDFD:
             out.append("pidfd=" + _addr(pidfd))
-        if flags & (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID):
+        if flags & (_clone.CLONE_CHILD_SETTID | _clone.CLONE_CHILD_CLEARTID):
             out.append("child_tid=" + _addr(child_tid))
-        if flags & CLONE_PARENT_SETTID:
+        if flags & _clone.CLONE_PARENT_SETTID:
             out.append("parent_tid=" + _addr(parent_tid))
         out.append("exit_signal=" + (_signal.signal_name(exit_signal) if exit_signal < 0x7FFFFFFF
                                      else str(exit_signal)))
         out.append("stack=" + _addr(stack))
         out.append("stack_size=" + _hex(stack_size))
-        if flags & CLONE_SETTLS:
+        if flags & _clone.CLONE_SETTLS:
             out.append("tls=" + _addr(tls))
         if set_tid or set_tid_size:
             out.append("set_tid=" + _addr(set_tid))
             out.append(f"set_tid_size={set_tid_size}")
-        if fetch > 80 and (cgroup or flags & 0x200000000):
+        if fetch > 80 and (cgroup or flags & _clone.CLONE_INTO_CGROUP):
             out.append(f"cgroup={cgroup}")
         s = "{" + ", ".join(out) + "}"
-        if not _is_err(r) and flags & (CLONE_PIDFD | CLONE_PARENT_SETTID):
+        if not _is_err(r) and flags & (_clone.CLONE_PIDFD | _clone.CLONE_PARENT_SETTID):
             changed = []
-            if flags & CLONE_PIDFD:
+            if flags & _clone.CLONE_PIDFD:
                 changed.append("pidfd=" + _int_ptr(t, pidfd))
-            if flags & CLONE_PARENT_SETTID:
+            if flags & _clone.CLONE_PARENT_SETTID:
                 changed.append("parent_tid=" + _int_ptr(t, parent_tid))
             s += " => {" + ", ".join(changed) + "}"
         return f"{s}, {size}"
@@ -1354,8 +1151,8 @@ def _n_futex(sc: Any) -> tuple[list[ArgFn], RetFn | None]:
         val2 = timeout & 0xFFFFFFFF
         uaddr2 = _arg(a, 4)
         val3 = _arg(a, 5) & 0xFFFFFFFF
-        out = [_addr(_arg(a, 0)), _xval(op & 0xFFFFFFFF, _FUTEX_OPS, "FUTEX_???")]
-        bitset = _xval(val3, {0xFFFFFFFF: "FUTEX_BITSET_MATCH_ANY"}, None)
+        out = [_addr(_arg(a, 0)), _xval(op & 0xFFFFFFFF, _futex.OP_NAMES, "FUTEX_???")]
+        bitset = _xval(val3, {_futex.FUTEX_BITSET_MATCH_ANY: "FUTEX_BITSET_MATCH_ANY"}, None)
         if cmd == 0:
             out += [str(val), _timespec(t, timeout)]
         elif cmd in (6, 13):
@@ -1371,11 +1168,11 @@ def _n_futex(sc: Any) -> tuple[list[ArgFn], RetFn | None]:
         elif cmd == 5:
             s = "FUTEX_OP_OPARG_SHIFT<<28|" if (val3 >> 28) & 8 else ""
             wop = (val3 >> 28) & 7
-            s += (_FUTEX_WAKE_OPS[wop] + "<<28") if wop in _FUTEX_WAKE_OPS else \
+            s += (_futex.WAKE_OP_NAMES[wop] + "<<28") if wop in _futex.WAKE_OP_NAMES else \
                 f"{_hex(wop)}<<28 /* FUTEX_OP_??? */"
             s += f"|{_hex((val3 >> 12) & 0xFFF)}<<12|"
             cmp_ = (val3 >> 24) & 0xF
-            s += (_FUTEX_WAKE_CMPS[cmp_] + "<<24") if cmp_ in _FUTEX_WAKE_CMPS else \
+            s += (_futex.WAKE_CMP_NAMES[cmp_] + "<<24") if cmp_ in _futex.WAKE_CMP_NAMES else \
                 f"{_hex(cmp_)}<<24 /* FUTEX_OP_CMP_??? */"
             s += "|" + _hex(val3 & 0xFFF)
             out += [str(val), str(val2), _addr(uaddr2), s]
@@ -1443,7 +1240,7 @@ def _n_execve(sc: Any) -> tuple[list[ArgFn], RetFn | None]:
 def _n_execveat(sc: Any) -> tuple[list[ArgFn], RetFn | None]:
     return [_k_atfd(sc, 0), _k_path(sc, 1), lambda t, a, r: _argv(t, _arg(a, 2)),
             lambda t, a, r: _envc(t, _arg(a, 3)),
-            lambda t, a, r: _flags(_arg(a, 4) & 0xFFFFFFFF, _AT_FLAGS, "AT_???")], None
+            lambda t, a, r: _flags(_arg(a, 4) & 0xFFFFFFFF, _fcntl.AT_FLAG_NAMES, "AT_???")], None
 
 
 def _n_fstat(sc: Any) -> tuple[list[ArgFn], RetFn | None]:
@@ -1512,11 +1309,11 @@ def _n_getrandom(sc: Any) -> tuple[list[ArgFn], RetFn | None]:
         if not isinstance(r, int) or r < 0:
             return _addr(_arg(a, 0))
         return _strn(t, _arg(a, 0), r, hexmode=True)
-    return [buf, _k_u(sc, 1), lambda t, a, r: _flags(_arg(a, 2) & 0xFFFFFFFF, _GRND_FLAGS, "GRND_???")], None
+    return [buf, _k_u(sc, 1), lambda t, a, r: _flags(_arg(a, 2) & 0xFFFFFFFF, _getrandom.FLAG_NAMES, "GRND_???")], None
 
 
 def _access_mode(i: int) -> ArgFn:
-    return lambda t, a, r: _flags(_arg(a, i) & 0xFFFFFFFF, _ACCESS_MODES, "?_OK")
+    return lambda t, a, r: _flags(_arg(a, i) & 0xFFFFFFFF, _fcntl.ACCESS_MODE_NAMES, "?_OK")
 
 
 def _n_access(sc: Any) -> tuple[list[ArgFn], RetFn | None]:
@@ -1532,14 +1329,14 @@ def _n_faccessat(sc: Any) -> tuple[list[ArgFn], RetFn | None]:
 
 def _n_madvise(sc: Any) -> tuple[list[ArgFn], RetFn | None]:
     return [_k_p(sc, 0), _k_u(sc, 1),
-            lambda t, a, r: _xval(_arg(a, 2) & 0xFFFFFFFF, _MADVISE, "MADV_???")], None
+            lambda t, a, r: _xval(_arg(a, 2) & 0xFFFFFFFF, _mman.MADV_NAMES, "MADV_???")], None
 
 
 def _n_mremap(sc: Any) -> tuple[list[ArgFn], RetFn | None]:
     def new_addr(t: Any, a: tuple[int, ...], r: Any) -> str | None:
         return _addr(_arg(a, 4)) if _arg(a, 3) & 3 == 3 else None
     return [_k_p(sc, 0), _k_u(sc, 1), _k_u(sc, 2),
-            lambda t, a, r: _flags(_arg(a, 3), _MREMAP_FLAGS, "MREMAP_???"), new_addr], \
+            lambda t, a, r: _flags(_arg(a, 3), _mman.MREMAP_FLAG_NAMES, "MREMAP_???"), new_addr], \
         lambda t, a, r: _hex(r & MASK64)
 
 
@@ -1570,16 +1367,13 @@ def _n_sched_setaffinity(sc: Any) -> tuple[list[ArgFn], RetFn | None]:
     return [_k_d(sc, 0), _k_u(sc, 1), lambda t, a, r: _cpus(t, _arg(a, 2), _arg(a, 1))], None
 
 
-_SS_FLAGS = (("SS_ONSTACK", 1), ("SS_DISABLE", 2), ("SS_AUTODISARM", 0x80000000))
-
-
 def _stack_t(t: Any, addr: int) -> str:
     if not addr:
         return "NULL"
     v = _unpack(t, addr, "<Qi4xQ")
     if v is None:
         return _addr(addr)
-    return (f"{{ss_sp={_addr(v[0])}, ss_flags={_flags(v[1] & 0xFFFFFFFF, _SS_FLAGS, 'SS_???')}, "
+    return (f"{{ss_sp={_addr(v[0])}, ss_flags={_flags(v[1] & 0xFFFFFFFF, _signal.SS_FLAG_NAMES, 'SS_???')}, "
             f"ss_size={v[2]}}}")
 
 
@@ -1629,9 +1423,6 @@ def _n_time(sc: Any) -> tuple[list[ArgFn], RetFn | None]:
     return [tloc], ret
 
 
-_ITIMERS = {0: "ITIMER_REAL", 1: "ITIMER_VIRTUAL", 2: "ITIMER_PROF"}
-
-
 def _itimerval(t: Any, addr: int) -> str:
     if not addr:
         return "NULL"
@@ -1652,7 +1443,7 @@ def _itimerspec(t: Any, addr: int) -> str:
 
 
 def _which(i: int) -> ArgFn:
-    return lambda t, a, r: _xval(_arg(a, i) & 0xFFFFFFFF, _ITIMERS, "ITIMER_???")
+    return lambda t, a, r: _xval(_arg(a, i) & 0xFFFFFFFF, _clock.ITIMER_NAMES, "ITIMER_???")
 
 
 def _n_getitimer(sc: Any) -> tuple[list[ArgFn], RetFn | None]:
@@ -1661,9 +1452,6 @@ def _n_getitimer(sc: Any) -> tuple[list[ArgFn], RetFn | None]:
 
 def _n_setitimer(sc: Any) -> tuple[list[ArgFn], RetFn | None]:
     return [_which(0), lambda t, a, r: _itimerval(t, _arg(a, 1)), _out(2, _itimerval)], None
-
-
-_SIGEV_NOTIFY = {0: "SIGEV_SIGNAL", 1: "SIGEV_NONE", 2: "SIGEV_THREAD", 4: "SIGEV_THREAD_ID"}
 
 
 def _sigevent(t: Any, addr: int) -> str:
@@ -1677,7 +1465,7 @@ def _sigevent(t: Any, addr: int) -> str:
     if value:
         parts.append(f"sigev_value={{sival_int={_s32(value)}, sival_ptr={_addr(value)}}}")
     parts.append("sigev_signo=" + (_signal.signal_name(signo) if notify in (0, 2, 4) else str(signo)))
-    parts.append("sigev_notify=" + _xval(notify & 0xFFFFFFFF, _SIGEV_NOTIFY, "SIGEV_???"))
+    parts.append("sigev_notify=" + _xval(notify & 0xFFFFFFFF, _si.SIGEV_NOTIFY_NAMES, "SIGEV_???"))
     if notify == 4:
         parts.append(f"sigev_notify_thread_id={_s32(u1)}")
     elif notify == 2:
@@ -1690,7 +1478,7 @@ def _n_timer_create(sc: Any) -> tuple[list[ArgFn], RetFn | None]:
 
 
 def _n_timer_settime(sc: Any) -> tuple[list[ArgFn], RetFn | None]:
-    return [_k_d(sc, 0), lambda t, a, r: _flags(_arg(a, 1) & 0xFFFFFFFF, _CLOCK_FLAGS, "TIMER_???"),
+    return [_k_d(sc, 0), lambda t, a, r: _flags(_arg(a, 1) & 0xFFFFFFFF, _clock.TIMER_FLAG_NAMES, "TIMER_???"),
             lambda t, a, r: _itimerspec(t, _arg(a, 2)), _out(3, _itimerspec)], None
 
 
@@ -1715,13 +1503,10 @@ def _n_rt_tgsigqueueinfo(sc: Any) -> tuple[list[ArgFn], RetFn | None]:
     return [_k_d(sc, 0), _k_d(sc, 1), _k_sig(sc, 2), lambda t, a, r: _siginfo_at(t, _arg(a, 3))], None
 
 
-_IDTYPES = {0: "P_ALL", 1: "P_PID", 2: "P_PGID", 3: "P_PIDFD"}
-
-
 def _n_waitid(sc: Any) -> tuple[list[ArgFn], RetFn | None]:
-    return [lambda t, a, r: _xval(_arg(a, 0) & 0xFFFFFFFF, _IDTYPES, "P_???"),
+    return [lambda t, a, r: _xval(_arg(a, 0) & 0xFFFFFFFF, _wait.IDTYPE_NAMES, "P_???"),
             lambda t, a, r: str(_s32(_arg(a, 1))), _out(2, _siginfo_at),
-            lambda t, a, r: _flags(_arg(a, 3) & 0xFFFFFFFF, _WAIT_OPTIONS, "W???"), _out(4, _rusage)], None
+            lambda t, a, r: _flags(_arg(a, 3) & 0xFFFFFFFF, _wait.OPTION_NAMES, "W???"), _out(4, _rusage)], None
 
 
 def _ulong_ptr(t: Any, addr: int) -> str:
@@ -1752,12 +1537,9 @@ def _n_fchownat(sc: Any) -> tuple[list[ArgFn], RetFn | None]:
     return [_k_atfd(sc, 0), _k_path(sc, 1), _id(2), _id(3), _k_atflags(sc, 4)], None
 
 
-_RENAME_FLAGS = (("RENAME_NOREPLACE", 1), ("RENAME_EXCHANGE", 2), ("RENAME_WHITEOUT", 4))
-
-
 def _n_renameat2(sc: Any) -> tuple[list[ArgFn], RetFn | None]:
     return [_k_atfd(sc, 0), _k_path(sc, 1), _k_atfd(sc, 2), _k_path(sc, 3),
-            lambda t, a, r: _flags(_arg(a, 4) & 0xFFFFFFFF, _RENAME_FLAGS, "RENAME_???")], None
+            lambda t, a, r: _flags(_arg(a, 4) & 0xFFFFFFFF, _fcntl.RENAME_FLAG_NAMES, "RENAME_???")], None
 
 
 def _n_preadv(sc: Any) -> tuple[list[ArgFn], RetFn | None]:
@@ -1930,7 +1712,7 @@ def format_signal(sig: int, fields: Mapping[str, Any] | None = None) -> str:
     """--- SIGSEGV {si_signo=SIGSEGV, si_code=SEGV_MAPERR, si_addr=0x10} ---
 
     `fields` holds siginfo members by name (with or without the ``si_`` prefix): si_code (int or an
-    already formatted name; default SI_KERNEL), si_addr, si_pid, si_uid, si_status, si_utime,
+    already formatted name; default _si.SI_KERNEL), si_addr, si_pid, si_uid, si_status, si_utime,
     si_stime, si_errno, si_value (or si_int / si_ptr), si_band, si_fd, si_timerid, si_overrun,
     si_call_addr, si_syscall, si_arch.
     """
@@ -1941,18 +1723,18 @@ def _siginfo(sig: int, f: Mapping[str, Any]) -> str:
     """strace's printsiginfo: {si_signo=..., si_code=..., ...}."""
     if not sig:
         return "{}"
-    code = _field(f, "si_code", SI_KERNEL)
+    code = _field(f, "si_code", _si.SI_KERNEL)
     parts = ["si_signo=" + _signal.signal_name(sig)]
     errno_ = _field(f, "si_errno", 0)
     if isinstance(code, str):
         parts.append("si_code=" + code)
-        code_num = {v: k for k, v in _SI_CODES.items()}.get(code)
+        code_num = {v: k for k, v in _si.SI_NAMES.items()}.get(code)
         if code_num is None:
-            code_num = {v: k for k, v in _SIG_CODES.get(sig, {}).items()}.get(code, SI_KERNEL)
+            code_num = {v: k for k, v in _si.CODE_NAMES.get(sig, {}).items()}.get(code, _si.SI_KERNEL)
         code = code_num
     else:
         code = _s32(code)
-        name = _SI_CODES.get(code) or _SIG_CODES.get(sig, {}).get(code)
+        name = _si.SI_NAMES.get(code) or _si.CODE_NAMES.get(sig, {}).get(code)
         parts.append("si_code=" + (name or _hex(code & 0xFFFFFFFF)))
     if errno_:
         parts.append("si_errno=" + _ERRNO_NAMES.get(errno_, str(errno_)))
@@ -1966,13 +1748,13 @@ def _siginfo(sig: int, f: Mapping[str, Any]) -> str:
         parts.append("si_ptr=" + _addr(_field(f, "si_ptr", _field(f, "si_value", 0)) & MASK64))
 
     if code <= 0:
-        if code in (SI_USER, SI_TKILL):
+        if code in (_si.SI_USER, _si.SI_TKILL):
             source()
-        elif code == SI_TIMER:
+        elif code == _si.SI_TIMER:
             parts.append("si_timerid=" + _hex(_field(f, "si_timerid")))
             parts.append(f"si_overrun={_field(f, 'si_overrun')}")
             sigval()
-        elif code == SI_SIGIO:
+        elif code == _si.SI_SIGIO:
             parts.append(f"si_band={_field(f, 'si_band')}")
             parts.append(f"si_fd={_field(f, 'si_fd')}")
         else:
@@ -1982,7 +1764,7 @@ def _siginfo(sig: int, f: Mapping[str, Any]) -> str:
     elif sig == _signal.SIGCHLD:
         source()
         status = _field(f, "si_status")
-        parts.append("si_status=" + (str(status) if code == CLD_EXITED else _signal.signal_name(status)))
+        parts.append("si_status=" + (str(status) if code == _si.CLD_EXITED else _signal.signal_name(status)))
         parts.append(f"si_utime={_field(f, 'si_utime')}")
         parts.append(f"si_stime={_field(f, 'si_stime')}")
     elif sig in (_signal.SIGILL, _signal.SIGFPE, _signal.SIGBUS, _signal.SIGSEGV, _signal.SIGTRAP):
@@ -1995,8 +1777,8 @@ def _siginfo(sig: int, f: Mapping[str, Any]) -> str:
         parts.append("si_call_addr=" + _addr(_field(f, "si_call_addr") & MASK64))
         nr = _field(f, "si_syscall")
         parts.append("si_syscall=" + ("__NR_" + _SYSCALL_NAMES[nr] if nr in _SYSCALL_NAMES else str(nr)))
-        arch = _field(f, "si_arch", 0xC000003E)
-        parts.append("si_arch=" + ("AUDIT_ARCH_X86_64" if arch == 0xC000003E
+        arch = _field(f, "si_arch", _si.AUDIT_ARCH_X86_64)
+        parts.append("si_arch=" + ("AUDIT_ARCH_X86_64" if arch == _si.AUDIT_ARCH_X86_64
                                    else f"{_hex(arch)} /* AUDIT_ARCH_??? */"))
     else:
         if _field(f, "si_pid") or _field(f, "si_uid"):
