@@ -28,7 +28,8 @@ The kernel's fixed call points (the interface to keep while the kernel side is n
 - ``tracer.exit(task, status)`` -- through ``kernel.trace_event("exit", task, status)`` from exit.py
   when the last thread of a group exits; `status` is the raw wait status (the group exit code if any).
 - ``tracer.note(task, text)`` -- directly from sched.py: ``"preempted by host timer"``.
-- ``tracer.multi = True`` -- set by clone.py once more than one user task exists (``[pid N]`` prefix).
+- ``tracer.multi = True`` -- set by clone.py when a clone leaves more than two tasks in ``kernel.tasks``
+  (init and one program): strace's ``[pid N]`` prefix from then on.
 
 ``Kernel.trace_event`` dispatches with ``getattr(tracer, kind)``, so the event kinds are the method names.
 From the task the tracer reads ``tid``, ``mm.read(addr, n)``, ``mm.read_cstring(addr, limit)`` and
