@@ -133,3 +133,7 @@ NAMES: dict[int, str] = {
     if k.startswith(("TC", "TIOC", "FIO")) and isinstance(v, int)
     and not k.startswith(("TCO", "TCI")) and k != "TIOCINQ"
 }
+TCFLOW_NAMES: dict[int, str] = {TCOOFF: "TCOOFF", TCOON: "TCOON", TCIOFF: "TCIOFF", TCION: "TCION"}
+TCFLUSH_NAMES: dict[int, str] = {TCIFLUSH: "TCIFLUSH", TCOFLUSH: "TCOFLUSH", TCIOFLUSH: "TCIOFLUSH"}
+# _IOC_DIR values, as _IOC() spells them
+IOC_DIR_NAMES = ("_IOC_NONE", "_IOC_WRITE", "_IOC_READ", "_IOC_READ|_IOC_WRITE")

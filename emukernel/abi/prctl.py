@@ -148,4 +148,7 @@ SET_MM_NAMES: dict[int, str] = {v: k for k, v in _g.items() if k.startswith("PR_
 DUMPABLE_NAMES: dict[int, str] = {v: k for k, v in _g.items() if k.startswith("SUID_DUMP_")}
 TSC_NAMES: dict[int, str] = {PR_TSC_ENABLE: "PR_TSC_ENABLE", PR_TSC_SIGSEGV: "PR_TSC_SIGSEGV"}
 SECCOMP_MODE_NAMES: dict[int, str] = {v: k for k, v in _g.items() if k.startswith("SECCOMP_MODE_")}
+UNALIGN_NAMES = (("PR_UNALIGN_NOPRINT", PR_UNALIGN_NOPRINT), ("PR_UNALIGN_SIGBUS", PR_UNALIGN_SIGBUS))
+FP_MODE_NAMES = (("PR_FP_MODE_FR", PR_FP_MODE_FR), ("PR_FP_MODE_FRE", PR_FP_MODE_FRE))
+SET_VMA_NAMES: dict[int, str] = {PR_SET_VMA_ANON_NAME: "PR_SET_VMA_ANON_NAME"}
 del _g

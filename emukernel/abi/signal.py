@@ -52,14 +52,31 @@ SA_EXPOSE_TAGBITS = 0x00000800
 SA_RESTORER  = 0x04000000
 SA_ONSTACK   = 0x08000000
 SA_RESTART   = 0x10000000
+SA_INTERRUPT = 0x20000000
 SA_NODEFER   = 0x40000000
 SA_RESETHAND = 0x80000000
+
+# sigaltstack ss_flags
+SS_ONSTACK    = 1
+SS_DISABLE    = 2
+SS_AUTODISARM = 0x80000000
 # fmt: on
 
 NAMES: dict[int, str] = {
     v: k for k, v in dict(globals()).items()
     if k.startswith("SIG") and not k.startswith(("SIG_", "SIGRT")) and isinstance(v, int) and 0 < v < 32
 }
+
+HOW_NAMES = {SIG_BLOCK: "SIG_BLOCK", SIG_UNBLOCK: "SIG_UNBLOCK", SIG_SETMASK: "SIG_SETMASK"}
+# the sigaction flags strace prints, in its order
+SA_FLAG_NAMES = (
+    ("SA_RESTORER", SA_RESTORER), ("SA_ONSTACK", SA_ONSTACK), ("SA_RESTART", SA_RESTART),
+    ("SA_INTERRUPT", SA_INTERRUPT), ("SA_NODEFER", SA_NODEFER), ("SA_RESETHAND", SA_RESETHAND),
+    ("SA_SIGINFO", SA_SIGINFO), ("SA_NOCLDSTOP", SA_NOCLDSTOP), ("SA_NOCLDWAIT", SA_NOCLDWAIT),
+)
+# sa_handler values, as the unsigned 64-bit pointer
+HANDLER_NAMES = {SIG_DFL: "SIG_DFL", SIG_IGN: "SIG_IGN", SIG_ERR & ((1 << 64) - 1): "SIG_ERR"}
+SS_FLAG_NAMES = (("SS_ONSTACK", SS_ONSTACK), ("SS_DISABLE", SS_DISABLE), ("SS_AUTODISARM", SS_AUTODISARM))
 
 
 def signal_name(sig: int) -> str:

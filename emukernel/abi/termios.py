@@ -1,0 +1,177 @@
+"""termios flag bits, baud rates and modem lines (include/uapi/asm-generic/termbits.h, termios.h)."""
+
+# fmt: off
+# c_iflag
+IGNBRK  = 0o1
+BRKINT  = 0o2
+IGNPAR  = 0o4
+PARMRK  = 0o10
+INPCK   = 0o20
+ISTRIP  = 0o40
+INLCR   = 0o100
+IGNCR   = 0o200
+ICRNL   = 0o400
+IUCLC   = 0o1000
+IXON    = 0o2000
+IXANY   = 0o4000
+IXOFF   = 0o10000
+IMAXBEL = 0o20000
+IUTF8   = 0o40000
+
+# c_oflag
+OPOST  = 0o1
+OLCUC  = 0o2
+ONLCR  = 0o4
+OCRNL  = 0o10
+ONOCR  = 0o20
+ONLRET = 0o40
+OFILL  = 0o100
+OFDEL  = 0o200
+NLDLY  = 0o400
+NL0    = 0o0
+NL1    = 0o400
+CRDLY  = 0o3000
+CR0    = 0o0
+CR1    = 0o1000
+CR2    = 0o2000
+CR3    = 0o3000
+TABDLY = 0o14000
+TAB0   = 0o0
+TAB1   = 0o4000
+TAB2   = 0o10000
+TAB3   = 0o14000
+XTABS  = 0o14000
+BSDLY  = 0o20000
+BS0    = 0o0
+BS1    = 0o20000
+VTDLY  = 0o40000
+VT0    = 0o0
+VT1    = 0o40000
+FFDLY  = 0o100000
+FF0    = 0o0
+FF1    = 0o100000
+
+# c_cflag
+CBAUD    = 0o10017
+CSIZE    = 0o60
+CS5      = 0o0
+CS6      = 0o20
+CS7      = 0o40
+CS8      = 0o60
+CSTOPB   = 0o100
+CREAD    = 0o200
+PARENB   = 0o400
+PARODD   = 0o1000
+HUPCL    = 0o2000
+CLOCAL   = 0o4000
+CIBAUD   = 0o2003600000
+CMSPAR   = 0o10000000000
+CRTSCTS  = 0o20000000000
+IBSHIFT  = 16  # shift from CBAUD to CIBAUD
+
+B0       = 0o0
+B50      = 0o1
+B75      = 0o2
+B110     = 0o3
+B134     = 0o4
+B150     = 0o5
+B200     = 0o6
+B300     = 0o7
+B600     = 0o10
+B1200    = 0o11
+B1800    = 0o12
+B2400    = 0o13
+B4800    = 0o14
+B9600    = 0o15
+B19200   = 0o16
+B38400   = 0o17
+BOTHER   = 0o10000
+B57600   = 0o10001
+B115200  = 0o10002
+B230400  = 0o10003
+B460800  = 0o10004
+B500000  = 0o10005
+B576000  = 0o10006
+B921600  = 0o10007
+B1000000 = 0o10010
+B1152000 = 0o10011
+B1500000 = 0o10012
+B2000000 = 0o10013
+B2500000 = 0o10014
+B3000000 = 0o10015
+B3500000 = 0o10016
+B4000000 = 0o10017
+
+# c_lflag
+ISIG    = 0o1
+ICANON  = 0o2
+XCASE   = 0o4
+ECHO    = 0o10
+ECHOE   = 0o20
+ECHOK   = 0o40
+ECHONL  = 0o100
+NOFLSH  = 0o200
+TOSTOP  = 0o400
+ECHOCTL = 0o1000
+ECHOPRT = 0o2000
+ECHOKE  = 0o4000
+FLUSHO  = 0o10000
+PENDIN  = 0o40000
+IEXTEN  = 0o100000
+EXTPROC = 0o200000
+
+# modem lines (TIOCMGET/TIOCMSET)
+TIOCM_LE   = 0x001
+TIOCM_DTR  = 0x002
+TIOCM_RTS  = 0x004
+TIOCM_ST   = 0x008
+TIOCM_SR   = 0x010
+TIOCM_CTS  = 0x020
+TIOCM_CAR  = 0x040
+TIOCM_RNG  = 0x080
+TIOCM_DSR  = 0x100
+TIOCM_OUT1 = 0x2000
+TIOCM_OUT2 = 0x4000
+TIOCM_LOOP = 0x8000
+
+# the flags strace prints, in its order
+IFLAG_NAMES = (
+    ("IGNBRK", IGNBRK), ("BRKINT", BRKINT), ("IGNPAR", IGNPAR), ("PARMRK", PARMRK), ("INPCK", INPCK),
+    ("ISTRIP", ISTRIP), ("INLCR", INLCR), ("IGNCR", IGNCR), ("ICRNL", ICRNL), ("IUCLC", IUCLC),
+    ("IXON", IXON), ("IXANY", IXANY), ("IXOFF", IXOFF), ("IMAXBEL", IMAXBEL), ("IUTF8", IUTF8),
+)
+OFLAG_NAMES = (
+    ("OPOST", OPOST), ("OLCUC", OLCUC), ("ONLCR", ONLCR), ("OCRNL", OCRNL), ("ONOCR", ONOCR),
+    ("ONLRET", ONLRET), ("OFILL", OFILL), ("OFDEL", OFDEL),
+)
+# the c_oflag delay fields: (mask, value names, name for an unknown value)
+ODELAY_NAMES = (
+    (NLDLY, {NL0: "NL0", NL1: "NL1"}, "NL?"),
+    (CRDLY, {CR0: "CR0", CR1: "CR1", CR2: "CR2", CR3: "CR3"}, "CR?"),
+    (TABDLY, {TAB0: "TAB0", TAB1: "TAB1", TAB2: "TAB2", XTABS: "XTABS"}, "TAB?"),
+    (BSDLY, {BS0: "BS0", BS1: "BS1"}, "BS?"),
+    (VTDLY, {VT0: "VT0", VT1: "VT1"}, "VT?"),
+    (FFDLY, {FF0: "FF0", FF1: "FF1"}, "FF?"),
+)
+CFLAG_NAMES = (
+    ("CSTOPB", CSTOPB), ("CREAD", CREAD), ("PARENB", PARENB), ("PARODD", PARODD), ("HUPCL", HUPCL),
+    ("CLOCAL", CLOCAL), ("CMSPAR", CMSPAR), ("CRTSCTS", CRTSCTS),
+)
+LFLAG_NAMES = (
+    ("ISIG", ISIG), ("ICANON", ICANON), ("XCASE", XCASE), ("ECHO", ECHO), ("ECHOE", ECHOE),
+    ("ECHOK", ECHOK), ("ECHONL", ECHONL), ("NOFLSH", NOFLSH), ("IEXTEN", IEXTEN), ("ECHOCTL", ECHOCTL),
+    ("ECHOPRT", ECHOPRT), ("ECHOKE", ECHOKE), ("FLUSHO", FLUSHO), ("PENDIN", PENDIN), ("TOSTOP", TOSTOP),
+    ("EXTPROC", EXTPROC),
+)
+CSIZE_NAMES = {CS5: "CS5", CS6: "CS6", CS7: "CS7", CS8: "CS8"}
+MODEM_NAMES = (
+    ("TIOCM_LE", TIOCM_LE), ("TIOCM_DTR", TIOCM_DTR), ("TIOCM_RTS", TIOCM_RTS), ("TIOCM_ST", TIOCM_ST),
+    ("TIOCM_SR", TIOCM_SR), ("TIOCM_CTS", TIOCM_CTS), ("TIOCM_CAR", TIOCM_CAR), ("TIOCM_RNG", TIOCM_RNG),
+    ("TIOCM_DSR", TIOCM_DSR), ("TIOCM_OUT1", TIOCM_OUT1), ("TIOCM_OUT2", TIOCM_OUT2),
+    ("TIOCM_LOOP", TIOCM_LOOP),
+)
+# fmt: on
+
+BAUD_NAMES: dict[int, str] = {
+    v: k for k, v in dict(globals()).items() if (k[0] == "B" and k[1:].isdigit()) or k == "BOTHER"
+}
