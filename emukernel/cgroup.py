@@ -286,7 +286,7 @@ class CgroupHierarchy:
             raise Errno(E.ENODEV)
         if name in parent.children:
             raise Errno(E.EEXIST)
-        now = self.kernel.clock.realtime_ns() if hasattr(self.kernel, "clock") else 0
+        now = self.kernel.clock.realtime_ns()
         cg = Cgroup(name, parent, next(self._ids), uid, gid, mode, now)
         parent.children[name] = cg
         return cg

@@ -275,12 +275,11 @@ def copy_process(kernel: Kernel, parent: Task, flags: int, exit_signal: int = S.
     # Linux: kernel/sched/core.c sched_fork (nice, policy, RT priority; SCHED_RESET_ON_FORK drops them back to
     # SCHED_OTHER, nice >= 0), block/ioprio.c copy_io and kernel/fork.c (personality): set by syscalls/sys.py,
     # sched.py, ioprio.py and exec_domain.py (the rules: emukernel/sched_policy.py)
-    for attr in ("nice", "sched_policy", "rt_priority", "ioprio", "personality"):
-        if hasattr(parent, attr):
-            setattr(t, attr, getattr(parent, attr))
-    if getattr(parent, "sched_reset", False):
-        t.sched_policy, t.rt_priority, t.sched_reset = 0, 0, False
-        t.nice = max(getattr(parent, "nice", 0), 0)
+    t.nice, t.sched_policy, t.rt_priority = parent.nice, parent.sched_policy, parent.rt_priority
+    t.ioprio, t.personality = parent.ioprio, parent.personality
+    if parent.sched_reset:
+        t.sched_policy, t.rt_priority = 0, 0
+        t.nice = max(parent.nice, 0)
     if flags & (CLONE_VM | CLONE_VFORK) == CLONE_VM:
         t.sas_ss_sp, t.sas_ss_size, t.sas_ss_flags = 0, 0, 2  # sas_ss_reset: SS_DISABLE
     else:

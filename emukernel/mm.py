@@ -162,6 +162,7 @@ class AddressSpace:
         self.users = 1  # tasks sharing this mm (CLONE_VM)
         self.exe = None  # the file this image was loaded from
         self.dumpable = SUID_DUMP_USER  # get_dumpable(mm): PR_SET_DUMPABLE, cleared by a set-id exec
+        self.membarrier_registered = 0  # MEMBARRIER_CMD_REGISTER_* this mm made (mm->membarrier_state)
         self.arg_start = self.arg_end = self.env_start = self.env_end = 0
         self.start_code = self.end_code = self.start_data = self.end_data = self.start_stack = 0
         cpu.hook_mem_invalid(self._on_invalid_access)

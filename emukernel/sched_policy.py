@@ -21,22 +21,22 @@ SCHED_RESET_ON_FORK = 0x40000000
 
 def task_nice(t: Any) -> int:
     # Linux: include/linux/sched.h task_nice
-    return getattr(t, "nice", 0)
+    return t.nice
 
 
 def task_policy(t: Any) -> int:
     """The task's scheduling policy, without SCHED_RESET_ON_FORK (Linux p->policy)."""
-    return getattr(t, "sched_policy", SCHED_OTHER)
+    return t.sched_policy
 
 
 def task_rt_priority(t: Any) -> int:
     """The task's RT priority, 0 unless SCHED_FIFO/SCHED_RR (Linux p->rt_priority)."""
-    return getattr(t, "rt_priority", 0)
+    return t.rt_priority
 
 
 def task_sched_reset(t: Any) -> bool:
     """Whether SCHED_RESET_ON_FORK is set (Linux p->sched_reset_on_fork)."""
-    return getattr(t, "sched_reset", False)
+    return t.sched_reset
 
 
 def prio_targets(task: Any, which: int, who: int) -> list[Any]:

@@ -14,7 +14,7 @@ NEW_UTS_LEN = 64  # a name's length, without its NUL
 
 
 def domainname(kernel: Any) -> bytes:
-    return getattr(kernel, "domainname", b"(none)")  # until setdomainname: Linux's UTS_DOMAINNAME
+    return kernel.domainname
 
 
 def set_hostname(kernel: Any, name: bytes) -> None:

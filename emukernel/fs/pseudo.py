@@ -31,8 +31,7 @@ MAX_WRITE = 4096  # one page per write, as proc's and kernfs's writers take
 # -- the reader ----------------------------------------------------------------------------------------------
 def current_task(kernel: Any) -> Task:
     """The task whose syscall is being served (Linux current); init outside of any syscall."""
-    sched = getattr(kernel, "sched", None)
-    t = sched.current if sched is not None else None
+    t = kernel.sched.current
     if t is None or t.pid is None:
         t = kernel.init
     return t

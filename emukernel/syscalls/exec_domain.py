@@ -12,7 +12,7 @@ PER_LINUX = 0
 @syscall("personality", "x")
 def sys_personality(task: Any, persona: int) -> int:
     # Linux: kernel/exec_domain.c: 0xffffffff only asks
-    old = getattr(task, "personality", PER_LINUX)
+    old = task.personality
     persona &= 0xFFFFFFFF
     if persona != 0xFFFFFFFF:
         task.personality = persona

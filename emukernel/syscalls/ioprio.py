@@ -28,7 +28,7 @@ def _ioprio_targets(task: Any, which: int, who: int) -> list[Any]:
 def sys_ioprio_get(task: Any, which: int, who: int) -> int:
     # Linux: block/ioprio.c: a task that never set one reports IOPRIO_DEFAULT (class NONE, level 0)
     targets = _ioprio_targets(task, s32(which), s32(who))
-    return max(getattr(t, "ioprio", 0) for t in targets)
+    return max(t.ioprio for t in targets)
 
 
 @syscall("ioprio_set", "d", "d", "d")

@@ -33,7 +33,7 @@ def sys_membarrier(task: Any, cmd: int, flags: int, cpu_id: int) -> int:
     if flags & ~1 or (flags and cmd != MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ):
         raise Errno(E.EINVAL)
     mm = task.mm
-    regs = getattr(mm, "membarrier_registered", 0)
+    regs = mm.membarrier_registered
     if cmd == MEMBARRIER_CMD_QUERY:
         return _MEMBARRIER_SUPPORTED
     if cmd == MEMBARRIER_CMD_GET_REGISTRATIONS:

@@ -50,7 +50,7 @@ def _resumed(task: Any, attempt: Callable[[], Any]) -> Any:
 
 def send_sigpipe(task: Any) -> None:
     """send_sig(SIGPIPE, current, 0): thread-directed, si_code SI_USER, si_pid the writer's own tgid."""
-    signals = getattr(task.kernel, "signals", None)
+    signals = task.kernel.signals
     if signals is None:
         return
     info = SigInfo(SIGPIPE, SI_USER, pid=task.tg.pid.numbers[-1], uid=task.creds.uid)

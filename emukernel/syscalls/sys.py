@@ -218,10 +218,11 @@ def sys_prctl(task, option, arg2, arg3, arg4, arg5):
         task.mm.write_u32(arg2, task.pdeath_signal)
         return 0
     if option == PR_GET_DUMPABLE:
-        return 1
+        return task.mm.dumpable
     if option == PR_SET_DUMPABLE:
-        if arg2 not in (0, 1):
+        if arg2 not in (0, 1):  # SUID_DUMP_DISABLE or SUID_DUMP_USER only (prctl_set_dumpable)
             raise Errno(E.EINVAL)
+        task.mm.dumpable = arg2
         return 0
     if option == PR_SET_CHILD_SUBREAPER:
         task.tg.child_subreaper = bool(arg2)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ...task import TaskState
 from .internal import (
     EXIT_DEAD,
     EXIT_NONE,
@@ -67,20 +68,17 @@ def _host_status_lines() -> dict[str, str]:
 HOST_STATUS = _host_status_lines()
 
 
+_STATE_NAMES = {TaskState.RUNNING: "R (running)", TaskState.INTERRUPTIBLE: "S (sleeping)",
+                TaskState.STOPPED: "T (stopped)", TaskState.TRACED: "t (tracing stop)", TaskState.DEAD: "X (dead)"}
+
+
 def task_state(task: Task) -> str:
     # Linux: fs/proc/array.c task_state_array
     if task.exit_state == EXIT_DEAD:
         return "X (dead)"
     if task.exit_state == EXIT_ZOMBIE:
         return "Z (zombie)"
-    st = task.state
-    if st == "T":
-        return "t (tracing stop)" if getattr(task, "ptrace_stopped", False) else "T (stopped)"
-    if st == "S":
-        return "S (sleeping)"
-    if st == "X":
-        return "X (dead)"
-    return "R (running)"
+    return _STATE_NAMES[task.state]
 
 
 def nr_threads(task: Task) -> int:
@@ -94,7 +92,7 @@ def task_flags(task: Task) -> int:
         flags |= PF_KTHREAD
     if task.exit_state != EXIT_NONE or task.tg.group_exit:
         flags |= PF_EXITING
-    if not task.kthread and not getattr(task.tg, "did_exec", False):
+    if not task.kthread and not task.tg.did_exec:
         flags |= PF_FORKNOEXEC
     return flags
 
@@ -128,7 +126,7 @@ def sigq(kernel: Any, task: Task) -> tuple[int, int]:
 
 
 def start_ticks(task: Task) -> int:
-    return getattr(task, "start_time", 0) // (1_000_000_000 // USER_HZ)
+    return task.start_time // (1_000_000_000 // USER_HZ)
 
 
 # -- status ---------------------------------------------------------------------------------------------
@@ -192,27 +190,14 @@ def proc_pid_status(view: ProcView, viewer: Task, task: Task) -> bytes:
 
 
 def caps(c: Any) -> tuple[int, int, int, int, int]:
-    """The capability sets of credentials; without sets, everything for euid 0 and nothing otherwise."""
-    from ...creds import CAP_VALID_MASK
+    """The capability sets of credentials."""
 
-    if not hasattr(c, "cap_effective"):
-        full = CAP_VALID_MASK if c.euid == 0 else 0
-        return 0, full, full, CAP_VALID_MASK, 0
     return c.cap_inheritable, c.cap_permitted, c.cap_effective, c.cap_bset, c.cap_ambient
 
 
 def seccomp(task: Task) -> tuple[int, int]:
-    """(mode, number of filters): a filter chain is `task.seccomp`, each node linked by `prev`."""
-    node = getattr(task, "seccomp", None)
-    mode = getattr(task, "seccomp_mode", None)
-    n = 0
-    f = node
-    while f is not None and n < 1 << 16:
-        n += 1
-        f = getattr(f, "prev", None)
-    if mode is None:
-        mode = 2 if n else 0
-    return int(mode), n
+    """(mode, number of filters).  No task can enter a seccomp mode yet (the seccomp issue adds it)."""
+    return 0, 0
 
 
 def fdsize(task: Task) -> int:
@@ -254,7 +239,7 @@ def proc_pid_stat(view: ProcView, viewer: Task, task: Task, whole: bool) -> byte
     state = task_state(task)[0]
     wchan = 1 if permitted and (not whole or nthreads < 2) and state != "R" else 0
     rsslim = task.tg.rlimits[5][0]  # RLIMIT_RSS
-    nice = getattr(task, "nice", 0)  # setpriority (syscalls/misc.py)
+    nice = task.nice  # setpriority
     if mm is not None:
         code = (mm.start_code, mm.end_code, mm.start_stack) if permitted else (1, 1, 0)
     else:

@@ -96,7 +96,7 @@ def _read_only(kernel: Any, viewer: Task, data: bytes) -> None:
 SYSCTL_TREE: dict[str, Any] = {
     "kernel": {
         "cap_last_cap": Sysctl(0o444, _cap_last_cap),
-        "domainname": Sysctl(0o644, lambda k, v: getattr(k, "domainname", b"(none)") + b"\n",
+        "domainname": Sysctl(0o644, lambda k, v: k.domainname + b"\n",
                              lambda k, v, d: _uts_store(k, v, d, "domainname")),
         "hostname": Sysctl(0o644, lambda k, v: k.hostname + b"\n", lambda k, v, d: _uts_store(k, v, d, "hostname")),
         "ns_last_pid": Sysctl(0o666, lambda k, v: b"%d\n" % v.pid.ns.last_pid, _ns_last_pid_store),

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
+from ...task import TaskState
 from .internal import EXIT_NONE, USER_HZ, task_released
 
 if TYPE_CHECKING:
@@ -23,7 +24,7 @@ def proc_stat(kernel: Any) -> bytes:
         lines.append(f"cpu{i} {user // ncpu} 0 0 {idle // ncpu} 0 0 0 0 0 0")
     boot = (kernel.clock.realtime_ns() - kernel.clock.monotonic_ns()) // 10**9
     tasks = [t for t in kernel.tasks.values() if not task_released(t)]
-    running = sum(1 for t in tasks if t.state == "R" and t.exit_state == EXIT_NONE and not t.kthread)
+    running = sum(1 for t in tasks if t.state is TaskState.RUNNING and t.exit_state == EXIT_NONE and not t.kthread)
     blocked = 0
     forks = max(0, max((t.tid for t in tasks), default=0))
     lines += ["intr 0", "ctxt 0", f"btime {boot}", f"processes {forks}", f"procs_running {running}",
@@ -42,5 +43,5 @@ def proc_uptime(kernel: Any) -> bytes:
 def proc_loadavg(kernel: Any, viewer: Task) -> bytes:
     # Linux: fs/proc/loadavg.c: three averages, running/total tasks, the last pid of the reader's namespace
     tasks = [t for t in kernel.tasks.values() if not t.kthread and not task_released(t)]
-    running = sum(1 for t in tasks if t.state == "R" and t.exit_state == EXIT_NONE)
+    running = sum(1 for t in tasks if t.state is TaskState.RUNNING and t.exit_state == EXIT_NONE)
     return b"0.00 0.00 0.00 %d/%d %d\n" % (running, len(tasks), viewer.pid.ns.last_pid)
