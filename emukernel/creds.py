@@ -1,7 +1,7 @@
 """Credentials: the setuid family's state machine, capability sets, securebits (kernel/sys.c, kernel/cred.c,
 kernel/capability.c, security/commoncap.c).
 
-The data lives in `task.Creds` (struct cred); this module holds the rules.  Every rule works like Linux's
+`Creds` (struct cred) and the rules that change it.  Every rule works like Linux's
 prepare_creds/commit_creds: it takes the old credentials, returns new ones (a copy) or raises Errno, and the
 caller commits by assigning `task.creds`.  Credentials are per thread: a syscall changes only the calling
 thread's, as in Linux; both libcs broadcast set*id to the other threads with a signal.
@@ -13,13 +13,9 @@ valid: (uid_t)-1 never maps.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
 
 from .abi import errno as E
 from .errors import Errno
-
-if TYPE_CHECKING:
-    from .task import Creds
 
 # -- capabilities (include/uapi/linux/capability.h) -------------------------------------------------------
 # fmt: off
@@ -79,6 +75,41 @@ def _host_cap_last_cap() -> int:
 CAP_LAST_CAP = _host_cap_last_cap()
 CAP_VALID_MASK = (1 << (CAP_LAST_CAP + 1)) - 1
 CAP_FULL_SET = CAP_VALID_MASK
+
+
+class Creds:
+    """Credentials (struct cred): real/effective/saved/fs ids, supplementary groups, capability sets and
+    securebits.  One object per task; the rules that change it are in emukernel.creds."""
+
+    __slots__ = ("uid", "euid", "suid", "fsuid", "gid", "egid", "sgid", "fsgid", "groups",
+                 "cap_effective", "cap_permitted", "cap_inheritable", "cap_bset", "cap_ambient", "securebits")
+
+    def __init__(self, uid: int = 0, gid: int = 0, groups: tuple[int, ...] = ()) -> None:
+        self.uid = self.euid = self.suid = self.fsuid = uid
+        self.gid = self.egid = self.sgid = self.fsgid = gid
+        self.groups = groups
+        # as Linux's init_cred for root; an ordinary user holds nothing
+        self.cap_permitted = self.cap_effective = CAP_FULL_SET if uid == 0 else 0
+        self.cap_inheritable = 0
+        self.cap_bset = CAP_FULL_SET
+        self.cap_ambient = 0
+        self.securebits = 0
+
+    def copy(self) -> Creds:
+        c = Creds.__new__(Creds)
+        for k in Creds.__slots__:
+            setattr(c, k, getattr(self, k))
+        return c
+
+    def capable(self, cap: int) -> bool:
+        """cap_capable: `cap` is in the effective set (the filesystem code asks through this)."""
+        return bool(self.cap_effective >> cap & 1)
+
+    def __repr__(self) -> str:
+        return (f"<Creds uid={self.uid}/{self.euid}/{self.suid}/{self.fsuid} gid={self.gid}/{self.egid}/"
+                f"{self.sgid}/{self.fsgid} groups={self.groups} eff={self.cap_effective:#x} "
+                f"prm={self.cap_permitted:#x}>")
+
 # Linux: include/linux/capability.h CAP_FS_MASK | CAP_LINUX_IMMUTABLE (what fsuid 0 <-> nonzero raises/drops)
 CAP_FS_SET = sum(1 << c for c in (CAP_CHOWN, CAP_MKNOD, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER,
                                   CAP_FSETID, CAP_MAC_OVERRIDE, CAP_LINUX_IMMUTABLE))
@@ -171,8 +202,6 @@ def host_creds() -> Creds:
 
     The first task runs with these, so that a differential test sees the same under emukernel as natively.
     """
-    from .task import Creds
-
     ruid, euid, suid = os.getresuid()
     rgid, egid, sgid = os.getresgid()
     c = Creds(ruid, rgid, tuple(sorted(set(os.getgroups()))))

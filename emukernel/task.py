@@ -14,7 +14,7 @@ from __future__ import annotations
 from enum import Enum
 from typing import TYPE_CHECKING
 
-from .creds import CAP_FULL_SET
+from .creds import Creds
 
 if TYPE_CHECKING:
     from .kernel import Kernel
@@ -58,40 +58,6 @@ EXIT_DEAD = 3
 # the transitions set_exit_state allows: do_exit starts, exit_notify makes a zombie, release_task (or
 # de_thread, for a leader replaced by exec) ends it
 _EXIT_TRANSITIONS = frozenset({(EXIT_NONE, EXIT_EXITING), (EXIT_EXITING, EXIT_ZOMBIE), (EXIT_ZOMBIE, EXIT_DEAD)})
-
-
-class Creds:
-    """Credentials (struct cred): real/effective/saved/fs ids, supplementary groups, capability sets and
-    securebits.  One object per task; the rules that change it are in emukernel.creds."""
-
-    __slots__ = ("uid", "euid", "suid", "fsuid", "gid", "egid", "sgid", "fsgid", "groups",
-                 "cap_effective", "cap_permitted", "cap_inheritable", "cap_bset", "cap_ambient", "securebits")
-
-    def __init__(self, uid: int = 0, gid: int = 0, groups: tuple[int, ...] = ()) -> None:
-        self.uid = self.euid = self.suid = self.fsuid = uid
-        self.gid = self.egid = self.sgid = self.fsgid = gid
-        self.groups = groups
-        # as Linux's init_cred for root; an ordinary user holds nothing
-        self.cap_permitted = self.cap_effective = CAP_FULL_SET if uid == 0 else 0
-        self.cap_inheritable = 0
-        self.cap_bset = CAP_FULL_SET
-        self.cap_ambient = 0
-        self.securebits = 0
-
-    def copy(self) -> Creds:
-        c = Creds.__new__(Creds)
-        for k in Creds.__slots__:
-            setattr(c, k, getattr(self, k))
-        return c
-
-    def capable(self, cap: int) -> bool:
-        """cap_capable: `cap` is in the effective set (the filesystem code asks through this)."""
-        return bool(self.cap_effective >> cap & 1)
-
-    def __repr__(self) -> str:
-        return (f"<Creds uid={self.uid}/{self.euid}/{self.suid}/{self.fsuid} gid={self.gid}/{self.egid}/"
-                f"{self.sgid}/{self.fsgid} groups={self.groups} eff={self.cap_effective:#x} "
-                f"prm={self.cap_permitted:#x}>")
 
 
 class SigHand:

@@ -17,7 +17,7 @@ from emukernel.abi import signal as S
 from emukernel.errors import Errno
 from emukernel.syscalls import creds as SC
 from emukernel.syscalls.signal import may_signal
-from emukernel.task import Creds
+from emukernel.creds import Creds
 
 FULL = C.CAP_FULL_SET
 M1 = 0xFFFFFFFF  # (uid_t)-1 as a register holds it

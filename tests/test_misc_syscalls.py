@@ -25,7 +25,7 @@ from emukernel.syscalls import memory as MEM
 from emukernel.syscalls import printk as PK
 from emukernel.syscalls.table import TABLE
 from emukernel.syscalls.table import syscall_name as _name
-from emukernel.task import Creds
+from emukernel.creds import Creds
 
 BASE = 0x10000
 
