@@ -36,6 +36,8 @@ class FakeMM:
     def __init__(self) -> None:
         self.mem = bytearray(4096)
         self.vmas = [Vma(BASE, BASE + 4096, 3, 0x22, 0)]
+        self.membarrier_registered = 0  # as AddressSpace starts
+        self.dumpable = 1
 
     def _off(self, addr: int, n: int) -> int:
         if not BASE <= addr <= BASE + len(self.mem) - n:
