@@ -15,7 +15,6 @@ from ..abi import signal as S
 from ..abi.mman import PROT_WRITE as _PROT_WRITE
 from ..cpu import RAX, RIP, SIG_ENTRY_REGS, _reg_read_batch, _reg_write_batch
 from . import frame as F
-from .pending import _SYNCHRONOUS, _UNBLOCKABLE
 from .send import _STOP
 
 if TYPE_CHECKING:
@@ -66,18 +65,7 @@ class DeliverMixin:
             if task.jobctl_stop or tg.stop_pending:
                 if self.do_signal_stop(task, restart, in_hook):
                     return
-            # dequeue, inline: the thread's queue first, then the group's; synchronous signals first
-            mask = task.sigmask
-            pending = task.pending
-            ready = pending.bits & ~mask
-            if not ready:
-                pending = tg.shared
-                ready = pending.bits & ~mask
-            if ready:
-                pick = ready & _SYNCHRONOUS or ready
-                info = pending.take((pick & -pick).bit_length())
-            else:
-                info = None
+            info = self.dequeue(task, task.sigmask)
             if info is None:
                 task.sigpending_flag = bool(task.jobctl_stop)
                 if task.saved_sigmask is not None:  # sigsuspend woken by a signal that ran no handler
@@ -214,10 +202,5 @@ class DeliverMixin:
         if flags & _SA_RESETHAND:  # SA_ONESHOT: the handler goes back to SIG_DFL, the flags stay
             task.sighand.actions[sig] = (S.SIG_DFL, flags, restorer, sa_mask)
         if mask != old:  # __set_current_blocked: nothing to do for the same mask
-            # set_blocked, inline
-            task.sigmask = blocked = mask & ~_UNBLOCKABLE
-            shared = task.tg.shared.bits
-            task.sigpending_flag = bool((task.pending.bits | shared) & ~blocked) or task.jobctl_stop
-            if shared & blocked:
-                self.recalc(task)
+            self.set_blocked(task, mask)
 

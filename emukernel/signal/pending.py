@@ -81,7 +81,6 @@ class SigPending:
         return sum(map(len, self.queue.values()))
 
 
-
 class PendingMixin:
     """Signals' queue and mask methods: RLIMIT_SIGPENDING accounting, recalc_sigpending, set_current_blocked,
     dequeue_signal."""
@@ -121,11 +120,12 @@ class PendingMixin:
 
     def dequeue(self, task: Task, mask: int) -> SigInfo | None:
         """dequeue_signal: from the thread's queue first, then the group's; synchronous signals first."""
-        for pending in (task.pending, task.tg.shared):
+        pending = task.pending
+        ready = pending.bits & ~mask
+        if not ready:
+            pending = task.tg.shared
             ready = pending.bits & ~mask
-            if ready:
-                sync = ready & _SYNCHRONOUS
-                pick = sync or ready
-                sig = (pick & -pick).bit_length()
-                return pending.take(sig)
+        if ready:
+            pick = ready & _SYNCHRONOUS or ready
+            return pending.take((pick & -pick).bit_length())
         return None

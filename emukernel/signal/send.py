@@ -31,7 +31,6 @@ def is_rt(sig: int) -> bool:
     return sig >= S.SIGRTMIN
 
 
-
 class SendMixin:
     """Signals' sending methods."""
 
@@ -40,12 +39,14 @@ class SendMixin:
     # -- dispositions ---------------------------------------------------------------------------------
     def sig_ignored_by_handler(self, task: Task, sig: int) -> bool:
         """The disposition alone says ignore (SIG_IGN, or SIG_DFL of an ignore-by-default signal)."""
-        h = handler_of(task, sig)
-        return h == S.SIG_IGN or (h == S.SIG_DFL and bool(S.sigmask(sig) & S.SIG_KERNEL_IGNORE_MASK))
+        # Linux: kernel/signal.c sig_handler_ignored (handler_of, inline: send takes this on every signal)
+        act = task.sighand.actions.get(sig)
+        h = act[0] if act else S.SIG_DFL
+        return h == S.SIG_IGN or (h == S.SIG_DFL and bool((1 << (sig - 1)) & S.SIG_KERNEL_IGNORE_MASK))
 
     def sig_ignored(self, task: Task, sig: int) -> bool:
         """kernel/signal.c sig_ignored: an unblocked signal whose action is to ignore is dropped at send."""
-        if (task.sigmask | task.real_blocked) & S.sigmask(sig):
+        if (task.sigmask | task.real_blocked) & (1 << (sig - 1)):
             return False
         if task.ptrace is not None and sig != S.SIGKILL:
             return False
@@ -75,14 +76,12 @@ class SendMixin:
                 return 0  # before prepare_signal, whose SIGKILL side effects are complete_signal's in Linux
         if bit & _PREPARE:
             self.prepare_signal(task, sig)
-        # sig_ignored, inline: an unblocked, untraced signal whose disposition is to ignore
-        blocked = (task.sigmask | task.real_blocked) & bit
-        if not blocked and (task.ptrace is None or sig == S.SIGKILL):
-            if handler == S.SIG_IGN or (handler == S.SIG_DFL and bit & S.SIG_KERNEL_IGNORE_MASK):
-                return 0
+        # an unblocked, untraced signal whose disposition is to ignore
+        if self.sig_ignored(task, sig):
+            return 0
         # like any ignored signal, a blocked one is queued all the same: the handler may change before it
         # is unblocked (sig_ignored); delivery drops it if the init still has no handler
-        if init_ignores and not blocked and task.ptrace is None:
+        if init_ignores and not (task.sigmask | task.real_blocked) & bit and task.ptrace is None:
             return 0
         pending = tg.shared if group else task.pending
         # __send_signal: a queue entry counts against the sender-side RLIMIT_SIGPENDING unless it is a

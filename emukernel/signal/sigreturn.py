@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 from ..cpu import RESTORE_ST, RESTORE_TAG, RSP, _reg_read, _reg_write_batch
 from . import frame as F
-from .pending import _UNBLOCKABLE
 
 if TYPE_CHECKING:
     from ..kernel import Kernel
@@ -79,12 +78,7 @@ class SigreturnMixin:
             _reg_write_batch(*batches.restore_st.args)
         # GPRs, then FPCW, FPSW, MXCSR, the tag word and XMM0-15, in one batched write
         _reg_write_batch(*wb.args)
-        # set_current_blocked (set_blocked, inline)
-        task.sigmask = blocked = mask & ~_UNBLOCKABLE
-        shared = task.tg.shared.bits
-        task.sigpending_flag = bool((task.pending.bits | shared) & ~blocked) or task.jobctl_stop
-        if shared & blocked:
-            self.recalc(task)
+        self.set_blocked(task, mask)  # set_current_blocked
         # restore_altstack: do_sigaltstack with the frame's stack_t; its errors are ignored
         ss_cur = task.sas_ss_size
         if task.sas_ss_flags & _SS_AUTODISARM or not (ss_cur and task.sas_ss_sp < sp <= task.sas_ss_sp + ss_cur):
