@@ -15,8 +15,8 @@ from emukernel.abi import errno as E
 from emukernel.abi import prctl as P
 from emukernel.abi import signal as S
 from emukernel.errors import Errno
+from emukernel.signal.kill import may_signal
 from emukernel.syscalls import creds as SC
-from emukernel.syscalls.signal import may_signal
 from emukernel.task import Creds
 
 FULL = C.CAP_FULL_SET
