@@ -14,10 +14,10 @@ from emukernel import creds as C
 from emukernel.abi import errno as E
 from emukernel.abi import prctl as P
 from emukernel.abi import signal as S
-from emukernel.errors import Errno
-from emukernel.syscalls import creds as SC
-from emukernel.syscalls.signal import may_signal
 from emukernel.creds import Creds
+from emukernel.errors import Errno
+from emukernel.signal.kill import may_signal
+from emukernel.syscalls import creds as SC
 
 FULL = C.CAP_FULL_SET
 M1 = 0xFFFFFFFF  # (uid_t)-1 as a register holds it

@@ -15,6 +15,7 @@ from emukernel import rusage as RU
 from emukernel import sched_policy as SP
 from emukernel.abi import errno as E
 from emukernel.clone import copy_process
+from emukernel.creds import Creds
 from emukernel.errors import Errno, Fault
 from emukernel.kernel import Kernel
 from emukernel.mm import Vma
@@ -25,7 +26,6 @@ from emukernel.syscalls import memory as MEM
 from emukernel.syscalls import printk as PK
 from emukernel.syscalls.table import TABLE
 from emukernel.syscalls.table import syscall_name as _name
-from emukernel.creds import Creds
 
 BASE = 0x10000
 

@@ -89,7 +89,7 @@ def pack_signalfd_siginfo(info: Any) -> bytes:
 
 def signalfd_wait_head(tg: Any) -> WaitHead:
     """The head signalfd readers and pollers of a thread group wait on (created on first use)."""
-    head = getattr(tg, "signalfd_wait", None)
+    head = tg.signalfd_wait
     if head is None:
         head = WaitHead("signalfd")
         tg.signalfd_wait = head
@@ -100,7 +100,7 @@ def signalfd_notify(kernel: Any, task: Any) -> None:
     """Hook for the signal code: a signal was just queued for `task` (or its group); wake signalfd waiters.
 
     Call it from Signals.send after the signal was added to a pending set (Linux signalfd_notify)."""
-    head = getattr(task.tg, "signalfd_wait", None)
+    head = task.tg.signalfd_wait
     if head is not None and (head.waiters or head.callbacks):
         wake_up(kernel, head, POLLIN)
 

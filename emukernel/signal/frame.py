@@ -110,6 +110,9 @@ IP_FLAGS = struct.Struct("<2Q")  # at SC_RIP_OFFSET
 # fpstate, uc_sigmask
 RETURN_FIELDS = struct.Struct("<8xQQQI4xQ120xQQQ40xQ64xQ")
 UC_FLAGS = UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS
+FX_TAG = FP_OFFSET + 4  # the abridged tag byte of the FXSAVE image
+FX_TOP = FP_OFFSET + 3  # the FXSAVE status word's high byte: TOP in bits 3-5
+FX_ST = FP_OFFSET + 32  # ST(0)-ST(7), 16 bytes each
 assert SC_RCX == SC_RAX + 1
 assert BLOCK_HEAD.size == MCONTEXT_OFFSET and SC_RIP_OFFSET + BLOCK_TAIL.size == FRAME_SIZE
 assert RETURN_FIELDS.size == SIGINFO_OFFSET

@@ -10,10 +10,10 @@ from ..abi.resource import RLIMIT_NOFILE
 from ..errors import Errno
 from ..fs.permission import capable
 from ..fs.pidfd import PIDFD_NONBLOCK, PIDFD_THREAD, PidFd, pidfd_file
+from ..signal.kill import for_target, living, may_signal
 from ..signal.siginfo import SI_TKILL, SI_USER, SigInfo
 from ..threadgroup import task_rlimit
 from . import s32
-from .signal import for_target, living, may_signal
 from .table import syscall
 
 PIDFD_SIGNAL_THREAD = 1 << 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .. import pgrp
 from ..abi import errno as E
 from ..abi import signal as S
 from ..clone import (
@@ -151,71 +152,28 @@ def sys_waitid(task, idtype, id, infop, options, rusage):
     return sys_waitid_impl(task, s32(idtype), s32(id), infop, options & 0xFFFFFFFF, rusage)
 
 
-# -- process groups and sessions (kernel/sys.c) ------------------------------------------------------------
-def _find_group(task, pid: int):
-    if pid == 0:
-        return task.tg
-    t = task.kernel.find_task(task, pid)
-    if t is None or t.tg.pid is not t.pid:
-        raise Errno(E.ESRCH)
-    return t.tg
-
-
+# -- process groups and sessions (the rules: emukernel/pgrp.py) -------------------------------------------
 @syscall("getpgid", "d")
 def sys_getpgid(task, pid):
-    return task.kernel.vpgid(task, _find_group(task, s32(pid)).pgid)
+    return pgrp.getpgid(task, s32(pid))
 
 
 @syscall("getpgrp")
 def sys_getpgrp(task):
-    return task.kernel.vpgid(task, task.tg.pgid)
+    return pgrp.getpgrp(task)
 
 
 @syscall("getsid", "d")
 def sys_getsid(task, pid):
-    return task.kernel.vpgid(task, _find_group(task, s32(pid)).sid)
+    return pgrp.getsid(task, s32(pid))
 
 
 @syscall("setpgid", "d", "d")
 def sys_setpgid(task, pid, pgid):
-    # Linux: kernel/sys.c setpgid
-    pid, pgid = s32(pid), s32(pgid)
-    if not pid:
-        pid = task.tg.pid.numbers[-1]
-    if not pgid:
-        pgid = pid
-    if pgid < 0:
-        raise Errno(E.EINVAL)
-    k = task.kernel
-    t = k.find_task(task, pid)
-    if t is None or t.kthread or t.tg.pid is not t.pid:
-        raise Errno(E.ESRCH)
-    target_tg = t.tg
-    p = task.pid.ns.find(pgid)
-    pgid = p.numbers[0] if p is not None else -1  # a number nobody has: EPERM below
-    if target_tg is not task.tg:
-        leader = target_tg.leader
-        if leader.real_parent is None or leader.real_parent.tg is not task.tg:
-            raise Errno(E.ESRCH)
-        if target_tg.sid != task.tg.sid:
-            raise Errno(E.EPERM)
-        if getattr(target_tg, "did_exec", False):
-            raise Errno(E.EACCES)
-    if target_tg.sid == target_tg.tgid:
-        raise Errno(E.EPERM)  # a session leader cannot move
-    if pgid != target_tg.tgid:
-        if not any(t.tg.pgid == pgid and t.tg.sid == task.tg.sid for t in k.tasks.values()
-                   if not t.kthread and t.tg.live):
-            raise Errno(E.EPERM)
-    target_tg.pgid = pgid
+    pgrp.setpgid(task, s32(pid), s32(pgid))
     return 0
 
 
 @syscall("setsid")
 def sys_setsid(task):
-    tg = task.tg
-    k = task.kernel
-    if any(t.tg.pgid == tg.tgid for t in k.tasks.values() if not t.kthread and t.tg.live):
-        raise Errno(E.EPERM)  # already a group leader, or the pid is some group's pgid
-    tg.sid = tg.pgid = tg.tgid
-    return tg.pid.numbers[-1]  # pid_vnr: the new session's id in our own namespace
+    return pgrp.setsid(task)
