@@ -40,6 +40,8 @@ def default_rlimits() -> list[list[int]]:
 class ThreadGroup:
     """signal_struct."""
 
+    __slots__ = ("pid", "tgid", "leader", "tasks", "live", "group_exit", "group_exit_code", "execing", "shared", "unkillable", "stop_pending", "stopped", "stop_code", "stop_reported", "continued", "rlimits", "pgid", "sid", "child_subreaper", "has_child_subreaper", "exit_status_for_wait", "cgroup", "did_exec", "wait_chldexit", "signalfd_wait", "itimer_real", "cpu_itimers", "posix_timers", "__weakref__")
+
     def __init__(self, pid: Pid, leader: Task) -> None:
         self.pid = pid  # the tgid's Pid
         self.tgid = pid.numbers[0]
