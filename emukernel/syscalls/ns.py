@@ -26,9 +26,10 @@ from ..clone import (
     CLONE_VM,
     child_pid_ns,
 )
-from ..creds import CAP_SYS_ADMIN, CAP_SYS_PTRACE, capable
+from ..creds import CAP_SYS_ADMIN, capable
 from ..errors import Errno
 from ..pidns import MAX_PID_NS_LEVEL, PidNamespace
+from ..ptrace import PTRACE_MODE_READ_REALCREDS, ptrace_may_access
 from . import s32
 from .table import syscall
 
@@ -103,17 +104,6 @@ def sys_unshare(task, flags):
     return 0
 
 
-def _ptrace_may_read(task, target) -> bool:
-    """ptrace_may_access(PTRACE_MODE_READ_REALCREDS), without dumpability: our own group, the same real ids
-    as every id of the target, or CAP_SYS_PTRACE."""
-    if target.tg is task.tg:
-        return True
-    c, t = task.creds, target.creds
-    if c.uid == t.uid == t.euid == t.suid and c.gid == t.gid == t.egid == t.sgid:
-        return True
-    return capable(c, CAP_SYS_PTRACE)
-
-
 @syscall("setns", "fd", "x")
 def sys_setns(task, fd, nstype):
     # Linux: kernel/nsproxy.c setns, validate_nsset, pidns_install
@@ -131,7 +121,7 @@ def sys_setns(task, fd, nstype):
         target = f.task
         if target is None or not target.alive:
             raise Errno(E.ESRCH)  # exited: no namespaces left to join (exit_task_namespaces)
-        if not _ptrace_may_read(task, target):
+        if not ptrace_may_access(task, target, PTRACE_MODE_READ_REALCREDS):
             raise Errno(E.EPERM)
         if nstype & _NOT_IMPLEMENTED:
             raise Errno(E.EINVAL)  # only pid namespaces are implemented

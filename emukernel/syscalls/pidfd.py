@@ -8,8 +8,8 @@ from ..abi import errno as E
 from ..abi import signal as S
 from ..abi.resource import RLIMIT_NOFILE
 from ..errors import Errno
-from ..fs.permission import capable
 from ..fs.pidfd import PIDFD_NONBLOCK, PIDFD_THREAD, PidFd, pidfd_file
+from ..ptrace import PTRACE_MODE_ATTACH_REALCREDS, ptrace_may_access
 from ..signal.kill import for_target, living, may_signal
 from ..signal.siginfo import SI_TKILL, SI_USER, SigInfo
 from ..threadgroup import task_rlimit
@@ -132,16 +132,6 @@ def _kill_pgrp(task: Any, sig: int, info: SigInfo, pgrp: Any) -> int:
     return ret
 
 
-def ptrace_may_access(task: Any, target: Any) -> bool:
-    """__ptrace_may_access(PTRACE_MODE_ATTACH_REALCREDS): same process, matching ids, or CAP_SYS_PTRACE."""
-    if target.tg is task.tg:
-        return True
-    c, t = task.creds, target.creds
-    if c.uid == t.euid == t.suid == t.uid and c.gid == t.egid == t.sgid == t.gid:
-        return True
-    return capable(c, CAP_SYS_PTRACE)
-
-
 @syscall("pidfd_getfd", "fd", "d", "x", ret="fd")
 def sys_pidfd_getfd(task: Any, pidfd: int, fd: int, flags: int) -> int:
     # Linux: kernel/pid.c pidfd_getfd -> __pidfd_fget -> receive_fd(file, NULL, O_CLOEXEC)
@@ -151,7 +141,7 @@ def sys_pidfd_getfd(task: Any, pidfd: int, fd: int, flags: int) -> int:
     target = f.task
     if target is None:
         raise Errno(E.ESRCH)
-    if not ptrace_may_access(task, target):
+    if not ptrace_may_access(task, target, PTRACE_MODE_ATTACH_REALCREDS):
         raise Errno(E.EPERM)
     files = target.files
     if files is None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
+from ...ptrace import PTRACE_MODE_READ_FSCREDS, ptrace_may_access
 from ..fscontext import d_path
 from ..mount import Path
 from ..stat import Kstat
@@ -81,13 +82,8 @@ class ProcView:
 
 
 def ptrace_may_read(viewer: Task, task: Task) -> bool:
-    """ptrace_may_access(task, PTRACE_MODE_READ_FSCREDS), without LSMs."""
-    if viewer.tg is task.tg:
-        return True
-    vc, tc = viewer.creds, task.creds
-    if vc.capable(19):  # CAP_SYS_PTRACE
-        return True
-    return (vc.fsuid == tc.uid == tc.euid == tc.suid) and (vc.fsgid == tc.gid == tc.egid == tc.sgid)
+    """ptrace_may_access(task, PTRACE_MODE_READ_FSCREDS), as /proc's files ask it."""
+    return ptrace_may_access(viewer, task, PTRACE_MODE_READ_FSCREDS)
 
 
 def viewer_root(viewer: Task) -> Path:
