@@ -59,6 +59,7 @@ class MM(FakeMM):
     def __init__(self) -> None:
         super().__init__()
         self.users = 1
+        self.dumpable = 1  # SUID_DUMP_USER, as AddressSpace starts (ptrace_may_access reads it)
 
     def read_struct(self, st: struct.Struct, addr: int) -> tuple:
         return st.unpack(self.read(addr, st.size))
