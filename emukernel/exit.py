@@ -178,7 +178,8 @@ def do_notify_parent(kernel: Kernel, leader: Task) -> None:
         if act is not None and (act[0] == S.SIG_IGN or act[1] & S.SA_NOCLDWAIT):
             autoreap = True
     if leader.exit_signal > 0:
-        from .signal.siginfo import CLD_DUMPED, CLD_EXITED, CLD_KILLED, SigInfo
+        from .abi.siginfo import CLD_DUMPED, CLD_EXITED, CLD_KILLED
+        from .signal.siginfo import SigInfo
 
         sig = status & 0x7F
         code = (CLD_DUMPED if status & 0x80 else CLD_KILLED) if sig else CLD_EXITED

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .creds import CAP_SYS_PTRACE, capable
+from .abi.capability import CAP_SYS_PTRACE
+from .creds import capable
 from .mm import SUID_DUMP_USER
 
 if TYPE_CHECKING:

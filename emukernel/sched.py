@@ -19,6 +19,7 @@ from collections import deque
 from typing import TYPE_CHECKING
 
 from .abi import signal as S
+from .abi.siginfo import SEGV_ACCERR, SEGV_MAPERR
 from .cpu import RIP
 from .task import TASK_DEAD, TASK_INTERRUPTIBLE, TASK_RUNNING, EmuExit
 
@@ -38,7 +39,6 @@ UC_ERR_WRITE_PROT, UC_ERR_READ_PROT, UC_ERR_FETCH_PROT = 12, 13, 14
 UC_ERR_READ_UNALIGNED, UC_ERR_WRITE_UNALIGNED, UC_ERR_FETCH_UNALIGNED = 15, 16, 17
 UC_ERR_EXCEPTION = 21
 
-SEGV_MAPERR, SEGV_ACCERR = 1, 2
 # Unicorn's access type of a failed access -> the x86 page-fault error code
 _PF_ERROR = {19: 0x4, 20: 0x6, 21: 0x14, 22: 0x7, 23: 0x5, 24: 0x15}
 _FAULTS = {

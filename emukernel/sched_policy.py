@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from .abi import errno as E
-from .creds import CAP_SYS_NICE, capable
+from .abi.capability import CAP_SYS_NICE
+from .creds import capable
 from .errors import Errno
 
 PRIO_PROCESS, PRIO_PGRP, PRIO_USER = 0, 1, 2

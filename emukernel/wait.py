@@ -12,6 +12,21 @@ from typing import TYPE_CHECKING
 
 from .abi import errno as E
 from .abi import signal as S
+from .abi.wait import (
+    __WALL,
+    __WCLONE,
+    __WNOTHREAD,
+    P_ALL,
+    P_PGID,
+    P_PID,
+    P_PIDFD,
+    WCONTINUED,
+    WEXITED,
+    WNOHANG,
+    WNOWAIT,
+    WSTOPPED,
+    WUNTRACED,
+)
 from .errors import Errno
 from .sched import Block, WaitQueue
 from .task import EXIT_ZOMBIE
@@ -19,10 +34,6 @@ from .task import EXIT_ZOMBIE
 if TYPE_CHECKING:
     from .task import Task
 
-WNOHANG, WUNTRACED, WSTOPPED, WEXITED, WCONTINUED = 1, 2, 2, 4, 8
-WNOWAIT = 0x01000000
-__WNOTHREAD, __WALL, __WCLONE = 0x20000000, 0x40000000, 0x80000000
-P_ALL, P_PID, P_PGID, P_PIDFD = 0, 1, 2, 3
 CLD_EXITED, CLD_KILLED, CLD_DUMPED, CLD_TRAPPED, CLD_STOPPED, CLD_CONTINUED = 1, 2, 3, 4, 5, 6
 
 SIGINFO_CHLD = struct.Struct("<iii4xiii4xqq")  # signo, errno, code, pid, uid, status, utime, stime

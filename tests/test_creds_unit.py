@@ -11,6 +11,7 @@ from types import SimpleNamespace
 import pytest
 
 from emukernel import creds as C
+from emukernel.abi import capability as CAP
 from emukernel.abi import errno as E
 from emukernel.abi import prctl as P
 from emukernel.abi import signal as S
@@ -51,7 +52,7 @@ def test_defaults_root_holds_everything_a_user_nothing() -> None:
     r, u = root(), user()
     assert r.cap_effective == r.cap_permitted == r.cap_bset == FULL and r.cap_inheritable == r.cap_ambient == 0
     assert u.cap_effective == u.cap_permitted == 0 and u.cap_bset == FULL
-    assert r.capable(C.CAP_SETUID) and not u.capable(C.CAP_SETUID)
+    assert r.capable(CAP.CAP_SETUID) and not u.capable(CAP.CAP_SETUID)
     assert r.securebits == 0
 
 
@@ -91,12 +92,12 @@ def test_host_creds_match_the_host_process() -> None:
 # -- setuid ---------------------------------------------------------------------------------------------------
 def test_setuid_root_sets_all_four_and_drops_capabilities() -> None:
     old = root()
-    old.cap_ambient = BIT[C.CAP_KILL]
-    old.cap_inheritable = BIT[C.CAP_KILL]
+    old.cap_ambient = BIT[CAP.CAP_KILL]
+    old.cap_inheritable = BIT[CAP.CAP_KILL]
     new = C.setuid(old, 1000)
     assert ids(new) == (1000, 1000, 1000, 1000)
     assert new.cap_permitted == new.cap_effective == new.cap_ambient == 0
-    assert new.cap_inheritable == BIT[C.CAP_KILL] and new.cap_bset == FULL
+    assert new.cap_inheritable == BIT[CAP.CAP_KILL] and new.cap_bset == FULL
     assert ids(old) == (0, 0, 0, 0) and old.cap_effective == FULL  # the old creds are untouched
 
 
@@ -118,10 +119,10 @@ def test_setuid_unprivileged_only_to_real_or_saved() -> None:
 
 def test_setuid_with_euid_nonzero_but_cap_setuid_sets_all() -> None:
     c = user(1000)
-    c.cap_effective = c.cap_permitted = BIT[C.CAP_SETUID]
+    c.cap_effective = c.cap_permitted = BIT[CAP.CAP_SETUID]
     new = C.setuid(c, 2000)
     assert ids(new) == (2000, 2000, 2000, 2000)
-    assert new.cap_effective == BIT[C.CAP_SETUID]  # no root id before: no fixup
+    assert new.cap_effective == BIT[CAP.CAP_SETUID]  # no root id before: no fixup
 
 
 def test_euid_zero_to_nonzero_clears_effective_keeps_permitted_while_a_root_id_remains() -> None:
@@ -135,14 +136,14 @@ def test_euid_zero_to_nonzero_clears_effective_keeps_permitted_while_a_root_id_r
 
 def test_regaining_euid_zero_restores_only_permitted() -> None:
     c = C.setresuid(root(), 1000, 1000, 0)
-    c = C.capset(c, 0, BIT[C.CAP_KILL] | BIT[C.CAP_SETUID], 0)
+    c = C.capset(c, 0, BIT[CAP.CAP_KILL] | BIT[CAP.CAP_SETUID], 0)
     c = C.setresuid(c, M1, 0, M1)
-    assert c.cap_effective == BIT[C.CAP_KILL] | BIT[C.CAP_SETUID]
+    assert c.cap_effective == BIT[CAP.CAP_KILL] | BIT[CAP.CAP_SETUID]
 
 
 def test_keepcaps_keeps_permitted_but_not_effective_nor_ambient() -> None:
     c = root()
-    c.cap_inheritable = c.cap_ambient = BIT[C.CAP_KILL]
+    c.cap_inheritable = c.cap_ambient = BIT[CAP.CAP_KILL]
     c = C.set_keepcaps(c, 1)
     new = C.setresuid(c, 1000, 1000, 1000)
     assert new.cap_permitted == FULL
@@ -194,7 +195,7 @@ def test_setreuid_saved_uid(start, args, want) -> None:
     c.fsuid = c.euid
     if c.euid != 0:
         c.cap_effective = 0
-    c.cap_effective |= BIT[C.CAP_SETUID]
+    c.cap_effective |= BIT[CAP.CAP_SETUID]
     new = C.setreuid(c, *args)
     assert (new.uid, new.euid, new.suid) == want
     assert new.fsuid == new.euid
@@ -215,7 +216,7 @@ def test_setfsuid_returns_old_and_adjusts_the_fs_set() -> None:
     new, old = C.setfsuid(c, 1000)
     assert old == 0 and new.fsuid == 1000 and ids(new)[:3] == (0, 0, 0)
     assert new.cap_effective == FULL & ~C.CAP_FS_SET and new.cap_permitted == FULL
-    assert not new.capable(C.CAP_DAC_OVERRIDE) and new.capable(C.CAP_SETUID)
+    assert not new.capable(CAP.CAP_DAC_OVERRIDE) and new.capable(CAP.CAP_SETUID)
     back, old = C.setfsuid(new, 0)
     assert old == 1000 and back.cap_effective == FULL
 
@@ -230,8 +231,8 @@ def test_setfsuid_query_and_refusal() -> None:
 
 
 def test_fs_set_contents() -> None:
-    want = {C.CAP_CHOWN, C.CAP_DAC_OVERRIDE, C.CAP_DAC_READ_SEARCH, C.CAP_FOWNER, C.CAP_FSETID, C.CAP_MKNOD,
-            C.CAP_LINUX_IMMUTABLE, C.CAP_MAC_OVERRIDE}
+    want = {CAP.CAP_CHOWN, CAP.CAP_DAC_OVERRIDE, CAP.CAP_DAC_READ_SEARCH, CAP.CAP_FOWNER, CAP.CAP_FSETID, CAP.CAP_MKNOD,
+            CAP.CAP_LINUX_IMMUTABLE, CAP.CAP_MAC_OVERRIDE}
     assert C.CAP_FS_SET == sum(1 << c for c in want)
 
 
@@ -279,18 +280,18 @@ def test_setgroups() -> None:
 # -- capset ---------------------------------------------------------------------------------------------------
 def test_capset_rules() -> None:
     r = root()
-    prm = FULL & ~BIT[C.CAP_SYS_ADMIN]
+    prm = FULL & ~BIT[CAP.CAP_SYS_ADMIN]
     assert errno_of(C.capset, r, FULL, prm, 0) == E.EPERM  # effective outside the new permitted
     c = C.capset(r, prm, prm, 0)
     assert errno_of(C.capset, c, prm, FULL, 0) == E.EPERM  # permitted may not grow
-    c = C.capset(c, 0, prm & ~BIT[C.CAP_NET_RAW], 0)
+    c = C.capset(c, 0, prm & ~BIT[CAP.CAP_NET_RAW], 0)
     # without CAP_SETPCAP effective, inheritable stays within inheritable | permitted
-    assert errno_of(C.capset, c, 0, c.cap_permitted, BIT[C.CAP_NET_RAW]) == E.EPERM
-    assert C.capset(c, 0, c.cap_permitted, BIT[C.CAP_CHOWN]).cap_inheritable == BIT[C.CAP_CHOWN]
+    assert errno_of(C.capset, c, 0, c.cap_permitted, BIT[CAP.CAP_NET_RAW]) == E.EPERM
+    assert C.capset(c, 0, c.cap_permitted, BIT[CAP.CAP_CHOWN]).cap_inheritable == BIT[CAP.CAP_CHOWN]
     # with CAP_SETPCAP anything within inheritable | bounding
-    r2 = C.capbset_drop(root(), C.CAP_NET_RAW)
-    assert C.capset(r2, FULL, FULL, BIT[C.CAP_SYS_ADMIN]).cap_inheritable == BIT[C.CAP_SYS_ADMIN]
-    assert errno_of(C.capset, r2, FULL, FULL, BIT[C.CAP_NET_RAW]) == E.EPERM
+    r2 = C.capbset_drop(root(), CAP.CAP_NET_RAW)
+    assert C.capset(r2, FULL, FULL, BIT[CAP.CAP_SYS_ADMIN]).cap_inheritable == BIT[CAP.CAP_SYS_ADMIN]
+    assert errno_of(C.capset, r2, FULL, FULL, BIT[CAP.CAP_NET_RAW]) == E.EPERM
 
 
 def test_capset_masks_ambient() -> None:
@@ -326,26 +327,26 @@ def test_securebits_locks() -> None:
 
 
 def test_cap_ambient_rules() -> None:
-    c = C.capset(root(), FULL, FULL, BIT[C.CAP_KILL])
-    assert errno_of(C.cap_ambient, c, C.PR_CAP_AMBIENT_RAISE, C.CAP_CHOWN, 0, 0) == E.EPERM
+    c = C.capset(root(), FULL, FULL, BIT[CAP.CAP_KILL])
+    assert errno_of(C.cap_ambient, c, C.PR_CAP_AMBIENT_RAISE, CAP.CAP_CHOWN, 0, 0) == E.EPERM
     assert errno_of(C.cap_ambient, c, C.PR_CAP_AMBIENT_RAISE, 63, 0, 0) == E.EINVAL
     assert errno_of(C.cap_ambient, c, C.PR_CAP_AMBIENT_IS_SET, 1, 1, 0) == E.EINVAL
     assert errno_of(C.cap_ambient, c, 9, 1, 0, 0) == E.EINVAL
     assert errno_of(C.cap_ambient, c, C.PR_CAP_AMBIENT_CLEAR_ALL, 1, 0, 0) == E.EINVAL
-    c, r = C.cap_ambient(c, C.PR_CAP_AMBIENT_RAISE, C.CAP_KILL, 0, 0)
-    assert r == 0 and C.cap_ambient(c, C.PR_CAP_AMBIENT_IS_SET, C.CAP_KILL, 0, 0)[1] == 1
+    c, r = C.cap_ambient(c, C.PR_CAP_AMBIENT_RAISE, CAP.CAP_KILL, 0, 0)
+    assert r == 0 and C.cap_ambient(c, C.PR_CAP_AMBIENT_IS_SET, CAP.CAP_KILL, 0, 0)[1] == 1
     nr = C.set_securebits(c, C.SECBIT_NO_CAP_AMBIENT_RAISE)
-    assert errno_of(C.cap_ambient, nr, C.PR_CAP_AMBIENT_RAISE, C.CAP_KILL, 0, 0) == E.EPERM
+    assert errno_of(C.cap_ambient, nr, C.PR_CAP_AMBIENT_RAISE, CAP.CAP_KILL, 0, 0) == E.EPERM
     c, _ = C.cap_ambient(c, C.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
     assert c.cap_ambient == 0
 
 
 # -- exec -----------------------------------------------------------------------------------------------------
 def test_exec_as_root_gets_bounding_and_inheritable() -> None:
-    c = C.capbset_drop(root(), C.CAP_SYS_RESOURCE)
+    c = C.capbset_drop(root(), CAP.CAP_SYS_RESOURCE)
     c = C.capset(c, 0, 0, 0)  # empty sets before exec
     new = C.exec_creds(c)
-    assert new.cap_permitted == new.cap_effective == FULL & ~BIT[C.CAP_SYS_RESOURCE]
+    assert new.cap_permitted == new.cap_effective == FULL & ~BIT[CAP.CAP_SYS_RESOURCE]
 
 
 def test_exec_drops_kept_capabilities_of_a_user_and_clears_keepcaps() -> None:
@@ -356,12 +357,12 @@ def test_exec_drops_kept_capabilities_of_a_user_and_clears_keepcaps() -> None:
 
 
 def test_exec_keeps_ambient() -> None:
-    c = C.capset(C.set_keepcaps(root(), 1), FULL, FULL, BIT[C.CAP_KILL])
+    c = C.capset(C.set_keepcaps(root(), 1), FULL, FULL, BIT[CAP.CAP_KILL])
     c = C.setresuid(c, 1000, 1000, 1000)
-    c = C.capset(c, 0, c.cap_permitted, BIT[C.CAP_KILL])
-    c, _ = C.cap_ambient(c, C.PR_CAP_AMBIENT_RAISE, C.CAP_KILL, 0, 0)
+    c = C.capset(c, 0, c.cap_permitted, BIT[CAP.CAP_KILL])
+    c, _ = C.cap_ambient(c, C.PR_CAP_AMBIENT_RAISE, CAP.CAP_KILL, 0, 0)
     new = C.exec_creds(c)
-    assert new.cap_permitted == new.cap_effective == new.cap_ambient == BIT[C.CAP_KILL]
+    assert new.cap_permitted == new.cap_effective == new.cap_ambient == BIT[CAP.CAP_KILL]
 
 
 def test_exec_only_real_uid_root_no_effective() -> None:
@@ -403,10 +404,10 @@ def test_may_signal_needs_cap_kill_not_euid_zero() -> None:
     a = _proc(root()).tasks[0]
     b = _proc(user(1000)).tasks[0]
     assert may_signal(a, b, S.SIGKILL)
-    a.creds.cap_effective &= ~BIT[C.CAP_KILL]
+    a.creds.cap_effective &= ~BIT[CAP.CAP_KILL]
     assert not may_signal(a, b, S.SIGKILL)  # euid 0 without CAP_KILL is nothing special
     c = _proc(user(3000)).tasks[0]
-    c.creds.cap_effective = BIT[C.CAP_KILL]
+    c.creds.cap_effective = BIT[CAP.CAP_KILL]
     assert may_signal(c, b, S.SIGKILL)
 
 
@@ -559,10 +560,10 @@ def test_sys_capset_only_the_calling_thread_and_v1_drops_high_bits() -> None:
 def test_prctl_creds() -> None:
     t = fake_task()
     assert SC.prctl_creds(t, P.PR_SET_NAME, 0, 0, 0, 0) is None
-    assert SC.prctl_creds(t, P.PR_CAPBSET_READ, C.CAP_SETUID, 0, 0, 0) == 1
+    assert SC.prctl_creds(t, P.PR_CAPBSET_READ, CAP.CAP_SETUID, 0, 0, 0) == 1
     assert call(SC.prctl_creds, t, P.PR_CAPBSET_READ, 1 << 63, 0, 0, 0) == -E.EINVAL
-    assert SC.prctl_creds(t, P.PR_CAPBSET_DROP, C.CAP_SETUID, 0, 0, 0) == 0
-    assert SC.prctl_creds(t, P.PR_CAPBSET_READ, C.CAP_SETUID, 0, 0, 0) == 0
+    assert SC.prctl_creds(t, P.PR_CAPBSET_DROP, CAP.CAP_SETUID, 0, 0, 0) == 0
+    assert SC.prctl_creds(t, P.PR_CAPBSET_READ, CAP.CAP_SETUID, 0, 0, 0) == 0
     assert SC.prctl_creds(t, P.PR_SET_KEEPCAPS, 1, 0, 0, 0) == 0
     assert SC.prctl_creds(t, P.PR_GET_KEEPCAPS, 0, 0, 0, 0) == 1
     assert SC.prctl_creds(t, P.PR_GET_SECUREBITS, 0, 0, 0, 0) == C.SECBIT_KEEP_CAPS

@@ -48,7 +48,8 @@ def sections(text: str) -> dict[str, str]:
 
 
 def _nested_task():
-    from emukernel.clone import CLONE_NEWPID, copy_process
+    from emukernel.abi.clone import CLONE_NEWPID
+    from emukernel.clone import copy_process
     from emukernel.kernel import Kernel
 
     k = Kernel(quiet=True)

@@ -12,6 +12,7 @@ from types import SimpleNamespace
 import pytest
 
 from emukernel.abi import errno as E
+from emukernel.abi.clone import CLONE_NEWPID, CLONE_SIGHAND, CLONE_THREAD, CLONE_VM
 from emukernel.abi.fcntl import O_CLOEXEC, O_CREAT, O_DIRECTORY, O_PATH, O_RDONLY, O_RDWR, O_WRONLY
 from emukernel.cgroup import (
     Cgroup,
@@ -23,7 +24,7 @@ from emukernel.cgroup import (
     cgroup_post_fork,
     kstrtoint,
 )
-from emukernel.clone import CLONE_NEWPID, CLONE_SIGHAND, CLONE_THREAD, CLONE_VM, copy_process
+from emukernel.clone import copy_process
 from emukernel.errors import Errno
 from emukernel.fs.cgroupfs import CgroupDirFile
 from emukernel.fs.file import DIRENT64_HEADER

@@ -30,6 +30,7 @@ CLONE_IO             = 0x80000000
 # clone3 only (64-bit flags)
 CLONE_CLEAR_SIGHAND  = 0x100000000
 CLONE_INTO_CGROUP    = 0x200000000
+CLONE_LEGACY_FLAGS   = 0xFFFFFFFF  # the flags clone(2) can take (kernel/fork.c)
 
 # the clone flags strace prints, in its order
 FLAG_NAMES = (

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..abi import errno as E
+from ..abi.capability import CAP_BLOCK_SUSPEND
 from ..abi.fcntl import O_CLOEXEC, O_RDWR
 from ..errors import Errno, Fault
 from .anon import anon_inode_stat
@@ -36,7 +37,6 @@ EP_PRIVATE_BITS = EPOLLWAKEUP | EPOLLONESHOT | EPOLLET | EPOLLEXCLUSIVE
 EPOLLEXCLUSIVE_OK_BITS = POLLIN | POLLOUT | POLLERR | POLLHUP | EPOLLWAKEUP | EPOLLET | EPOLLEXCLUSIVE
 EP_MAX_NESTS = 4
 EP_MAX_EVENTS = 0x7FFFFFFF // 12  # INT_MAX / sizeof(struct epoll_event)
-CAP_BLOCK_SUSPEND = 36
 
 
 class EpItem:

@@ -10,6 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from ..abi import errno as E
+from ..abi.capability import (
+    CAP_DAC_OVERRIDE,
+    CAP_DAC_READ_SEARCH,
+    CAP_FOWNER,
+    CAP_FSETID,
+)
 from ..errors import Errno
 from .inode import S_ISGID, S_ISVTX, S_IXGRP, S_IXUGO, Dentry, Inode, s_isdir
 
@@ -22,12 +28,6 @@ MAY_ACCESS = 0x10
 MAY_OPEN   = 0x20
 MAY_CHDIR  = 0x40
 
-CAP_CHOWN           = 0
-CAP_DAC_OVERRIDE    = 1
-CAP_DAC_READ_SEARCH = 2
-CAP_FOWNER          = 3
-CAP_FSETID          = 4
-CAP_MKNOD           = 27
 # fmt: on
 
 

@@ -21,6 +21,7 @@ from collections import deque
 from typing import Any
 
 from ..abi import errno as E
+from ..abi.capability import CAP_SYS_ADMIN, CAP_SYS_RESOURCE
 from ..abi.fcntl import O_DIRECT, O_NONBLOCK, O_RDONLY, O_WRONLY, S_IFIFO
 from ..errors import Errno
 from .file import (
@@ -44,8 +45,6 @@ PIPE_MIN_DEF_BUFFERS = 2
 INR_OPEN_CUR = 1024
 PIPEFS_DEV = mkdev(0, 15)
 FIONREAD = 0x541B
-CAP_SYS_ADMIN = 21
-CAP_SYS_RESOURCE = 24
 
 
 class PipeFs:

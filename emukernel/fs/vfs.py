@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..abi import errno as E
+from ..abi.capability import CAP_CHOWN, CAP_FOWNER, CAP_FSETID, CAP_MKNOD
 from ..abi.fcntl import (
     AT_EACCESS,
     AT_EMPTY_PATH,
@@ -82,10 +83,6 @@ from .inode import (
 from .mount import Mount, MountTable, Path, fill_mount_attrs
 from .namei import LAST_DOT, LAST_DOTDOT, LAST_NORM, LAST_ROOT, Last, Nameidata
 from .permission import (
-    CAP_CHOWN,
-    CAP_FOWNER,
-    CAP_FSETID,
-    CAP_MKNOD,
     MAY_APPEND,
     MAY_CHDIR,
     MAY_EXEC,

@@ -8,9 +8,11 @@ import copy
 
 from ..abi import errno as E
 from ..abi import signal as S
-from ..creds import CAP_KILL, capable
+from ..abi.capability import CAP_KILL
+from ..abi.siginfo import SI_TKILL, SI_USER
+from ..creds import capable
 from ..errors import Errno
-from .siginfo import SI_TKILL, SI_USER, SigInfo, kill_info
+from .siginfo import SigInfo, kill_info
 
 
 def sender_info(task, sig: int, code: int) -> SigInfo:

@@ -11,8 +11,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..abi import signal as S
+from ..abi.siginfo import SI_USER
 from ..threadgroup import RLIMIT_SIGPENDING
-from .siginfo import SI_USER, SigInfo
+from .siginfo import SigInfo
 
 if TYPE_CHECKING:
     from ..kernel import Kernel

@@ -4,13 +4,8 @@ from __future__ import annotations
 
 import struct
 
-SI_USER, SI_KERNEL, SI_QUEUE, SI_TIMER, SI_MESGQ, SI_ASYNCIO, SI_SIGIO, SI_TKILL = 0, 0x80, -1, -2, -3, -4, -5, -6
-ILL_ILLOPC, ILL_ILLOPN = 1, 2
-FPE_INTDIV = 1
-SEGV_MAPERR, SEGV_ACCERR = 1, 2
-BUS_ADRALN, BUS_ADRERR = 1, 2
-TRAP_BRKPT, TRAP_TRACE = 1, 2
-CLD_EXITED, CLD_KILLED, CLD_DUMPED, CLD_TRAPPED, CLD_STOPPED, CLD_CONTINUED = 1, 2, 3, 4, 5, 6
+from ..abi.siginfo import SI_KERNEL
+
 SIGINFO_SIZE = 128
 
 # layouts of the union that starts at offset 16

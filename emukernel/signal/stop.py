@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..abi import signal as S
+from ..abi.siginfo import CLD_STOPPED
 from ..stops import GROUP_STOP
 from .send import handler_of
-from .siginfo import CLD_STOPPED, SigInfo
+from .siginfo import SigInfo
 
 if TYPE_CHECKING:
     from ..kernel import Kernel

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from ..abi import errno as E
 from ..abi import signal as S
+from ..abi.siginfo import SI_TIMER
 from ..clock import NSEC
 from ..errors import Errno
 from ..syscalls.time import clock_now
-from .siginfo import SI_TIMER, SigInfo
+from .siginfo import SigInfo
 
 ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF = 0, 1, 2
 SIGEV_SIGNAL, SIGEV_NONE, SIGEV_THREAD, SIGEV_THREAD_ID = 0, 1, 2, 4

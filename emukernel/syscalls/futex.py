@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from ..abi import errno as E
-from ..errors import Errno
-from ..futex import (
+from ..abi.futex import (
     FUTEX_BITSET_MATCH_ANY,
     FUTEX_CLOCK_REALTIME,
     FUTEX_CMP_REQUEUE,
@@ -15,6 +14,7 @@ from ..futex import (
     FUTEX_WAKE_BITSET,
     FUTEX_WAKE_OP,
 )
+from ..errors import Errno
 from .table import syscall
 from .time import read_timespec
 

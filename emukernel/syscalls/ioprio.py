@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..abi import errno as E
-from ..creds import CAP_SYS_ADMIN, CAP_SYS_NICE, capable
+from ..abi.capability import CAP_SYS_ADMIN, CAP_SYS_NICE
+from ..creds import capable
 from ..errors import Errno
 from ..sched_policy import prio_targets
 from . import s32

@@ -7,8 +7,9 @@ from typing import Any
 
 from ..abi import errno as E
 from ..abi import mman as M
+from ..abi.capability import CAP_IPC_LOCK
 from ..abi.mman import PAGE_SIZE
-from ..creds import CAP_IPC_LOCK, capable
+from ..creds import capable
 from ..errors import Errno
 from . import s32, u64
 from .table import syscall

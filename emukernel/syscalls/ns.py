@@ -9,7 +9,8 @@ one fails with EINVAL rather than pretending to isolate anything.
 from __future__ import annotations
 
 from ..abi import errno as E
-from ..clone import (
+from ..abi.capability import CAP_SYS_ADMIN
+from ..abi.clone import (
     CLONE_FILES,
     CLONE_FS,
     CLONE_NEWCGROUP,
@@ -24,9 +25,9 @@ from ..clone import (
     CLONE_SYSVSEM,
     CLONE_THREAD,
     CLONE_VM,
-    child_pid_ns,
 )
-from ..creds import CAP_SYS_ADMIN, capable
+from ..clone import child_pid_ns
+from ..creds import capable
 from ..errors import Errno
 from ..pidns import MAX_PID_NS_LEVEL, PidNamespace
 from ..ptrace import PTRACE_MODE_READ_REALCREDS, ptrace_may_access

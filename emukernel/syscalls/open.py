@@ -8,6 +8,7 @@ import struct
 from typing import Any
 
 from ..abi import errno as E
+from ..abi.capability import CAP_SYS_CHROOT
 from ..abi.fcntl import (
     AT_EMPTY_PATH,
     AT_FDCWD,
@@ -243,7 +244,6 @@ def sys_fchown(task: Any, fd: int, user: int, group: int) -> int:
     return 0
 
 
-CAP_SYS_CHROOT = 18
 
 
 OPEN_HOW = struct.Struct("<QQQ")

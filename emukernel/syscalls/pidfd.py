@@ -7,11 +7,12 @@ from typing import Any
 from ..abi import errno as E
 from ..abi import signal as S
 from ..abi.resource import RLIMIT_NOFILE
+from ..abi.siginfo import SI_TKILL, SI_USER
 from ..errors import Errno
 from ..fs.pidfd import PIDFD_NONBLOCK, PIDFD_THREAD, PidFd, pidfd_file
 from ..ptrace import PTRACE_MODE_ATTACH_REALCREDS, ptrace_may_access
 from ..signal.kill import for_target, living, may_signal
-from ..signal.siginfo import SI_TKILL, SI_USER, SigInfo
+from ..signal.siginfo import SigInfo
 from ..threadgroup import task_rlimit
 from . import s32
 from .table import syscall
@@ -23,7 +24,6 @@ PIDFD_SEND_SIGNAL_FLAGS = PIDFD_SIGNAL_THREAD | PIDFD_SIGNAL_THREAD_GROUP | PIDF
 PIDFD_SELF_THREAD = -10000
 PIDFD_SELF_THREAD_GROUP = -20000
 PIDTYPE_PID, PIDTYPE_TGID, PIDTYPE_PGID = 0, 1, 2
-CAP_SYS_PTRACE = 19
 
 
 @syscall("pidfd_open", "d", "x", ret="fd")

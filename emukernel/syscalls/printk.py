@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..abi import errno as E
-from ..creds import CAP_SYS_ADMIN, CAP_SYSLOG, capable
+from ..abi.capability import CAP_SYS_ADMIN, CAP_SYSLOG
+from ..creds import capable
 from ..errors import Errno
 from . import s32
 from .table import syscall

@@ -5,15 +5,8 @@ from __future__ import annotations
 from .. import pgrp
 from ..abi import errno as E
 from ..abi import signal as S
-from ..clone import (
-    CLONE_VFORK,
-    CLONE_VM,
-    CSIGNAL,
-    CloneArgs,
-    clone3_args_valid,
-    clone_syscall,
-    copy_clone_args_from_user,
-)
+from ..abi.clone import CLONE_VFORK, CLONE_VM, CSIGNAL
+from ..clone import CloneArgs, clone3_args_valid, clone_syscall, copy_clone_args_from_user
 from ..cpu import FS_BASE, GS_BASE
 from ..errors import Errno
 from ..mm import TASK_SIZE

@@ -10,13 +10,14 @@ from typing import Any
 
 from ..abi import errno as E
 from ..abi.fcntl import O_APPEND, O_NONBLOCK, S_IFCHR, S_IFDIR, S_IFMT, S_IFREG, SEEK_CUR, SEEK_HOLE, SEEK_SET
+from ..abi.siginfo import SI_USER
 from ..abi.signal import SIGPIPE
 from ..errors import Errno, Fault
 from ..fs.file import FMODE_LSEEK, FMODE_PREAD, FMODE_PWRITE, BrokenPipe, File, WouldBlock
 from ..fs.inode import MAX_LFS_FILESIZE
 from ..fs.pipe import PipeFile
 from ..sched import Block
-from ..signal.siginfo import SI_USER, SigInfo
+from ..signal.siginfo import SigInfo
 from . import access_ok, s64, u32, u64
 from .file import _fdget, _file_mode
 from .table import syscall

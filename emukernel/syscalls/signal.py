@@ -6,13 +6,13 @@ import struct
 
 from ..abi import errno as E
 from ..abi import signal as S
+from ..abi.siginfo import SI_QUEUE
 from ..cpu import RSP
 from ..errors import Errno
 from ..sched import REGS_SET, Block
 from ..signal import frame as F
 from ..signal import timers
 from ..signal.kill import do_kill, do_tkill, kill_pid_info, user_info
-from ..signal.siginfo import SI_QUEUE
 from . import s32
 from .table import syscall
 from .time import NSEC, clock_now, read_timespec, write_timespec

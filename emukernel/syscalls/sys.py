@@ -9,8 +9,9 @@ import struct
 from typing import Any
 
 from ..abi import errno as E
+from ..abi.capability import CAP_SYS_ADMIN, CAP_SYS_RESOURCE
 from ..clock import NSEC
-from ..creds import CAP_SYS_ADMIN, CAP_SYS_RESOURCE, capable
+from ..creds import capable
 from ..errors import Errno
 from ..rusage import RUSAGE_CHILDREN, RUSAGE_SELF, RUSAGE_THREAD, getrusage
 from ..sched_policy import PRIO_PGRP, PRIO_PROCESS, PRIO_USER, prio_targets, set_one_prio, task_nice
