@@ -152,7 +152,8 @@ class Scheduler:
 
     def set_dead(self, task: Task) -> None:
         """do_exit's last state (TASK_DEAD): off every queue for good."""
-        self.wake(task)  # leave any wait queue
+        if task.state is TASK_INTERRUPTIBLE:
+            self._unblock(task)
         if task in self.runq:
             self.runq.remove(task)
         task.stop = None
@@ -168,8 +169,12 @@ class Scheduler:
 
     def wake(self, task: Task) -> None:
         """try_to_wake_up: make a blocked task runnable; its handler re-checks its condition."""
-        if task.state is not TASK_INTERRUPTIBLE:
-            return
+        if task.state is TASK_INTERRUPTIBLE:
+            self._unblock(task)
+            self.enqueue(task)
+
+    def _unblock(self, task: Task) -> None:
+        """Off the wait queue the task blocked on, its timeout cancelled."""
         blk = task.blocked_on
         if blk is not None and blk.queue is not None and task in blk.queue.waiters:
             blk.queue.waiters.remove(task)
@@ -177,7 +182,6 @@ class Scheduler:
         if task.wake_deadline is not None:
             task.wake_deadline[2] = None  # cancel the timeout
             task.wake_deadline = None
-        self.enqueue(task)
 
     def wake_all(self, queue: WaitQueue) -> None:
         for t in list(queue.waiters):
