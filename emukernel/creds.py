@@ -13,6 +13,7 @@ valid: (uid_t)-1 never maps.
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 from .abi import errno as E
 from .abi.capability import (
@@ -30,6 +31,9 @@ from .abi.capability import (
     CAP_SETUID,
 )
 from .errors import Errno
+
+if TYPE_CHECKING:
+    from .task import Task
 
 
 def _host_cap_last_cap() -> int:
@@ -501,3 +505,24 @@ def exec_is_secure(old: Creds, new: Creds) -> bool:
     is_setid = new.euid != old.uid or new.egid != old.gid
     effective = new.cap_effective != new.cap_ambient
     return is_setid or (new.uid != ROOT and (effective or bool(new.cap_permitted & ~new.cap_ambient)))
+
+
+SUID_DUMPABLE = 0  # /proc/sys/fs/suid_dumpable: Linux's default SUID_DUMP_DISABLE
+
+
+def commit_creds(task: Task, new: Creds) -> None:
+    """commit_creds: install new credentials on the task.  A change of the effective or filesystem ids, or
+    permitted capabilities the old set did not hold, makes the mm non-dumpable (fs.suid_dumpable) and clears
+    the parent-death signal."""
+    if changes_dumpability(task.creds, new):
+        if task.mm is not None:
+            task.mm.dumpable = SUID_DUMPABLE
+        task.pdeath_signal = 0
+    task.creds = new
+
+
+def changes_dumpability(old: Creds, new: Creds) -> bool:
+    """commit_creds's test: the effective or filesystem ids change, or new holds a permitted capability old
+    did not (!cred_cap_issubset)."""
+    return (old.euid != new.euid or old.egid != new.egid or old.fsuid != new.fsuid or old.fsgid != new.fsgid
+            or bool(new.cap_permitted & ~old.cap_permitted))

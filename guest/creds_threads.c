@@ -23,6 +23,7 @@
  */
 #include "guest.h"
 
+#include <fcntl.h>
 #include <grp.h>
 #include <linux/capability.h>
 #include <pthread.h>
@@ -32,6 +33,7 @@
 #include <sys/fsuid.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -378,6 +380,60 @@ static void keepcaps(void)
     CHECK(c.eff == 0 && c.prm == 0, "permitted and effective cleared");
 }
 
+/* ------------------------------------------------------------ dumpable */
+
+static long owner_of(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? (long)st.st_uid : -errno;
+}
+
+/* "ok" or the errno of opening a directory */
+static const char *opens(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (fd < 0)
+        return errno_name(errno);
+    close(fd);
+    return "ok";
+}
+
+static void show_dumpable(const char *when)
+{
+    int sig = -1;
+    prctl(PR_GET_PDEATHSIG, &sig, 0, 0, 0);
+    printf("   %s: dumpable %d, pdeath %d, /proc/self owned by %ld, its stat by %ld, its fd/ by %ld\n", when,
+           prctl(PR_GET_DUMPABLE, 0, 0, 0, 0), sig, owner_of("/proc/self"), owner_of("/proc/self/stat"),
+           owner_of("/proc/self/fd"));
+    printf("   %s: open /proc/self/fd %s, /proc/self/fdinfo %s\n", when, opens("/proc/self/fd"),
+           opens("/proc/self/fdinfo"));
+}
+
+/* commit_creds: changing effective ids makes the mm non-dumpable (fs.suid_dumpable 0) and clears the
+ * parent-death signal; PR_SET_DUMPABLE; /proc's owner follows (task_dump_owner); exec makes it dumpable
+ * again when the effective ids equal the real ones */
+static void dumpable(void)
+{
+    CHECK(prctl(PR_SET_PDEATHSIG, SIGUSR1, 0, 0, 0) == 0, "PR_SET_PDEATHSIG SIGUSR1");
+    show_dumpable("root");
+    CHECK(setresuid(0, 0, 0) == 0, "setresuid(0, 0, 0): the same ids");
+    show_dumpable("same ids");
+    CHECK(setresgid(1000, 1000, 1000) == 0, "setresgid(1000, 1000, 1000)");
+    show_dumpable("egid 1000");
+    CHECK(prctl(PR_SET_PDEATHSIG, SIGUSR1, 0, 0, 0) == 0, "PR_SET_PDEATHSIG SIGUSR1 again");
+    CHECK(setresuid(1000, 1000, 0) == 0, "setresuid(1000, 1000, 0)");
+    show_dumpable("euid 1000");
+    EXPECT_ERRNO(prctl(PR_SET_DUMPABLE, 2, 0, 0, 0), EINVAL, "PR_SET_DUMPABLE 2");
+    CHECK(prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) == 0, "PR_SET_DUMPABLE 1");
+    show_dumpable("PR_SET_DUMPABLE 1");
+    CHECK(prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0, "PR_SET_DUMPABLE 0");
+    show_dumpable("PR_SET_DUMPABLE 0");
+    fflush(stdout);
+    char *argv[] = {"creds_threads", "show-dumpable", NULL};
+    execv("/proc/self/exe", argv);
+    printf("FAIL execv: %s\n", errno_name(errno));
+}
+
 /* ------------------------------------------------------------ threads */
 
 #define NTHREADS 4 /* the main thread and three more */
@@ -573,6 +629,10 @@ static int zombie_leader(void)
 int main(int argc, char **argv)
 {
     guest_line_buffered();
+    if (argc > 1 && strcmp(argv[1], "show-dumpable") == 0) {
+        show_dumpable("after exec");
+        return guest_exit();
+    }
     uid_t r = 9, e = 9, s = 9;
     getresuid(&r, &e, &s);
     if (r || e || s) {
@@ -598,6 +658,7 @@ int main(int argc, char **argv)
     in_child("uid state machine", uid_machine);
     in_child("gid state machine", gid_machine);
     in_child("keepcaps", keepcaps);
+    in_child("dumpable", dumpable);
     threads_section(0);
     threads_section(1);
     return guest_exit();

@@ -25,6 +25,7 @@ from emukernel.cgroup import (
     kstrtoint,
 )
 from emukernel.clone import copy_process
+from emukernel.cpu import Cpu
 from emukernel.errors import Errno
 from emukernel.fs.cgroupfs import CgroupDirFile
 from emukernel.fs.file import DIRENT64_HEADER
@@ -32,7 +33,7 @@ from emukernel.fs.nsfs import PROC_PID_INIT_INO, NsFile
 from emukernel.fs.proc import fdinfo_text
 from emukernel.fs.pseudo import LinkInode
 from emukernel.kernel import Kernel
-from emukernel.mm import Vma
+from emukernel.mm import AddressSpace, Vma
 from emukernel.task import EXIT_DEAD, EXIT_ZOMBIE, Creds
 
 
@@ -327,8 +328,8 @@ def test_cwd_root_exe_links(k: Kernel) -> None:
     assert readlink(k, a, "/proc/self/root") == b"/"
     assert errno_of(readlink, k, a, "/proc/self/exe") == E.ENOENT  # no image: like a kernel thread
     exe = k.vfs.open(a.fs, a.creds, None, b"/tmp/prog", O_CREAT | O_RDWR, 0o755)
-    a.mm = SimpleNamespace(exe=exe, vmas=[], arg_start=0, arg_end=0, env_start=0, env_end=0, start_code=0,
-                           end_code=0, start_stack=0, start_data=0, end_data=0, start_brk=0)  # fmt: skip
+    a.mm = AddressSpace(Cpu())  # a real, empty address space whose image is /tmp/prog
+    a.mm.exe = exe
     assert readlink(k, a, "/proc/self/exe") == b"/tmp/prog"
     assert k.vfs.lookup(a.fs, a.creds, None, b"/proc/self/exe").inode is exe.inode
 
@@ -344,6 +345,7 @@ class FakeMm:
         self.arg_start = self.arg_end = self.env_start = self.env_end = 0
         self.start_code = self.end_code = self.start_stack = self.start_data = self.end_data = 0
         self.start_brk = 0
+        self.dumpable = 1  # SUID_DUMP_USER, as AddressSpace starts
 
     def read(self, addr: int, size: int) -> bytes:
         off = addr - self.base

@@ -14,7 +14,8 @@ from ..abi import errno as E
 from ..abi import signal as S
 from ..cpu import EFLAGS, RIP, RSP, Cpu
 from ..errors import Errno, ExecFormatError
-from ..mm import AddressSpace
+from ..fs.permission import MAY_READ, generic_permission
+from ..mm import SUID_DUMP_USER, AddressSpace
 from ..task import EXIT_DEAD, EXIT_ZOMBIE
 from .elf import load_elf, parse_elf
 from .stack import build_stack
@@ -173,6 +174,18 @@ def de_thread(task: Task) -> None:
         tg.tasks.remove(leader)
 
 
+def _readable(creds, bprm: Binprm) -> bool:
+    """would_dump's test: may the caller read the file it executes (inode_permission MAY_READ)?"""
+    inode = bprm.file.inode if bprm.file is not None else None
+    if inode is None:
+        return True
+    try:
+        generic_permission(creds, inode, MAY_READ)
+    except Errno:
+        return False
+    return True
+
+
 def exec_binprm(task: Task, bprm: Binprm, elf) -> None:
     """The point of no return (begin_new_exec): de_thread, new mm, and the rest of the new image."""
     kernel = task.kernel
@@ -192,7 +205,7 @@ def exec_binprm(task: Task, bprm: Binprm, elf) -> None:
     mm.set_exe_file(bprm.file)
     mm.setup_stack()
     # credentials of the new image (bprm_fill_uid + cap_bprm_creds_from_file): set-id bits, capabilities
-    from ..creds import exec_creds, exec_is_secure
+    from ..creds import SUID_DUMPABLE, changes_dumpability, exec_creds, exec_is_secure
 
     st = bprm.file.stat() if bprm.file is not None and hasattr(bprm.file, "stat") else None
     suid = st.uid if st is not None and st.mode & 0o4000 else None
@@ -200,6 +213,13 @@ def exec_binprm(task: Task, bprm: Binprm, elf) -> None:
     old_creds = task.creds
     task.creds = exec_creds(old_creds, suid, sgid, task.no_new_privs)
     secure = exec_is_secure(old_creds, task.creds)
+    # begin_new_exec: the new image is dumpable unless the caller ran with effective ids other than its real
+    # ones or could not read the file (would_dump); then commit_creds applies its own rule
+    nondump = old_creds.euid != old_creds.uid or old_creds.egid != old_creds.gid or not _readable(old_creds, bprm)
+    mm.dumpable = SUID_DUMPABLE if nondump else SUID_DUMP_USER
+    if changes_dumpability(old_creds, task.creds):
+        mm.dumpable = SUID_DUMPABLE
+        task.pdeath_signal = 0
     sp = build_stack(mm, bprm.argv, bprm.envp, bprm.filename, image, task.creds, kernel.random_bytes(16),
                      secure)
     old = task.mm

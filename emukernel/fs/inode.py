@@ -90,6 +90,8 @@ class Inode:
     mode: int
     uid: int
     gid: int
+    # ->permission(creds, mask), raising Errno when refused; None: generic_permission decides (inode_permission)
+    i_permission = None
 
     def __init__(self, sb: SuperBlock, ino: int) -> None:
         self.sb = sb

@@ -71,7 +71,13 @@ def generic_permission(creds: Any, inode: Inode, mask: int) -> None:
     raise Errno(E.EACCES)
 
 
-inode_permission = generic_permission  # Linux: fs/namei.c inode_permission (no LSMs, no ACLs here)
+def inode_permission(creds: Any, inode: Inode, mask: int) -> None:
+    """fs/namei.c inode_permission: the inode's own ->permission, else generic_permission (no LSMs, no ACLs)."""
+    check = inode.i_permission
+    if check is None:
+        generic_permission(creds, inode, mask)
+    else:
+        check(creds, mask)
 
 
 def inode_owner_or_capable(creds: Any, inode: Inode) -> bool:

@@ -65,49 +65,51 @@ def sys_getresgid(task, rgid, egid, sgid):
 # -- changing ids ---------------------------------------------------------------------------------------------
 @syscall("setuid", "u")
 def sys_setuid(task, uid):
-    task.creds = C.setuid(task.creds, uid)
+    C.commit_creds(task, C.setuid(task.creds, uid))
     return 0
 
 
 @syscall("setgid", "u")
 def sys_setgid(task, gid):
-    task.creds = C.setgid(task.creds, gid)
+    C.commit_creds(task, C.setgid(task.creds, gid))
     return 0
 
 
 @syscall("setreuid", "u", "u")
 def sys_setreuid(task, ruid, euid):
-    task.creds = C.setreuid(task.creds, ruid, euid)
+    C.commit_creds(task, C.setreuid(task.creds, ruid, euid))
     return 0
 
 
 @syscall("setregid", "u", "u")
 def sys_setregid(task, rgid, egid):
-    task.creds = C.setregid(task.creds, rgid, egid)
+    C.commit_creds(task, C.setregid(task.creds, rgid, egid))
     return 0
 
 
 @syscall("setresuid", "u", "u", "u")
 def sys_setresuid(task, ruid, euid, suid):
-    task.creds = C.setresuid(task.creds, ruid, euid, suid)
+    C.commit_creds(task, C.setresuid(task.creds, ruid, euid, suid))
     return 0
 
 
 @syscall("setresgid", "u", "u", "u")
 def sys_setresgid(task, rgid, egid, sgid):
-    task.creds = C.setresgid(task.creds, rgid, egid, sgid)
+    C.commit_creds(task, C.setresgid(task.creds, rgid, egid, sgid))
     return 0
 
 
 @syscall("setfsuid", "u", ret="u")
 def sys_setfsuid(task, uid):
-    task.creds, old = C.setfsuid(task.creds, uid)
+    new, old = C.setfsuid(task.creds, uid)
+    C.commit_creds(task, new)
     return old
 
 
 @syscall("setfsgid", "u", ret="u")
 def sys_setfsgid(task, gid):
-    task.creds, old = C.setfsgid(task.creds, gid)
+    new, old = C.setfsgid(task.creds, gid)
+    C.commit_creds(task, new)
     return old
 
 
@@ -135,7 +137,7 @@ def sys_setgroups(task, size, grouplist):
     if size > C.NGROUPS_MAX:
         raise Errno(E.EINVAL)
     groups = list(struct.unpack(f"<{size}I", task.mm.read(grouplist, 4 * size))) if size else []
-    task.creds = C.setgroups(task.creds, groups)
+    C.commit_creds(task, C.setgroups(task.creds, groups))
     return 0
 
 
@@ -192,7 +194,7 @@ def sys_capset(task, header, dataptr):
     def mk(i: int) -> int:
         return (lo[i] | hi[i] << 32) & C.CAP_VALID_MASK
 
-    task.creds = C.capset(task.creds, mk(0), mk(1), mk(2))
+    C.commit_creds(task, C.capset(task.creds, mk(0), mk(1), mk(2)))
     return 0
 
 
@@ -206,19 +208,20 @@ def prctl_creds(task, option: int, a2: int, a3: int, a4: int, a5: int) -> int | 
             raise Errno(E.EINVAL)
         return c.cap_bset >> a2 & 1
     if option == P.PR_CAPBSET_DROP:
-        task.creds = C.capbset_drop(c, a2)
+        C.commit_creds(task, C.capbset_drop(c, a2))
         return 0
     if option == P.PR_SET_SECUREBITS:
-        task.creds = C.set_securebits(c, a2)
+        C.commit_creds(task, C.set_securebits(c, a2))
         return 0
     if option == P.PR_GET_SECUREBITS:
         return c.securebits
     if option == P.PR_GET_KEEPCAPS:
         return c.securebits >> C.SECURE_KEEP_CAPS & 1
     if option == P.PR_SET_KEEPCAPS:
-        task.creds = C.set_keepcaps(c, a2)
+        C.commit_creds(task, C.set_keepcaps(c, a2))
         return 0
     if option == P.PR_CAP_AMBIENT:
-        task.creds, ret = C.cap_ambient(c, a2, a3, a4, a5)
+        new, ret = C.cap_ambient(c, a2, a3, a4, a5)
+        C.commit_creds(task, new)
         return ret
     return None

@@ -85,7 +85,7 @@ class PidDir(PseudoDir):
     __slots__ = ("task", "thread")
 
     def __init__(self, sb: PseudoSuperBlock, task: Task, thread: bool) -> None:
-        uid, gid = task_dump_owner(task)
+        uid, gid = task_dump_owner(task, dir_0555=True)
         super().__init__(sb, ("pid", task, thread), 0o555, uid, gid, anchor=task)
         self.task = task
         self.thread = thread
@@ -207,7 +207,7 @@ class TaskDir(PseudoDir):
     __slots__ = ("task",)
 
     def __init__(self, sb: PseudoSuperBlock, task: Task) -> None:
-        uid, gid = task_dump_owner(task)
+        uid, gid = task_dump_owner(task, dir_0555=True)
         super().__init__(sb, ("task", task), 0o555, uid, gid, anchor=task)
         self.task = task
 

@@ -4,7 +4,7 @@ itself, and the fdinfo text (pos, flags, mnt_id, ino and the file's own ->show_f
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ...abi import errno as E
 from ...abi.fcntl import O_CLOEXEC
@@ -12,8 +12,17 @@ from ...errors import Errno
 from ..file import FMODE_READ, FMODE_WRITE, File
 from ..inode import Inode
 from ..mount import Path
-from ..pseudo import LinkInode, PseudoDir, PseudoSuperBlock, SeqInode
-from .internal import file_name, file_stat, name_to_int, task_dump_owner, task_released, viewer_root
+from ..permission import generic_permission
+from ..pseudo import LinkInode, PseudoDir, PseudoSuperBlock, SeqInode, current_task
+from .internal import (
+    file_name,
+    file_stat,
+    name_to_int,
+    ptrace_may_read,
+    task_dump_owner,
+    task_released,
+    viewer_root,
+)
 
 if TYPE_CHECKING:
     from ...task import Task
@@ -41,6 +50,14 @@ class FdDir(PseudoDir):
 
     def is_dead(self) -> bool:
         return task_released(self.task)
+
+    def i_permission(self, creds: Any, mask: int) -> None:
+        """proc_fd_permission: the mode's answer, or yes for a thread of the task's own process."""
+        try:
+            generic_permission(creds, self, mask)
+        except Errno:
+            if current_task(self.sb.kernel).tg is not self.task.tg:
+                raise
 
     def size(self) -> int:
         files = self.task.files
@@ -96,6 +113,12 @@ class FdInfoDir(FdDir):
 
     def __init__(self, sb: PseudoSuperBlock, task: Task, thread: bool) -> None:
         super().__init__(sb, task, thread, "fdinfo", 0o555)
+
+    def i_permission(self, creds: Any, mask: int) -> None:
+        """proc_fdinfo_permission: only who may ptrace-read the task, then the mode."""
+        if not ptrace_may_read(current_task(self.sb.kernel), self.task):
+            raise Errno(E.EACCES)
+        generic_permission(creds, self, mask)
 
     def size(self) -> int:
         return 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
+from ...mm import SUID_DUMP_USER
 from ...ptrace import PTRACE_MODE_READ_FSCREDS, ptrace_may_access
 from ..fscontext import d_path
 from ..mount import Path
@@ -29,8 +30,14 @@ def task_released(task: Task) -> bool:
     return task.exit_state == EXIT_DEAD or task.pid is None
 
 
-def task_dump_owner(task: Task) -> tuple[int, int]:
-    """task_dump_owner: the task's effective ids (every task is dumpable here)."""
+def task_dump_owner(task: Task, dir_0555: bool = False) -> tuple[int, int]:
+    """task_dump_owner: who owns a task's /proc files.  The task's effective ids; except, for any file but the
+    world-readable directories (dir_0555: /proc/PID, its task/ and task/TID), root when the task is a kernel
+    thread, has no mm, or its mm is not dumpable."""
+    if task.kthread:
+        return 0, 0
+    if not dir_0555 and (task.mm is None or task.mm.dumpable != SUID_DUMP_USER):
+        return 0, 0
     return task.creds.euid, task.creds.egid
 
 
