@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from .abi import signal as S
 from .abi.siginfo import SEGV_ACCERR, SEGV_MAPERR
 from .cpu import RIP
+from .errors import Errno
 from .task import TASK_DEAD, TASK_INTERRUPTIBLE, TASK_RUNNING, EmuExit
 
 if TYPE_CHECKING:
@@ -340,12 +341,24 @@ class Scheduler:
     def resume(self, task: Task, in_hook: bool) -> bool:
         """What a task does before it runs on: finish the syscall it was parked in, then return to user mode
         (in_hook: RIP is still at the `syscall` instruction).  False when it blocked again or is gone."""
-        entry = self.kernel.entry
-        if task.restart is not None:
-            entry.resume_parked(task)
+        restart = task.restart
+        if restart is not None:
+            # woken in a syscall: its continuation (or the handler again, level-triggered), then complete it
+            task.restart = None
+            sc, args, resume = restart
+            entry = self.kernel.entry
+            if resume is not None:
+                try:
+                    result = resume()
+                except Errno as e:
+                    result = -e.errno
+            else:
+                result = entry.invoke(task, sc, args)
+            entry.complete(task, sc, args, result)
             if task.state is not TASK_RUNNING or not task.alive:
                 return False
-        entry.exit_to_user_mode(task, in_hook)
+        if task.sigpending_flag:
+            self.kernel.entry.exit_to_user_mode(task, in_hook)
         return task.alive and task.state is TASK_RUNNING
 
     def run_task(self, task: Task) -> None:

@@ -9,7 +9,8 @@ emulation and the run loop calls into here:
                             tracer's change of orig_rax or an argument register takes effect
     invoke                  the handler (or ENOSYS for a number with none)
     complete                acts on the handler's result: an int or REGS_SET goes on to the exit work,
-                            a Block parks the task (its continuation comes back to complete), a Yield
+                            a Block parks the task (Scheduler.resume runs its continuation when it is
+                            woken and comes back to complete), a Yield
                             requeues it, a Deferred runs outside emulation, NORETURN ends here
     syscall_exit_work       the tracer's line, then ptrace's syscall-exit stop
   exit_to_user_mode         signal delivery and stops, the interrupted syscall's restart decided there
@@ -28,7 +29,7 @@ from ..errors import Errno
 from ..sched import NORETURN, REGS_SET, Block, Deferred, Yield
 from ..syscalls.table import NR_SYSCALLS, TABLE, syscall_name
 from .hook import install
-from .restart import note_restart
+from .restart import _RESTART_HI, _RESTART_LO, note_restart
 from .traps import install_traps
 
 if TYPE_CHECKING:
@@ -107,18 +108,24 @@ class SyscallEntry:
         """Act on a handler's result outside emulation (the one dispatch of every action)."""
         kernel = self.kernel
         while True:
+            # the exit work runs only for a task with syscall work (Linux's SYSCALL_WORK_EXIT flags): the
+            # tracer and, next, ptrace set slow_entry
             if result.__class__ is int:
                 if task.alive and task.mm is not None:
                     task.mm.cpu.set_reg(RAX, result)
-                self.syscall_exit_work(task, sc, args, result)
-                note_restart(task, sc.nr, result)
+                if task.slow_entry:
+                    self.syscall_exit_work(task, sc, args, result)
+                if _RESTART_LO <= result <= _RESTART_HI:
+                    note_restart(task, sc.nr, result)
                 return
             if result is REGS_SET:
-                self.syscall_exit_work(task, sc, args, task.mm.cpu.reg(RAX) if task.mm else 0)
+                if task.slow_entry:
+                    self.syscall_exit_work(task, sc, args, task.mm.cpu.reg(RAX) if task.mm else 0)
                 return
             if result is NORETURN:
                 # exit/exit_group never return (= ?); a successful execve returns 0 in the new image
-                self.syscall_exit_work(task, sc, args, 0 if sc.name.startswith("execve") else result)
+                if task.slow_entry:
+                    self.syscall_exit_work(task, sc, args, 0 if sc.name.startswith("execve") else result)
                 return
             if result.__class__ is Block:
                 if kernel.tracer is not None:
@@ -130,7 +137,8 @@ class SyscallEntry:
             if result.__class__ is Yield:
                 if task.alive and task.mm is not None:
                     task.mm.cpu.set_reg(RAX, result.ret)
-                self.syscall_exit_work(task, sc, args, result.ret)
+                if task.slow_entry:
+                    self.syscall_exit_work(task, sc, args, result.ret)
                 kernel.sched.yield_task(task)
                 return
             if result.__class__ is Deferred:
@@ -140,20 +148,6 @@ class SyscallEntry:
                     result = -e.errno
                 continue
             raise TypeError(f"syscall {sc.name} returned {result!r}")
-
-    def resume_parked(self, task: Task) -> None:
-        """A task parked in a syscall was woken: run its continuation (or its handler again, level-triggered)
-        and complete the syscall."""
-        sc, args, resume = task.restart
-        task.restart = None
-        if resume is not None:
-            try:
-                result = resume()
-            except Errno as e:
-                result = -e.errno
-        else:
-            result = self.invoke(task, sc, args)
-        self.complete(task, sc, args, result)
 
     def syscall_exit_work(self, task: Task, sc, args: tuple, ret) -> None:
         """syscall_exit_work: the tracer's line for the call (and what it caused), then the ptrace

@@ -9,7 +9,7 @@ from ..abi import errno as E
 if TYPE_CHECKING:
     from ..task import Task
 
-_RESTART_LO, _RESTART_HI = -E.ERESTART_RESTARTBLOCK, -E.ERESTARTSYS
+_RESTART_LO, _RESTART_HI = -E.ERESTART_RESTARTBLOCK, -E.ERESTARTSYS  # the -ERESTART* range
 
 
 def note_restart(task: Task, nr: int, ret: int) -> None:
