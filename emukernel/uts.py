@@ -9,12 +9,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
-_HOST_UNAME = os.uname()
+HOST_UNAME = os.uname()  # the host kernel this emukernel runs on
 NEW_UTS_LEN = 64  # a name's length, without its NUL
-
-
-def domainname(kernel: Any) -> bytes:
-    return kernel.domainname
 
 
 def set_hostname(kernel: Any, name: bytes) -> None:
@@ -29,4 +25,4 @@ def set_domainname(kernel: Any, name: bytes) -> None:
 
 def utsname(kernel: Any) -> tuple[str | bytes, ...]:
     """sysname, nodename, release, version, machine, domainname (Linux struct new_utsname)."""
-    return ("Linux", kernel.hostname, _HOST_UNAME.release, _HOST_UNAME.version, "x86_64", domainname(kernel))
+    return ("Linux", kernel.hostname, HOST_UNAME.release, HOST_UNAME.version, "x86_64", kernel.domainname)

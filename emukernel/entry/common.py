@@ -29,7 +29,7 @@ from ..errors import Errno
 from ..sched import NORETURN, REGS_SET, Block, Deferred, Yield
 from ..syscalls.table import NR_SYSCALLS, TABLE, syscall_name
 from .hook import install
-from .restart import _RESTART_HI, _RESTART_LO, note_restart
+from .restart import ERESTART_HI, ERESTART_LO, note_restart
 from .traps import install_traps
 
 if TYPE_CHECKING:
@@ -115,7 +115,7 @@ class SyscallEntry:
                     task.mm.cpu.set_reg(RAX, result)
                 if task.slow_entry:
                     self.syscall_exit_work(task, sc, args, result)
-                if _RESTART_LO <= result <= _RESTART_HI:
+                if ERESTART_LO <= result <= ERESTART_HI:
                     note_restart(task, sc.nr, result)
                 return
             if result is REGS_SET:

@@ -20,7 +20,7 @@ from ..errors import Errno
 from ..sched import REGS_SET, Block, Yield
 from ..syscalls.table import NR_SYSCALLS, TABLE, syscall_name
 from ..task import TASK_RUNNING, EmuExit
-from .restart import note_restart
+from .restart import ERESTART_HI, ERESTART_LO, note_restart
 
 if TYPE_CHECKING:
     from ..cpu import Cpu
@@ -75,7 +75,8 @@ def install(entry: SyscallEntry, cpu: Cpu) -> None:
     def after(task, nr: int, ret: int) -> None:
         """The rarely needed part of the return path: signals to deliver, or a switch that is due."""
         if task.sigpending_flag:
-            note_restart(task, nr, ret)
+            if ERESTART_LO <= ret <= ERESTART_HI:
+                note_restart(task, nr, ret)
             exit_to_user_mode(task, True)
             if not task.alive or task.state is not TASK_RUNNING:
                 stop()

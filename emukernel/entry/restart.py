@@ -9,12 +9,12 @@ from ..abi import errno as E
 if TYPE_CHECKING:
     from ..task import Task
 
-_RESTART_LO, _RESTART_HI = -E.ERESTART_RESTARTBLOCK, -E.ERESTARTSYS  # the -ERESTART* range
+ERESTART_LO, ERESTART_HI = -E.ERESTART_RESTARTBLOCK, -E.ERESTARTSYS  # the -ERESTART* range
 
 
 def note_restart(task: Task, nr: int, ret: int) -> None:
     """An interrupted syscall (-ERESTART*): remember it for signal delivery, which restarts it or turns it
-    into EINTR (arch_do_signal_or_restart's input, regs->ax and orig_ax).  Only signal delivery reads it."""
-    if _RESTART_LO <= ret <= _RESTART_HI:
-        task.restart_ret = ret
-        task.restart_nr = nr
+    into EINTR (arch_do_signal_or_restart's input, regs->ax and orig_ax).  Only signal delivery reads it.
+    Callers test the range first (ERESTART_LO <= ret <= ERESTART_HI): most results are not interrupted ones."""
+    task.restart_ret = ret
+    task.restart_nr = nr

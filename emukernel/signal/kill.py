@@ -60,15 +60,16 @@ def for_target(task, target, info: SigInfo) -> SigInfo:
     return info
 
 
-def group_send(task, target, sig: int, info: SigInfo) -> None:
-    """group_send_sig_info: check_kill_permission (a valid signal, then permission), then queue."""
+def send_checked(task, target, sig: int, info: SigInfo, group: bool = True) -> None:
+    """group_send_sig_info (group) or the tail of do_send_specific (one thread): check_kill_permission (a valid
+    signal, then permission), then do_send_sig_info unless sig is 0."""
     if not 0 <= sig <= S.NSIG:
         raise Errno(E.EINVAL)
     if not may_signal(task, target, sig):
         raise Errno(E.EPERM)
     if sig:
         info = for_target(task, target, info)
-        r = task.kernel.signals.send(target, sig, group=True, info=info, from_task=task)
+        r = task.kernel.signals.send(target, sig, group=group, info=info, from_task=task)
         if r:
             raise Errno(-r)
 
@@ -80,7 +81,7 @@ def kill_pid_info(task, pid: int, sig: int, info: SigInfo) -> int:
     if t is None or t.tg.pid is not t.pid and t.tg.leader is not t:
         raise Errno(E.ESRCH)
     # a zombie is found until it is reaped: the signal is accepted and never delivered
-    group_send(task, living(t.tg) or t, sig, info)
+    send_checked(task, living(t.tg) or t, sig, info)
     return 0
 
 
@@ -89,7 +90,7 @@ def _group_errors(task, groups, sig: int, info: SigInfo) -> list[int]:
     out = []
     for tg in sorted(groups, key=lambda g: g.tgid):
         try:
-            group_send(task, living(tg), sig, info)
+            send_checked(task, living(tg), sig, info)
             out.append(0)
         except Errno as e:
             out.append(e.errno)
@@ -186,13 +187,7 @@ def do_tkill(task, tgid: int, tid: int, sig: int, info: SigInfo | None) -> int:
             info = kill_info(sig, SI_TKILL, nr, task.creds.uid)
         else:
             info = sender_info(task, sig, SI_TKILL)
-    if not may_signal(task, target, sig):
-        raise Errno(E.EPERM)
-    if sig:
-        info = for_target(task, target, info)
-        r = task.kernel.signals.send(target, sig, group=False, info=info, from_task=task)
-        if r:
-            raise Errno(-r)
+    send_checked(task, target, sig, info, group=False)
     return 0
 
 

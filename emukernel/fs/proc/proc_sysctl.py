@@ -8,10 +8,11 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ...abi import errno as E
+from ...abi.capability import CAP_CHECKPOINT_RESTORE, CAP_SYS_ADMIN
 from ...errors import Errno
+from ...uts import HOST_UNAME, NEW_UTS_LEN, set_domainname, set_hostname
 from ..inode import Inode
 from ..pseudo import PseudoDir, PseudoSuperBlock, SeqInode, static_entries
-from .version import HOST_UNAME
 
 if TYPE_CHECKING:
     from ...task import Task
@@ -46,17 +47,17 @@ def _proc_dointvec(data: bytes, lo: int, hi: int) -> int:
 
 def _ns_last_pid_store(kernel: Any, viewer: Task, data: bytes) -> None:
     # Linux: kernel/pid_namespace.c pid_ns_ctl_handler: CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE, 0..pid_max
-    if not (viewer.creds.capable(21) or viewer.creds.capable(40)):
+    if not (viewer.creds.capable(CAP_SYS_ADMIN) or viewer.creds.capable(CAP_CHECKPOINT_RESTORE)):
         raise Errno(E.EPERM)
     ns = viewer.pid.ns
     ns.last_pid = _proc_dointvec(data, 0, ns.pid_max)
 
 
-def _uts_store(kernel: Any, viewer: Task, data: bytes, attr: str) -> None:
-    # Linux: kernel/utsname_sysctl.c proc_do_uts_string: up to the first newline, at most 64 bytes
-    if not viewer.creds.capable(21):
+def _uts_store(kernel: Any, viewer: Task, data: bytes, store) -> None:
+    # Linux: kernel/utsname_sysctl.c proc_do_uts_string: up to the first newline, at most NEW_UTS_LEN bytes
+    if not viewer.creds.capable(CAP_SYS_ADMIN):
         raise Errno(E.EPERM)
-    setattr(kernel, attr, data.split(b"\n", 1)[0][:64])
+    store(kernel, data.split(b"\n", 1)[0][:NEW_UTS_LEN])
 
 
 def _pipe_max_store(kernel: Any, viewer: Task, data: bytes) -> None:
@@ -97,8 +98,8 @@ SYSCTL_TREE: dict[str, Any] = {
     "kernel": {
         "cap_last_cap": Sysctl(0o444, _cap_last_cap),
         "domainname": Sysctl(0o644, lambda k, v: k.domainname + b"\n",
-                             lambda k, v, d: _uts_store(k, v, d, "domainname")),
-        "hostname": Sysctl(0o644, lambda k, v: k.hostname + b"\n", lambda k, v, d: _uts_store(k, v, d, "hostname")),
+                             lambda k, v, d: _uts_store(k, v, d, set_domainname)),
+        "hostname": Sysctl(0o644, lambda k, v: k.hostname + b"\n", lambda k, v, d: _uts_store(k, v, d, set_hostname)),
         "ns_last_pid": Sysctl(0o666, lambda k, v: b"%d\n" % v.pid.ns.last_pid, _ns_last_pid_store),
         "osrelease": Sysctl(0o444, lambda k, v: HOST_UNAME.release.encode() + b"\n"),
         "ostype": Sysctl(0o444, lambda k, v: b"Linux\n"),

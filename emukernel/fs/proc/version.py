@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import os
 
-HOST_UNAME = os.uname()
+from ...uts import HOST_UNAME
+
 PROC_FILESYSTEMS = (
     b"nodev\tsysfs\nnodev\ttmpfs\nnodev\tproc\nnodev\tdevtmpfs\nnodev\tcgroup2\nnodev\tpipefs\n"
 )
