@@ -9,6 +9,7 @@ import sys
 from .abi import errno as E
 from .api import exit_code_of, spawn
 from .errors import Errno, ExecFormatError
+from .kernel import Kernel
 
 
 def _bind(spec: str) -> tuple[str, str, bool]:
@@ -44,7 +45,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from .kernel import Kernel
 
     env = {} if args.clearenv else dict(os.environ)
     for kv in args.env:

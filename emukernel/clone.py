@@ -35,14 +35,15 @@ from .abi.clone import (
     CLONE_VM,
     CSIGNAL,
 )
+from .abi.resource import RLIMIT_NPROC
 from .cgroup import cgroup_can_fork, cgroup_from_fd, cgroup_post_fork
 from .cpu import FS_BASE, RAX, RSP
 from .creds import capable
 from .errors import Errno
-from .pidns import MAX_PID_NS_LEVEL
+from .pidns import MAX_PID_NS_LEVEL, PidNamespace
 from .sched import Block, Deferred, WaitQueue
 from .task import Task
-from .threadgroup import RLIMIT_NPROC, ThreadGroup
+from .threadgroup import ThreadGroup
 
 if TYPE_CHECKING:
     from .kernel import Kernel
@@ -253,7 +254,6 @@ def alloc_child_pid(parent: Task, flags: int, set_tid: tuple[int, ...] = ()):
     """alloc_pid for a new child of parent: in a new namespace with CLONE_NEWPID (its own pid_max)."""
     ns = child_pid_ns(parent)
     if flags & CLONE_NEWPID:
-        from .pidns import PidNamespace
         ns = PidNamespace(ns)
     may_set_tid = bool(set_tid) and (capable(parent.creds, CAP_SYS_ADMIN)
                                      or capable(parent.creds, CAP_CHECKPOINT_RESTORE))

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import ctypes
 
-from unicorn import UC_ARCH_X86, UC_MODE_64, Uc
+from unicorn import UC_ARCH_X86, UC_MODE_64, UC_PROT_ALL, Uc
 from unicorn import x86_const as X
 from unicorn.unicorn_py3.unicorn import uclib
+
+from .signal import frame as F
 
 # A private handle on the same shared library with no argtypes: ints and byref() pass straight through,
 # which is cheaper than the binding's prototype conversions.
@@ -271,7 +273,6 @@ class SignalBatches:
       are the physical registers; an FXSAVE image keeps them in stack order, ST(0) first)."""
 
     def __init__(self, cpu: Cpu) -> None:
-        from .signal import frame as F  # here: the signal package imports this module
 
         mc, fx, size = F.MCONTEXT_OFFSET, F.FP_OFFSET, F.BLOCK_SIZE
         gprs = tuple(mc + 8 * i for i in range(len(SIGCONTEXT_GPRS)))
@@ -320,7 +321,6 @@ def old_exception_offset() -> int:
     if _old_exception_offset is None:
         _old_exception_offset = -1
         try:
-            from unicorn import UC_PROT_ALL
 
             cpu = Cpu()
             cpu.uc.mem_map(0x1000, 0x1000, UC_PROT_ALL)

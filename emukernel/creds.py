@@ -12,6 +12,7 @@ valid: (uid_t)-1 never maps.
 
 from __future__ import annotations
 
+import ctypes
 import os
 from typing import TYPE_CHECKING
 
@@ -161,7 +162,6 @@ def _host_status_caps() -> dict[str, int]:
 
 def _host_securebits() -> int:
     try:
-        import ctypes
 
         libc = ctypes.CDLL(None, use_errno=True)
         r = libc.prctl(27, 0, 0, 0, 0)  # PR_GET_SECUREBITS

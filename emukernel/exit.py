@@ -5,6 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .abi import signal as S
+from .abi.siginfo import CLD_DUMPED, CLD_EXITED, CLD_KILLED
+from .fs.pidfd import notify_exit
+from .signal.siginfo import SigInfo
 from .task import EXIT_DEAD, EXIT_EXITING, EXIT_NONE, EXIT_ZOMBIE
 
 if TYPE_CHECKING:
@@ -178,8 +181,6 @@ def do_notify_parent(kernel: Kernel, leader: Task) -> None:
         if act is not None and (act[0] == S.SIG_IGN or act[1] & S.SA_NOCLDWAIT):
             autoreap = True
     if leader.exit_signal > 0:
-        from .abi.siginfo import CLD_DUMPED, CLD_EXITED, CLD_KILLED
-        from .signal.siginfo import SigInfo
 
         sig = status & 0x7F
         code = (CLD_DUMPED if status & 0x80 else CLD_KILLED) if sig else CLD_EXITED
@@ -207,6 +208,5 @@ def release_task(kernel: Kernel, task: Task) -> None:
 
 def notify_pidfds(kernel: Kernel, task: Task) -> None:
     """Wake pidfd pollers: the process exited, or was reaped."""
-    from .fs.pidfd import notify_exit
 
     notify_exit(kernel, task)

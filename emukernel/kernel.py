@@ -11,16 +11,24 @@ from . import exit as _exit
 from .abi import errno as E
 from .abi import signal as S
 from .clock import Clock
+from .clone import copy_process
 from .creds import host_creds
 from .entry import SyscallEntry
 from .errors import Errno
+from .exec.execve import do_execve
+from .fs.hostfd import HostFdFile
+from .fs.pidfd import PidFd
+from .fs.proc import mount_proc_and_cgroup
+from .fs.vfs import Vfs
+from .futex import Futexes
 from .pidns import PidNamespace
 from .sched import Scheduler, format_exception
-from .signal import Signals
+from .signal.signals import Signals
 from .syscalls import load_all
 from .syscalls.table import syscall_name
 from .task import EXIT_EXITING, EXIT_NONE, EXIT_ZOMBIE, Task
 from .threadgroup import ThreadGroup
+from .trace import Tracer
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -35,8 +43,6 @@ class Kernel:
                  stdio: tuple[int, int, int] = (0, 1, 2), seed: int = 0, realtime: bool = False,
                  quiet: bool = False, trace: TextIO | None = None, errstream: TextIO | None = None,
                  slow_entry: bool | None = None) -> None:
-        from .fs.proc import mount_proc_and_cgroup
-        from .fs.vfs import Vfs
 
         load_all()
         # every syscall of every task through the slow path (a test mode: EMUKERNEL_SLOW_ENTRY=1); tracing
@@ -60,7 +66,6 @@ class Kernel:
         self.tracer = None
         self.trace_held: list | None = None  # events raised inside a syscall wait for its line
         if trace is not None:
-            from .trace import Tracer
             self.tracer = Tracer(trace)
         self.host_root = root
         self.vfs = Vfs(root=root, binds=binds, stdio=stdio, clock=self.clock, random_bytes=self.random_bytes)
@@ -71,7 +76,6 @@ class Kernel:
         self.sched = Scheduler(self, seed)
         self.entry = SyscallEntry(self)
         self.signals = Signals(self)
-        from .futex import Futexes
         self.futexes = Futexes(self)
         self._reported: set = set()
         self.dead_mms: list = []
@@ -115,8 +119,6 @@ class Kernel:
 
         stdin/stdout/stderr: host descriptors (ints or objects with fileno()) for the new process's fds
         0-2, instead of the kernel's stdio."""
-        from .clone import copy_process
-        from .exec.execve import do_execve
 
         def b(s: str | bytes) -> bytes:
             return s if isinstance(s, bytes) else os.fsencode(s)
@@ -128,7 +130,6 @@ class Kernel:
         task = copy_process(self, self.init, 0)
         for fd, host in enumerate((stdin, stdout, stderr)):
             if host is not None:
-                from .fs.hostfd import HostFdFile
 
                 hfd = host if isinstance(host, int) else host.fileno()
                 if task.files.lookup(fd) is not None:
@@ -250,7 +251,6 @@ class Kernel:
 
     def make_pidfd(self, task: Task, target: Task) -> int:
         """A pidfd for target in task's fd table (CLOEXEC), as CLONE_PIDFD and pidfd_open give."""
-        from .fs.pidfd import PidFd
         return task.files.install(PidFd(self, target), cloexec=True)
 
     # -- tracing ---------------------------------------------------------------------------------------

@@ -14,7 +14,10 @@ import struct
 
 from .abi import errno as E
 from .abi import mman as M
+from .cpu import Cpu
 from .errors import Errno, Fault
+from .fs.fscontext import d_path
+from .fs.inode import allow_write_access, deny_write_access
 
 PAGE = M.PAGE_SIZE
 TASK_SIZE = 0x7FFFFFFFF000  # Linux: arch/x86/include/asm/page_64_types.h TASK_SIZE_MAX (4-level paging)
@@ -73,7 +76,6 @@ def host_free(addr: int, size: int) -> None:
 
 def file_name(file) -> str:
     """The path /proc/PID/maps shows for a file mapping."""
-    from .fs.fscontext import d_path
 
     class _Top:  # a root no path reaches: the name runs up to the top of the mount tree
         mnt = dentry = None
@@ -695,7 +697,6 @@ class AddressSpace:
     # -- fork ----------------------------------------------------------------------------------------
     def dup(self, kernel) -> AddressSpace:
         """dup_mmap: a new address space on a new CPU; private memory copied, MAP_SHARED memory shared."""
-        from .cpu import Cpu
 
         cpu = Cpu()
         child = AddressSpace(cpu)
@@ -734,7 +735,6 @@ class AddressSpace:
     def set_exe_file(self, file) -> None:
         """Linux set_mm_exe_file: hold a reference to the executable and deny writes to it (ETXTBSY);
         give back those of the previous one."""
-        from .fs.inode import allow_write_access, deny_write_access
 
         if file is not None:
             if file.inode is not None:

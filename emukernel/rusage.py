@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from .abi.resource import (
+    RUSAGE_CHILDREN,
+)
 from .fs.proc import MemStats
-
-RUSAGE_SELF, RUSAGE_CHILDREN, RUSAGE_THREAD = 0, -1, 1
 
 
 def getrusage(task: Any, who: int) -> tuple[int, ...]:

@@ -13,6 +13,7 @@ emulation (emukernel.entry), everything else comes back here as an *action*:
 from __future__ import annotations
 
 import heapq
+import random
 import time
 import traceback
 from collections import deque
@@ -23,6 +24,7 @@ from .abi.siginfo import SEGV_ACCERR, SEGV_MAPERR
 from .cpu import RIP
 from .errors import Errno
 from .task import TASK_DEAD, TASK_INTERRUPTIBLE, TASK_RUNNING, EmuExit
+from .watchdog import Watchdog
 
 if TYPE_CHECKING:
     from .kernel import Kernel
@@ -117,7 +119,6 @@ REGS_SET = _RegsSet()
 
 class Scheduler:
     def __init__(self, kernel: Kernel, seed: int = 0) -> None:
-        import random
 
         self.kernel = kernel
         self.runq: deque[Task] = deque()
@@ -128,7 +129,6 @@ class Scheduler:
         self.current: Task | None = None
         self.yielder: Task | None = None
         self.next_task: Task | None = None  # picked inside a syscall hook, for the run loop to run next
-        from .watchdog import Watchdog
 
         self.watchdog = Watchdog()
         self.budget = PREEMPT_SYSCALLS  # syscalls left before a switch while others are runnable

@@ -15,6 +15,7 @@ from enum import Enum
 from typing import TYPE_CHECKING
 
 from .creds import Creds
+from .signal.pending import SigPending
 
 if TYPE_CHECKING:
     from .kernel import Kernel
@@ -109,7 +110,6 @@ class Task:
         self.ctx_in_hook = False  # ctx was saved inside the syscall hook: its RIP is at the `syscall`
         self.fs_base = 0
         # signals
-        from .signal import SigPending
         self.sigmask = 0  # blocked
         self.real_blocked = 0  # the mask before rt_sigtimedwait unblocked its set
         self.saved_sigmask = None  # sigsuspend/ppoll: restored after the handler runs

@@ -8,17 +8,26 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .abi.resource import (
+    RLIM_INFINITY,
+    RLIM_NLIMITS,
+    RLIMIT_CORE,
+    RLIMIT_MEMLOCK,
+    RLIMIT_MSGQUEUE,
+    RLIMIT_NICE,
+    RLIMIT_NOFILE,
+    RLIMIT_NPROC,
+    RLIMIT_RTPRIO,
+    RLIMIT_SIGPENDING,
+    RLIMIT_STACK,
+)
+from .signal.pending import SigPending
+
 if TYPE_CHECKING:
     from .pidns import Pid
     from .task import Task
 
-RLIM_INFINITY = 0xFFFFFFFFFFFFFFFF
-
-# RLIMIT_* numbers (include/uapi/asm-generic/resource.h) and Linux's defaults for init's children
-RLIMIT_CPU, RLIMIT_FSIZE, RLIMIT_DATA, RLIMIT_STACK, RLIMIT_CORE, RLIMIT_RSS = 0, 1, 2, 3, 4, 5
-RLIMIT_NPROC, RLIMIT_NOFILE, RLIMIT_MEMLOCK, RLIMIT_AS, RLIMIT_LOCKS = 6, 7, 8, 9, 10
-RLIMIT_SIGPENDING, RLIMIT_MSGQUEUE, RLIMIT_NICE, RLIMIT_RTPRIO, RLIMIT_RTTIME = 11, 12, 13, 14, 15
-RLIM_NLIMITS = 16
+# Linux's defaults for init's children (include/asm-generic/resource.h INIT_RLIMITS)
 
 
 def default_rlimits() -> list[list[int]]:
@@ -51,7 +60,6 @@ class ThreadGroup:
         self.group_exit = False  # SIGNAL_GROUP_EXIT
         self.group_exit_code = 0
         self.execing: Task | None = None  # group_exit_task during de_thread
-        from .signal import SigPending
         self.shared = SigPending()  # shared_pending
         self.unkillable = False  # SIGNAL_UNKILLABLE: a pid namespace's init
         self.stop_pending = 0  # a group stop in progress (its signal)

@@ -28,6 +28,8 @@ from .abi.wait import (
     WUNTRACED,
 )
 from .errors import Errno
+from .exit import group_status, release_task
+from .fs.pidfd import pidfd_wait_target
 from .sched import Block, WaitQueue
 from .task import EXIT_ZOMBIE
 
@@ -94,7 +96,6 @@ class Reaped:
 
 def do_wait(task: Task, opts: WaitOpts):
     """One scan: a Reaped record, 0 for WNOHANG with nothing ready, Block to wait, or Errno(ECHILD)."""
-    from .exit import group_status, release_task
 
     kernel = task.kernel
     threads = [task] if opts.flags & __WNOTHREAD else [t for t in task.tg.tasks if t.alive]
@@ -197,7 +198,6 @@ def sys_waitid_impl(task: Task, idtype: int, id: int, infop: int, options: int, 
             raise Errno(E.EINVAL)
         opts = WaitOpts(P_PGID, root_nr(task, id) if id else task.tg.pgid, options)
     elif idtype == P_PIDFD:
-        from .fs.pidfd import pidfd_wait_target
 
         if id < 0:
             raise Errno(E.EINVAL)

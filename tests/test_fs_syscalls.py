@@ -47,8 +47,8 @@ from emukernel.abi.fcntl import (
 from emukernel.abi.resource import RLIMIT_NOFILE
 from emukernel.abi.syscall_numbers import NUMBERS
 from emukernel.errors import Errno, Fault
-from emukernel.fs import Vfs
 from emukernel.fs.stat import STAT, STATX, STATX_BASIC_STATS, STATX_MNT_ID
+from emukernel.fs.vfs import Vfs
 from emukernel.pidns import PidNamespace
 from emukernel.syscalls import load_all
 from emukernel.syscalls.table import TABLE

@@ -28,7 +28,6 @@ from emukernel.abi.fcntl import (
     S_IFREG,
 )
 from emukernel.errors import Errno
-from emukernel.fs import Vfs
 from emukernel.fs.file import FMODE_WRITER
 from emukernel.fs.fscontext import FsContext
 from emukernel.fs.locks import (
@@ -44,7 +43,7 @@ from emukernel.fs.locks import (
 from emukernel.fs.stat import mkdev
 from emukernel.fs.statfs import STATFS, TMPFS_MAGIC
 from emukernel.fs.tmpfs import F_SEAL_GROW, F_SEAL_SHRINK, F_SEAL_WRITE, TmpFile
-from emukernel.fs.vfs import KERNEL_CREDS, release_exec_file
+from emukernel.fs.vfs import KERNEL_CREDS, Vfs, release_exec_file
 from emukernel.syscalls import load_all
 from emukernel.syscalls.locks import FLOCK
 from emukernel.syscalls.namei import new_decode_dev

@@ -11,9 +11,9 @@ import struct
 
 import pytest
 
-from emukernel import rusage as RU
 from emukernel import sched_policy as SP
 from emukernel.abi import errno as E
+from emukernel.abi import resource as RES
 from emukernel.clone import copy_process
 from emukernel.creds import Creds
 from emukernel.errors import Errno, Fault
@@ -152,8 +152,8 @@ def test_ioprio(k: Kernel) -> None:
 def test_rusage_times_getcpu_personality(k: Kernel) -> None:
     a = proc(k)
     assert call("getrusage", a, 5, BASE) == -E.EINVAL
-    assert call("getrusage", a, RU.RUSAGE_CHILDREN, BASE) == 0
-    assert call("getrusage", a, RU.RUSAGE_SELF, BASE + 4096 - 8) == -E.EFAULT
+    assert call("getrusage", a, RES.RUSAGE_CHILDREN, BASE) == 0
+    assert call("getrusage", a, RES.RUSAGE_SELF, BASE + 4096 - 8) == -E.EFAULT
     t1 = call("times", a, BASE)
     assert t1 > 0 and call("times", a, 0) >= t1  # clock ticks since boot, from near 2^32 - 300 s
     assert call("getcpu", a, BASE, BASE + 4, 0) == 0 and a.mm.read(BASE, 8) == bytes(8)

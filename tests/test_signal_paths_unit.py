@@ -19,8 +19,8 @@ from emukernel.abi import signal as S
 from emukernel.abi.siginfo import SI_QUEUE, SI_TKILL, SI_USER
 from emukernel.cpu import EFLAGS, FPCW, MXCSR, R11, RAX, RBX, RCX, RDI, RDX, RIP, RSI, RSP, SIGCONTEXT_GPRS
 from emukernel.sched import REGS_SET
-from emukernel.signal import SigPending
 from emukernel.signal import frame as F
+from emukernel.signal.pending import SigPending
 from emukernel.signal.siginfo import SigInfo, kill_info
 from emukernel.syscalls.table import TABLE
 

@@ -36,9 +36,11 @@ from emukernel.abi.fcntl import (
     X_OK,
 )
 from emukernel.errors import Errno
-from emukernel.fs import KERNEL_CREDS, FdTable, FsContext, Vfs
+from emukernel.fs.fdtable import FdTable
 from emukernel.fs.file import File
+from emukernel.fs.fscontext import FsContext
 from emukernel.fs.stat import dev_major, dev_minor
+from emukernel.fs.vfs import KERNEL_CREDS, Vfs
 
 ROOT = KERNEL_CREDS
 

@@ -12,9 +12,12 @@ from typing import TYPE_CHECKING
 
 from ..abi import errno as E
 from ..abi import signal as S
+from ..abi.resource import RLIMIT_STACK
 from ..cpu import EFLAGS, RIP, RSP, Cpu
+from ..creds import SUID_DUMPABLE, changes_dumpability, exec_creds, exec_is_secure
 from ..errors import Errno, ExecFormatError
 from ..fs.permission import MAY_READ, generic_permission
+from ..fs.vfs import release_exec_file
 from ..mm import SUID_DUMP_USER, AddressSpace
 from ..task import EXIT_DEAD, EXIT_ZOMBIE
 from .elf import load_elf, parse_elf
@@ -44,7 +47,6 @@ class Binprm:
 
 def stack_limit(task: Task) -> int:
     """bprm_stack_limits: a quarter of RLIMIT_STACK (at least 128 KiB, at most 6 MiB worth)."""
-    from ..threadgroup import RLIMIT_STACK
 
     rlim = task.tg.rlimits[RLIMIT_STACK][0]
     limit = max(min(rlim, 1 << 62) // 4, 32 * 4096)
@@ -124,7 +126,6 @@ def release_bprm_file(bprm: Binprm) -> None:
     """free_bprm: give back the file open_exec took (its reference and its denial of writers)."""
     file, bprm.file = bprm.file, None
     if file is not None:
-        from ..fs.vfs import release_exec_file
 
         release_exec_file(file)
 
@@ -205,7 +206,6 @@ def exec_binprm(task: Task, bprm: Binprm, elf) -> None:
     mm.set_exe_file(bprm.file)
     mm.setup_stack()
     # credentials of the new image (bprm_fill_uid + cap_bprm_creds_from_file): set-id bits, capabilities
-    from ..creds import SUID_DUMPABLE, changes_dumpability, exec_creds, exec_is_secure
 
     st = bprm.file.stat() if bprm.file is not None and hasattr(bprm.file, "stat") else None
     suid = st.uid if st is not None and st.mode & 0o4000 else None

@@ -1,10 +1,3 @@
-"""Filesystems: the VFS (mounts, path walk inside the guest root), tmpfs, hostfs, devfs, files and fd tables."""
-
-from .fdtable import FdTable
-from .file import File
-from .fscontext import FsContext
-from .mount import Path
-from .stat import Kstat
-from .vfs import KERNEL_CREDS, Vfs
-
-__all__ = ["KERNEL_CREDS", "FdTable", "File", "FsContext", "Kstat", "Path", "Vfs"]
+"""Filesystems: the VFS (`vfs`: mounts, path walk inside the guest root), tmpfs, hostfs, devfs, proc, files and fd
+tables, one module each.  This package module imports none of them: importing one filesystem module does not
+load the whole VFS."""

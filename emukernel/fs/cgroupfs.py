@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..abi import errno as E
 from ..abi.fcntl import S_IFDIR
-from ..cgroup import CGROUP_FILE_MAX, Cgroup, CgroupHierarchy, cgroup_hierarchy
+from ..cgroup import CGROUP_FILE_MAX, Cgroup, CgroupHierarchy, cgroup_hierarchy, kstrtoint, strstrip
 from ..errors import Errno
 from .file import DirFile, File
 from .inode import Dentry, Inode
@@ -164,7 +164,6 @@ class CgroupDir(PseudoDir):
 
     def _kill(self, data: bytes) -> None:
         # Linux: kernel/cgroup/cgroup.c cgroup_kill_write: "1" sends SIGKILL to every process in the subtree
-        from ..cgroup import kstrtoint, strstrip
 
         try:
             v = kstrtoint(strstrip(data))
@@ -235,7 +234,6 @@ def _mask(names: list[str]) -> bytes:
 
 def _max_only(viewer: Task, data: bytes) -> None:
     """cgroup.max.descendants / cgroup.max.depth: only "max" is kept here (no limits on the tree)."""
-    from ..cgroup import kstrtoint, strstrip
 
     buf = strstrip(data)
     if buf == b"max":
@@ -251,7 +249,6 @@ def _max_only(viewer: Task, data: bytes) -> None:
 
 def _freeze(viewer: Task, data: bytes) -> None:
     """cgroup.freeze: 0 is accepted; freezing is not implemented (EINVAL rather than a silent no-op)."""
-    from ..cgroup import kstrtoint, strstrip
 
     try:
         v = kstrtoint(strstrip(data))

@@ -7,7 +7,7 @@ epoll_wait re-polls the ready items: level-triggered items go back on the list a
 edge-triggered ones wait for the next callback, one-shot ones are disabled until EPOLL_CTL_MOD.
 
 Items follow open file descriptions: closing the last reference to a file removes its items from every
-epoll (eventpoll_release, called from File.put); closing an fd whose file stays open elsewhere leaves the
+epoll (eventpoll_release, in File.put); closing an fd whose file stays open elsewhere leaves the
 item in place, as in Linux.  Files backed by host descriptors cannot call back: their items are re-polled
 on every scan (so EPOLLET acts like level-triggered for them) and waiters re-check the host periodically.
 """
@@ -326,10 +326,3 @@ def ep_ctl(task: Any, epfd: int, op: int, fd: int, events: int, data: int) -> in
         ep.modify(task, epi, events | POLLERR | POLLHUP, data)
         return 0
     raise Errno(E.EINVAL)
-
-
-def eventpoll_release(file: File) -> None:
-    """The last reference to `file` is gone: drop it from every epoll that watches it."""
-    for epi in list(file.f_ep or ()):
-        epi.ep.remove(epi)
-    file.f_ep = None

@@ -29,6 +29,7 @@ from ..abi.fcntl import (
 from ..abi.mman import MAP_PRIVATE, MAP_TYPE, PROT_WRITE
 from ..errors import Errno
 from .inode import MAX_LFS_FILESIZE, Inode, put_write_access
+from .locks import locks_remove_file
 from .mount import fill_mount_attrs
 
 if TYPE_CHECKING:
@@ -143,12 +144,11 @@ class File:
         self.refs -= 1
         if self.refs <= 0:
             if self.f_ep:
-                from .eventpoll import eventpoll_release
-
-                eventpoll_release(self)  # Linux __fput: eventpoll_release before ->release
+                # Linux __fput: eventpoll_release before ->release: drop the file from every epoll watching it
+                for epi in self.f_ep[:]:
+                    epi.ep.remove(epi)
+                self.f_ep = None
             if self.locks_held:
-                from .locks import locks_remove_file
-
                 locks_remove_file(self)
             self.release()
             if self.f_mode & FMODE_WRITER and self.inode is not None:

@@ -33,9 +33,9 @@ from ..abi.fcntl import (
     SEEK_SET,
 )
 from ..errors import Errno
-from .devfs import open_device
 from .file import DirFile, File, generic_llseek
 from .inode import Inode, SuperBlock
+from .mem import open_device
 from .mount import fill_mount_attrs
 from .stat import Kstat, dev_major, dev_minor
 

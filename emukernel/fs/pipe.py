@@ -22,7 +22,7 @@ from typing import Any
 
 from ..abi import errno as E
 from ..abi.capability import CAP_SYS_ADMIN, CAP_SYS_RESOURCE
-from ..abi.fcntl import O_DIRECT, O_NONBLOCK, O_RDONLY, O_WRONLY, S_IFIFO
+from ..abi.fcntl import F_GETPIPE_SZ, F_SETPIPE_SZ, O_DIRECT, O_NONBLOCK, O_RDONLY, O_WRONLY, S_IFIFO
 from ..errors import Errno
 from .file import (
     FMODE_LSEEK,
@@ -389,7 +389,6 @@ class PipeFile(File):
 
     def fcntl_pipe(self, cmd: int, arg: int, creds: Any) -> int:
         """pipe_fcntl: F_SETPIPE_SZ (arg is an unsigned int) and F_GETPIPE_SZ."""
-        from ..abi.fcntl import F_GETPIPE_SZ, F_SETPIPE_SZ
 
         if cmd == F_SETPIPE_SZ:
             return self.pipe.set_size(arg & 0xFFFFFFFF, creds)

@@ -14,6 +14,9 @@ from typing import Any
 
 from ..abi import errno as E
 from ..errors import Errno
+from .hostfd import HostFdFile
+from .pidfd import PidFd
+from .pipe import PipeFile
 
 # x86-64 struct statfs: f_type, f_bsize, f_blocks, f_bfree, f_bavail, f_files, f_ffree, f_fsid[2], f_namelen,
 # f_frsize, f_flags, f_spare[4]
@@ -80,9 +83,6 @@ def statfs_of(sb: Any, inode: Any, read_only: bool) -> bytes:
 
 def statfs_of_file(file: Any) -> bytes:
     """fstatfs of a file that has no path in the namespace."""
-    from .hostfd import HostFdFile
-    from .pidfd import PidFd
-    from .pipe import PipeFile
 
     if isinstance(file, HostFdFile):
         return host_fstatfs(file.hfd)

@@ -23,8 +23,10 @@ from ..abi.fcntl import (
     SEEK_HOLE,
 )
 from ..errors import Errno
+from ..mm import SharedBlock
 from .file import DirFile, File, generic_llseek
 from .inode import MAX_LFS_FILESIZE, Inode, SuperBlock, dtype_of, s_isdir
+from .mem import open_device
 from .stat import STATX_ATTR_APPEND, STATX_ATTR_IMMUTABLE, STATX_ATTR_NODUMP, Kstat, dev_major, dev_minor
 
 if TYPE_CHECKING:
@@ -185,8 +187,6 @@ class TmpSpecial(TmpInode):
 
     def open(self, path: Path, flags: int) -> File:
         if self.mode & S_IFMT == S_IFCHR:
-            from .devfs import open_device
-
             return open_device(path, self, flags, dev_major(self.dev), dev_minor(self.dev), self.sb.random_bytes)
         raise Errno(E.ENXIO)
 
@@ -625,7 +625,6 @@ class TmpFileHandle(File):
         ino = self.inode
         if ino.seals & _WRITE_SEALS and prot & PROT_WRITE:
             raise Errno(E.EPERM)
-        from ..mm import SharedBlock
 
         block = SharedBlock(ino.map_shared(offset, length), length)
         if self.writable:

@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..abi import signal as S
+from ..abi.resource import RLIMIT_SIGPENDING
 from ..abi.siginfo import SI_USER
-from ..threadgroup import RLIMIT_SIGPENDING
 from .siginfo import SigInfo
 
 if TYPE_CHECKING:

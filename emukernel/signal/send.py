@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING
 
 from ..abi import errno as E
 from ..abi import signal as S
+from ..abi.resource import RLIMIT_CORE
 from ..abi.siginfo import CLD_CONTINUED, SI_KERNEL, SI_TIMER, SI_USER
 from ..fs.signalfd import signalfd_notify
 from ..stops import GROUP_STOP
 from ..task import TASK_INTERRUPTIBLE
-from ..threadgroup import RLIMIT_CORE
 from .siginfo import SigInfo
 
 if TYPE_CHECKING:

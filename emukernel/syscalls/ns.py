@@ -29,6 +29,7 @@ from ..abi.clone import (
 from ..clone import child_pid_ns
 from ..creds import capable
 from ..errors import Errno
+from ..fs.pidfd import PidFd
 from ..pidns import MAX_PID_NS_LEVEL, PidNamespace
 from ..ptrace import PTRACE_MODE_READ_REALCREDS, ptrace_may_access
 from . import s32
@@ -108,7 +109,6 @@ def sys_unshare(task, flags):
 @syscall("setns", "fd", "x")
 def sys_setns(task, fd, nstype):
     # Linux: kernel/nsproxy.c setns, validate_nsset, pidns_install
-    from ..fs.pidfd import PidFd
 
     nstype = s32(nstype)  # an int: a negative one is no namespace type
     f = task.files.get(s32(fd))  # EBADF

@@ -10,12 +10,12 @@ from typing import Any
 
 from ..abi import errno as E
 from ..abi.capability import CAP_SYS_ADMIN, CAP_SYS_RESOURCE
+from ..abi.resource import RLIM_NLIMITS, RLIMIT_NOFILE, RUSAGE_CHILDREN, RUSAGE_SELF, RUSAGE_THREAD
 from ..clock import NSEC
 from ..creds import capable
 from ..errors import Errno
-from ..rusage import RUSAGE_CHILDREN, RUSAGE_SELF, RUSAGE_THREAD, getrusage
+from ..rusage import getrusage
 from ..sched_policy import PRIO_PGRP, PRIO_PROCESS, PRIO_USER, prio_targets, set_one_prio, task_nice
-from ..threadgroup import RLIM_NLIMITS, RLIMIT_NOFILE
 from ..uts import NEW_UTS_LEN, set_domainname, set_hostname, utsname
 from . import s32
 from .creds import prctl_creds

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ...abi import errno as E
+from ...cgroup import proc_cgroup_line
 from ...errors import Errno, Fault
 from ..fscontext import d_path
 from ..inode import Inode
@@ -161,7 +162,6 @@ class PidDir(PseudoDir):
 
 
 def _cgroup_line(kernel: Any, task: Task) -> bytes:
-    from ...cgroup import proc_cgroup_line
 
     return proc_cgroup_line(kernel, task).encode()
 

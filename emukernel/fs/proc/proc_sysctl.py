@@ -9,9 +9,13 @@ from typing import TYPE_CHECKING, Any
 
 from ...abi import errno as E
 from ...abi.capability import CAP_CHECKPOINT_RESTORE, CAP_SYS_ADMIN
+from ...cgroup import _kstrtoll
+from ...clone import MAX_TASKS
+from ...creds import CAP_LAST_CAP
 from ...errors import Errno
 from ...uts import HOST_UNAME, NEW_UTS_LEN, set_domainname, set_hostname
 from ..inode import Inode
+from ..pipe import pipefs, round_pipe_size
 from ..pseudo import PseudoDir, PseudoSuperBlock, SeqInode, static_entries
 
 if TYPE_CHECKING:
@@ -31,7 +35,6 @@ class Sysctl:
 
 def _proc_dointvec(data: bytes, lo: int, hi: int) -> int:
     """Linux proc_dointvec_minmax for one value: whitespace, a number, EINVAL for garbage or out of range."""
-    from ...cgroup import _kstrtoll
 
     tok = data.split()
     if not tok:
@@ -62,7 +65,6 @@ def _uts_store(kernel: Any, viewer: Task, data: bytes, store) -> None:
 
 def _pipe_max_store(kernel: Any, viewer: Task, data: bytes) -> None:
     # Linux: fs/pipe.c proc_dopipe_max_size: rounded to a power-of-two number of pages
-    from ..pipe import pipefs, round_pipe_size
 
     v = _proc_dointvec(data, 0, (1 << 31) - 1)
     size = round_pipe_size(v)
@@ -72,19 +74,16 @@ def _pipe_max_store(kernel: Any, viewer: Task, data: bytes) -> None:
 
 
 def _pipe_max_show(kernel: Any, viewer: Task) -> bytes:
-    from ..pipe import pipefs
 
     return b"%d\n" % pipefs(kernel).pipe_max_size
 
 
 def _threads_max(kernel: Any, viewer: Task) -> bytes:
-    from ...clone import MAX_TASKS
 
     return b"%d\n" % MAX_TASKS
 
 
 def _cap_last_cap(kernel: Any, viewer: Task) -> bytes:
-    from ...creds import CAP_LAST_CAP
 
     return b"%d\n" % CAP_LAST_CAP
 
