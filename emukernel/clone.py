@@ -325,6 +325,6 @@ def copy_process(kernel: Kernel, parent: Task, flags: int, exit_signal: int = S.
         pid.ns.child_reaper = t  # the first task of a namespace is its init
         t.tg.unkillable = True
     kernel.tasks[t.tid] = t
-    if kernel.tracer is not None and len(kernel.tasks) > 2:
-        kernel.tracer.multi = True  # strace -f prefixes [pid N] once there is more than one task
+    if kernel.events is not None:
+        kernel.events.on_clone(parent, t)
     return t

@@ -63,8 +63,8 @@ def do_exit(kernel: Kernel, task: Task, status: int) -> None:
             files.close_all()
         task.files = None
     task.fs = None
-    if kernel.tracer is not None and tg.live == 0:
-        kernel.trace_event("exit", task, tg.group_exit_code if tg.group_exit else status)
+    if kernel.events is not None and tg.live == 0:
+        kernel.events.on_exit(task, tg.group_exit_code if tg.group_exit else status)
     exit_notify(kernel, task)
     notify_pidfds(kernel, task)
 

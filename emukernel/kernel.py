@@ -29,6 +29,7 @@ from .syscalls.table import syscall_name
 from .task import EXIT_EXITING, EXIT_NONE, EXIT_ZOMBIE, Task
 from .threadgroup import ThreadGroup
 from .trace import Tracer
+from .trace.events import KernelEvents
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -38,6 +39,37 @@ DEADLOCK_STATUS = S.SIGKILL  # tasks of a deadlocked guest are killed
 
 class Kernel:
     """One emulated Linux system: `spawn` programs into it, then `run` it until every task is gone."""
+
+    __slots__ = (
+        "force_slow_entry",
+        "deadlocked",
+        "procfs",
+        "cgroupfs",
+        "cgroups",
+        "pipefs",
+        "pidfs",
+        "hostname",
+        "domainname",
+        "quiet",
+        "errstream",
+        "clock",
+        "rng",
+        "events",
+        "host_root",
+        "vfs",
+        "pidns",
+        "tasks",
+        "sched",
+        "entry",
+        "signals",
+        "futexes",
+        "_reported",
+        "dead_mms",
+        "held_pids",
+        "statuses",
+        "init",
+        "__weakref__",
+    )
 
     def __init__(self, *, root: str | None = None, binds: Sequence[tuple[str, str, bool]] = (),
                  stdio: tuple[int, int, int] = (0, 1, 2), seed: int = 0, realtime: bool = False,
@@ -63,10 +95,9 @@ class Kernel:
         self.errstream = errstream or sys.stderr
         self.clock = Clock(realtime)
         self.rng = random.Random(seed)
-        self.tracer = None
-        self.trace_held: list | None = None  # events raised inside a syscall wait for its line
+        self.events: KernelEvents | None = None  # who the kernel tells what happens (trace/events.py)
         if trace is not None:
-            self.tracer = Tracer(trace)
+            self.events = Tracer(trace)
         self.host_root = root
         self.vfs = Vfs(root=root, binds=binds, stdio=stdio, clock=self.clock, random_bytes=self.random_bytes)
         self.vfs.kernel = self  # FIFOs opened in it are pipes of this kernel
@@ -252,25 +283,6 @@ class Kernel:
     def make_pidfd(self, task: Task, target: Task) -> int:
         """A pidfd for target in task's fd table (CLOEXEC), as CLONE_PIDFD and pidfd_open give."""
         return task.files.install(PidFd(self, target), cloexec=True)
-
-    # -- tracing ---------------------------------------------------------------------------------------
-    def trace_event(self, kind: str, task: Task, *args) -> None:
-        """A signal or exit line: printed now, or after the line of the syscall that caused it."""
-        if self.trace_held is not None:
-            self.trace_held.append((kind, task, args))
-        else:
-            getattr(self.tracer, kind)(task, *args)
-
-    def trace_syscall(self, task: Task, sc, args: tuple, ret) -> None:
-        """The syscall's own line, then whatever it caused."""
-        self.tracer.syscall(task, sc, tuple(args), ret)
-        self.trace_flush()
-
-    def trace_flush(self) -> None:
-        held, self.trace_held = self.trace_held, None
-        if held:
-            for kind, t, a in held:
-                getattr(self.tracer, kind)(t, *a)
 
     # -- services ------------------------------------------------------------------------------------
     def random_bytes(self, n: int) -> bytes:

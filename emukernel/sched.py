@@ -401,8 +401,8 @@ class Scheduler:
             # a spinning task preempted by the host timer (the one nondeterministic event): virtual time
             # moves on by the time it computed, so timers fire for programs that spin waiting for them
             kernel.clock.advance_to(kernel.clock.monotonic_ns() + time.monotonic_ns() - t0)
-            if kernel.tracer is not None:
-                kernel.tracer.note(task, "preempted by host timer")
+            if kernel.events is not None:
+                kernel.events.on_schedule(task, "preempted by host timer")
         # (EmuExit.PREEMPT: a deterministic switch at a syscall boundary, nothing to do)
         if task.alive and task.state is TASK_RUNNING:
             kernel.entry.exit_to_user_mode(task)

@@ -23,6 +23,7 @@ from emukernel.signal import frame as F
 from emukernel.signal.pending import SigPending
 from emukernel.signal.siginfo import SigInfo, kill_info
 from emukernel.syscalls.table import TABLE
+from emukernel.trace.events import KernelEvents
 
 HANDLER, RESTORER = 0x401000, 0x401100
 SYSCALL_AT = 0x402000  # where the pretend `syscall` instruction is
@@ -250,9 +251,9 @@ def test_send_self_declines_outside_the_usual_case(guest) -> None:
     task.sigpending_flag = False
     task.sighand.actions[S.SIGCONT] = ACT
     assert not sigs.send_self(task, S.SIGCONT, SI_USER, task.tg.tgid, 0)  # prepare_signal's side effects
-    kernel.tracer = object()
+    kernel.events = KernelEvents()
     assert not sigs.send_self(*me)  # the tracer prints the signal after the syscall's line
-    kernel.tracer = None
+    kernel.events = None
     limit = task.tg.rlimits[11]
     old = list(limit)
     limit[0] = 0

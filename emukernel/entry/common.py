@@ -94,9 +94,8 @@ class SyscallEntry:
     def invoke(self, task: Task, sc, args: tuple) -> object:
         """The handler, outside emulation; returns an int or an action."""
         kernel = self.kernel
-        if kernel.tracer is not None:
-            kernel.trace_held = []
-            kernel.tracer.enter(task, sc, tuple(args))
+        if kernel.events is not None:
+            kernel.events.on_syscall_enter(task, sc, args)
         if sc.handler is None:
             return kernel.unimplemented(task, sc.nr)
         try:
@@ -128,8 +127,8 @@ class SyscallEntry:
                     self.syscall_exit_work(task, sc, args, 0 if sc.name.startswith("execve") else result)
                 return
             if result.__class__ is Block:
-                if kernel.tracer is not None:
-                    kernel.trace_flush()  # the call's line comes when it completes
+                if kernel.events is not None:
+                    kernel.events.on_syscall_blocked(task, sc, args)
                 task.restart = (sc, args, result.resume)
                 task.restart_in_hook = result.hook_ok
                 kernel.sched.block(task, result)
@@ -153,8 +152,8 @@ class SyscallEntry:
         """syscall_exit_work: the tracer's line for the call (and what it caused), then the ptrace
         syscall-exit stop."""
         kernel = self.kernel
-        if kernel.tracer is not None:
-            kernel.trace_syscall(task, sc, args, ret)
+        if kernel.events is not None:
+            kernel.events.on_syscall_exit(task, sc, args, ret)
 
     # -- the return to user mode ------------------------------------------------------------------------
     def exit_to_user_mode(self, task: Task, in_hook: bool = False) -> None:

@@ -191,6 +191,8 @@ def exec_binprm(task: Task, bprm: Binprm, elf) -> None:
     """The point of no return (begin_new_exec): de_thread, new mm, and the rest of the new image."""
     kernel = task.kernel
     de_thread(task)
+    if kernel.events is not None:
+        kernel.events.on_exec(task, bprm.filename)
     cpu = Cpu()
     mm = AddressSpace(cpu)
     kernel.entry.install(cpu)

@@ -96,12 +96,12 @@ class DeliverMixin:
                     if self.do_signal_stop(task, restart, in_hook):
                         return
                     continue
-                if kernel.tracer is not None:
-                    kernel.trace_event("signal", task, sig, info.fields())
+                if kernel.events is not None:
+                    kernel.events.on_signal(task, sig, info.fields())
                 self.kill_group(task, sig)
                 return
-            if kernel.tracer is not None:
-                kernel.trace_event("signal", task, sig, info.fields())
+            if kernel.events is not None:
+                kernel.events.on_signal(task, sig, info.fields())
             self.handle_signal(task, sig, act, info.pack(), info.addr if info.kind == "fault" else 0,
                                info.trapno, info.err, restart, 2 if in_hook else 0, False)
             # every deliverable signal gets its frame now, stacked: the last one's handler runs first

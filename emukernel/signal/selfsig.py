@@ -40,7 +40,7 @@ class SelfSigMixin:
             return False
         tg = task.tg
         if ((task.pending.bits | tg.shared.bits) & ~mask or tg.group_exit or tg.stop_pending
-                or self.kernel.tracer is not None or tg.signalfd_wait is not None):
+                or self.kernel.events is not None or tg.signalfd_wait is not None):
             return False
         # __send_signal's RLIMIT_SIGPENDING accounting: past the limit the general path decides
         if (sig >= S.SIGRTMIN or code < 0) and self.queue_full(task):

@@ -165,9 +165,9 @@ class SendMixin:
         if sig == S.SIGKILL or (group and not tg.group_exit and handler_of(target, sig) == S.SIG_DFL
                                 and self._is_fatal_default(sig) and target.ptrace is None):
             if sig == S.SIGKILL or not (target.sigmask | target.real_blocked) & bit:
-                if self.kernel.tracer is not None:
+                if self.kernel.events is not None:
                     info = (tg.shared.queue.get(sig) or task.pending.queue.get(sig) or [SigInfo(sig, SI_USER)])[0]
-                    self.kernel.trace_event("signal", target, sig, info.fields())
+                    self.kernel.events.on_signal(target, sig, info.fields())
                 tg.shared.discard(bit)
                 self.kill_group(target, sig)
                 return

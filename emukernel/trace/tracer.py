@@ -5,35 +5,9 @@ arguments vanish with the old address space), keyed by tid and consumed by that 
 task's exit.  There is no ``<unfinished ...>`` / ``<... resumed>`` bookkeeping: a call that blocks gets
 its line when it completes (the kernel holds the events it causes until then, see below).
 
-The kernel's fixed call points (the interface to keep while the kernel side is narrowed):
-
-- ``Tracer(stream)`` -- ``Kernel.__init__`` (kernel.py) when ``trace=`` is given; ``kernel.tracer`` is
-  None otherwise, and ``kernel.tracer is not None`` is the kernel's "tracing is on" test everywhere
-  (entry.py, signal/__init__.py, exit.py, sched.py, clone.py; signal/__init__.py also turns a fast path
-  off while tracing).
-- ``tracer.enter(task, sc, args)`` -- at syscall entry, before the handler runs: entry.py's traced
-  in-hook path (``traced``) and slow path (``SyscallEntry.call``), each right after setting
-  ``kernel.trace_held = []``.  `sc` is the ``syscalls.table.Syscall`` entry (or entry.py's
-  ``_Unimplemented`` pseudo-entry: ``nr``, ``name``, ``args`` kinds, ``ret`` kind), `args` the raw
-  register values.
-- ``tracer.syscall(task, sc, args, ret)`` -- the call's line, only through ``Kernel.trace_syscall``,
-  which then flushes ``kernel.trace_held``.  Called from entry.py when the call completes: `ret` is the
-  int result (negative errno, or -ERESTART* when interrupted), RAX for REGS_SET results, 0 for a
-  successful execve, or a non-int action (NORETURN of exit/exit_group) which prints as ``= ?``.  A call
-  that blocks gets no line until it completes (entry.py calls ``kernel.trace_flush()`` instead).
-- ``tracer.signal(task, sig, fields)`` -- through ``kernel.trace_event("signal", task, sig, fields)``
-  from signal/__init__.py when a signal is delivered or kills the group; `fields` is
-  ``SigInfo.fields()`` (siginfo members by name).  Held in ``kernel.trace_held`` while a syscall is
-  in progress, so the line follows the syscall's.
-- ``tracer.exit(task, status)`` -- through ``kernel.trace_event("exit", task, status)`` from exit.py
-  when the last thread of a group exits; `status` is the raw wait status (the group exit code if any).
-- ``tracer.note(task, text)`` -- directly from sched.py: ``"preempted by host timer"``.
-- ``tracer.multi = True`` -- set by clone.py when a clone leaves more than two tasks in ``kernel.tasks``
-  (init and one program): strace's ``[pid N]`` prefix from then on.
-
-``Kernel.trace_event`` dispatches with ``getattr(tracer, kind)``, so the event kinds are the method names.
-From the task the tracer reads ``tid``, ``mm.read(addr, n)``, ``mm.read_cstring(addr, limit)`` and
-``restart_nr`` (restart_syscall's line).
+It listens to the kernel through the event interface (`trace/events.py`).  Events that a syscall causes
+(a signal it sends, the exit it makes) are held until the syscall's own line is written, as strace prints
+them; a call that blocks releases what it held so far, and gets its line when it completes.
 """
 
 from __future__ import annotations
@@ -43,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from .decode_process import format_exit
 from .decode_signal import format_signal
+from .events import KernelEvents
 from .plan import _arg_texts, _norm_args, _norm_ret, _plan, _ret_text
 
 if TYPE_CHECKING:
@@ -52,13 +27,12 @@ if TYPE_CHECKING:
 ALIGN_COLUMN = 39  # strace pads the call to 39 columns: " = " then puts "=" at offset 40
 
 
-class Tracer:
+class Tracer(KernelEvents):
     """Writes strace -f lines to `stream`.
 
-    The kernel calls `syscall()` after each completed call (and may call `enter()` before execve so
-    that its arguments are read from the old address space), `signal()` when a signal is delivered,
-    `exit()` when a task ends and `note()` for events of its own.  `multi` (set by the kernel, or
-    passed per call) adds strace's ``[pid N] `` prefix while more than one task is traced.
+    `syscall()`, `signal()`, `exit()` and `note()` write one line each; the `on_*` methods are the kernel's
+    events, which call them.  `multi` (set once the kernel has more than one task, or passed per call) adds
+    strace's ``[pid N] `` prefix.
     With `align` (default) the ``=`` is padded to column 40 like strace; `flush` flushes each line.
     """
 
@@ -68,6 +42,7 @@ class Tracer:
         self.align = align
         self.flush = flush
         self._pending: dict[int, tuple[Any, str]] = {}
+        self._held: list | None = None  # lines a syscall in progress caused, written after its own
 
     def _prefix(self, task: Any, multi: bool | None) -> str:
         if self.multi if multi is None else multi:
@@ -115,3 +90,40 @@ class Tracer:
         if not text.startswith(("---", "+++")):
             text = f"--- {text} ---"
         self._emit(self._prefix(task, multi) + text)
+
+    # -- the kernel's events ----------------------------------------------------------------------------
+    def _write_or_hold(self, write, *args) -> None:
+        if self._held is not None:
+            self._held.append((write, args))
+        else:
+            write(*args)
+
+    def _release(self) -> None:
+        held, self._held = self._held, None
+        if held:
+            for write, args in held:
+                write(*args)
+
+    def on_syscall_enter(self, task: Any, sc: Syscall, args: Sequence[int]) -> None:
+        self._held = []
+        self.enter(task, sc, args)
+
+    def on_syscall_exit(self, task: Any, sc: Syscall, args: Sequence[int], ret: Any) -> None:
+        self.syscall(task, sc, tuple(args), ret)
+        self._release()
+
+    def on_syscall_blocked(self, task: Any, sc: Syscall, args: Sequence[int]) -> None:
+        self._release()  # the call's line comes when it completes
+
+    def on_signal(self, task: Any, sig: int, fields: Mapping[str, Any]) -> None:
+        self._write_or_hold(self.signal, task, sig, fields)
+
+    def on_exit(self, task: Any, status: int) -> None:
+        self._write_or_hold(self.exit, task, status)
+
+    def on_clone(self, parent: Any, child: Any) -> None:
+        if len(child.kernel.tasks) > 2:
+            self.multi = True  # strace -f prefixes [pid N] once there is more than one task besides init
+
+    def on_schedule(self, task: Any, why: str) -> None:
+        self.note(task, why)
