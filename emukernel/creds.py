@@ -84,6 +84,7 @@ class Creds:
                 f"{self.sgid}/{self.fsgid} groups={self.groups} eff={self.cap_effective:#x} "
                 f"prm={self.cap_permitted:#x}>")
 
+
 # Linux: include/linux/capability.h CAP_FS_MASK | CAP_LINUX_IMMUTABLE (what fsuid 0 <-> nonzero raises/drops)
 CAP_FS_SET = sum(1 << c for c in (CAP_CHOWN, CAP_MKNOD, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER,
                                   CAP_FSETID, CAP_MAC_OVERRIDE, CAP_LINUX_IMMUTABLE))

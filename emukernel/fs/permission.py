@@ -33,10 +33,7 @@ MAY_CHDIR  = 0x40
 
 def capable(creds: Any, cap: int) -> bool:
     """Whether the credentials hold filesystem capability `cap`."""
-    fn = getattr(creds, "capable", None)
-    if fn is not None:
-        return bool(fn(cap))
-    return creds.fsuid == 0
+    return creds.capable(cap)
 
 
 def in_group_p(creds: Any, gid: int) -> bool:
