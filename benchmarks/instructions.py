@@ -1,9 +1,10 @@
 """Instructions per getpid round trip, under emukernel and in the bare-Unicorn ceiling, counted by callgrind.
 
 Wall-clock cells on a shared VM move by tens of percent between runs; instruction counts do not (the same
-binary, input and environment give the same count).  Each side runs the raw-syscall getpid guest
-(`bench_syscall`) at two loop counts under `valgrind --tool=callgrind`; the difference of the totals over
-the difference of the counts is the cost of one round trip, start-up cancelled.
+binary, input, environment and hash seed give the same count: the children run with PYTHONHASHSEED=0).
+Each side runs the raw-syscall getpid guest (`bench_syscall`) at two loop counts under
+`valgrind --tool=callgrind`; the difference of the totals over the difference of the counts is the cost of
+one round trip, start-up cancelled.
 
     python -m benchmarks.instructions [--n1 20000] [--n2 60000]
 
@@ -40,7 +41,10 @@ def collected(side: str, guest: Path, n: int) -> int:
         # the interpreter itself, not a wrapper script (pyenv shims are shell scripts valgrind would count)
         cmd = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", os.path.realpath(sys.executable),
                "-c", _CHILD.format(repo=str(REPO)), side, str(guest), str(n)]
-        p = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        # a fixed hash seed: string hashing decides dict layouts, which moved the count by up to ±20% between
+        # runs of the same code
+        env = dict(os.environ, PYTHONHASHSEED="0")
+        p = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env)
         m = re.search(r"Collected : (\d+)", p.stderr)
         if p.returncode != 0 or m is None:
             raise RuntimeError(f"callgrind run failed ({side}, N={n}): {p.stderr[-500:]}")
