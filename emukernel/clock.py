@@ -7,6 +7,26 @@ sleeps, so sleeps complete instantly and two runs of the same program read the s
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
+
+from .abi import errno as E
+from .abi.clock import (
+    CLOCK_BOOTTIME,
+    CLOCK_BOOTTIME_ALARM,
+    CLOCK_MONOTONIC,
+    CLOCK_MONOTONIC_COARSE,
+    CLOCK_MONOTONIC_RAW,
+    CLOCK_PROCESS_CPUTIME_ID,
+    CLOCK_REALTIME,
+    CLOCK_REALTIME_ALARM,
+    CLOCK_REALTIME_COARSE,
+    CLOCK_TAI,
+    CLOCK_THREAD_CPUTIME_ID,
+)
+from .errors import Errno
+
+if TYPE_CHECKING:
+    from .task import Task
 
 NSEC = 1_000_000_000
 SYSCALL_COST_NS = 250  # virtual time charged per syscall
@@ -49,3 +69,22 @@ class Clock:
             now = self.monotonic_ns()
             if mono_ns > now:
                 self.slept_ns += mono_ns - now
+
+
+def clock_now(task: Task, clockid: int) -> int:
+    """The value of a clock in ns (kernel/time/posix-timers.c clockid_to_kclock); EINVAL if unknown."""
+    c = task.kernel.clock
+    if clockid in (CLOCK_REALTIME, CLOCK_REALTIME_COARSE, CLOCK_REALTIME_ALARM, CLOCK_TAI):
+        return c.realtime_ns() + (37 * NSEC if clockid == CLOCK_TAI else 0)
+    if clockid in (CLOCK_MONOTONIC, CLOCK_MONOTONIC_RAW, CLOCK_MONOTONIC_COARSE, CLOCK_BOOTTIME,
+                   CLOCK_BOOTTIME_ALARM):
+        return c.monotonic_ns()
+    if clockid in (CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID):
+        return c.cputime_ns()
+    if clockid < 0:
+        # CPU-time clocks of another process/thread: ~pid << 3 | type
+        pid = ~clockid >> 3
+        if (clockid & 7) >= 3 or (pid and pid not in task.kernel.tasks):
+            raise Errno(E.EINVAL)
+        return c.cputime_ns()
+    raise Errno(E.EINVAL)

@@ -7,9 +7,8 @@ from __future__ import annotations
 from ..abi import errno as E
 from ..abi import signal as S
 from ..abi.siginfo import SI_TIMER
-from ..clock import NSEC
+from ..clock import NSEC, clock_now
 from ..errors import Errno
-from ..syscalls.time import clock_now
 from .siginfo import SigInfo
 
 ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF = 0, 1, 2

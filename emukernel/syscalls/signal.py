@@ -7,6 +7,7 @@ import struct
 from ..abi import errno as E
 from ..abi import signal as S
 from ..abi.siginfo import SI_QUEUE
+from ..clock import NSEC, clock_now
 from ..cpu import RSP
 from ..errors import Errno
 from ..sched import REGS_SET, Block
@@ -15,7 +16,7 @@ from ..signal import timers
 from ..signal.kill import do_kill, do_tkill, kill_pid_info, user_info
 from . import s32
 from .table import syscall
-from .time import NSEC, clock_now, read_timespec, write_timespec
+from .time import read_timespec, write_timespec
 
 _SIGACTION = struct.Struct("<QQQQ")  # handler, flags, restorer, mask (struct kernel_sigaction, x86-64)
 _STACK_T = struct.Struct("<Qi4xQ")  # ss_sp, ss_flags, ss_size

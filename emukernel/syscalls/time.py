@@ -6,37 +6,27 @@ import struct
 import time as _time
 
 from ..abi import errno as E
+from ..abi.clock import (
+    CLOCK_BOOTTIME,
+    CLOCK_BOOTTIME_ALARM,
+    CLOCK_MONOTONIC,
+    CLOCK_MONOTONIC_COARSE,
+    CLOCK_PROCESS_CPUTIME_ID,
+    CLOCK_REALTIME,
+    CLOCK_REALTIME_ALARM,
+    CLOCK_REALTIME_COARSE,
+    CLOCK_TAI,
+    CLOCK_THREAD_CPUTIME_ID,
+    TIMER_ABSTIME,
+)
+from ..clock import NSEC, clock_now
 from ..errors import Errno
 from ..sched import Block
 from . import s32
 from .table import syscall
 
 _TS = struct.Struct("<qq")
-NSEC = 1_000_000_000
-CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID = 0, 1, 2, 3
-CLOCK_MONOTONIC_RAW, CLOCK_REALTIME_COARSE, CLOCK_MONOTONIC_COARSE, CLOCK_BOOTTIME = 4, 5, 6, 7
-CLOCK_REALTIME_ALARM, CLOCK_BOOTTIME_ALARM, CLOCK_TAI = 8, 9, 11
-TIMER_ABSTIME = 1
 _COARSE_RES = _time.clock_getres(CLOCK_REALTIME_COARSE) if hasattr(_time, "clock_getres") else 0.004
-
-
-def clock_now(task, clockid: int) -> int:
-    """The value of a clock in ns (kernel/time/posix-timers.c clockid_to_kclock); EINVAL if unknown."""
-    c = task.kernel.clock
-    if clockid in (CLOCK_REALTIME, CLOCK_REALTIME_COARSE, CLOCK_REALTIME_ALARM, CLOCK_TAI):
-        return c.realtime_ns() + (37 * NSEC if clockid == CLOCK_TAI else 0)
-    if clockid in (CLOCK_MONOTONIC, CLOCK_MONOTONIC_RAW, CLOCK_MONOTONIC_COARSE, CLOCK_BOOTTIME,
-                   CLOCK_BOOTTIME_ALARM):
-        return c.monotonic_ns()
-    if clockid in (CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID):
-        return c.cputime_ns()
-    if clockid < 0:
-        # CPU-time clocks of another process/thread: ~pid << 3 | type
-        pid = ~clockid >> 3
-        if (clockid & 7) >= 3 or (pid and pid not in task.kernel.tasks):
-            raise Errno(E.EINVAL)
-        return c.cputime_ns()
-    raise Errno(E.EINVAL)
 
 
 def read_timespec(task, addr: int) -> int:
@@ -115,7 +105,7 @@ def sys_clock_nanosleep(task, clockid, flags, req, rem):
         raise Errno(E.EINVAL)
     if clockid not in (CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_BOOTTIME, CLOCK_TAI, CLOCK_PROCESS_CPUTIME_ID,
                        CLOCK_REALTIME_ALARM, CLOCK_BOOTTIME_ALARM):
-        raise Errno(E.EINVAL if clockid >= 0 else E.EINVAL)
+        raise Errno(E.EINVAL)
     ns = read_timespec(task, req)
     if flags & TIMER_ABSTIME:
         now = clock_now(task, clockid)
