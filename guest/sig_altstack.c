@@ -91,6 +91,11 @@ static void test_args(void)
     EXPECT_ERRNO(sas(&ss, NULL), EINVAL, "flags 0x10");
     ss.ss_flags = SS_ONSTACK | SS_DISABLE;
     EXPECT_ERRNO(sas(&ss, NULL), EINVAL, "flags SS_ONSTACK|SS_DISABLE");
+    /* sys_sigaltstack copies the old stack out only when the change succeeded */
+    stack_t unwritten = {.ss_sp = (void *)0x1234, .ss_flags = 0x5678, .ss_size = 0x9abc};
+    EXPECT_ERRNO(sas(&ss, &unwritten), EINVAL, "flags SS_ONSTACK|SS_DISABLE, with an old stack to fill");
+    CHECK(unwritten.ss_sp == (void *)0x1234 && unwritten.ss_flags == 0x5678 && unwritten.ss_size == 0x9abc,
+          "a failed change leaves the old stack_t unwritten");
     ss.ss_flags = SS_ONSTACK;
     CHECK(sas(&ss, NULL) == 0, "flags SS_ONSTACK accepted");
     show_current("after SS_ONSTACK");

@@ -7,7 +7,9 @@ import struct
 from typing import TYPE_CHECKING
 
 from ..cpu import RESTORE_ST, RESTORE_TAG, RSP, _reg_read, _reg_write_batch
+from ..errors import Errno
 from . import frame as F
+from .altstack import do_sigaltstack
 
 if TYPE_CHECKING:
     from ..kernel import Kernel
@@ -79,13 +81,12 @@ class SigreturnMixin:
         # GPRs, then FPCW, FPSW, MXCSR, the tag word and XMM0-15, in one batched write
         _reg_write_batch(*wb.args)
         self.set_blocked(task, mask)  # set_current_blocked
-        # restore_altstack: do_sigaltstack with the frame's stack_t; its errors are ignored
-        ss_cur = task.sas_ss_size
-        if task.sas_ss_flags & _SS_AUTODISARM or not (ss_cur and task.sas_ss_sp < sp <= task.sas_ss_sp + ss_cur):
-            mode = ss_flags & ~_SS_AUTODISARM
-            if mode == F.SS_DISABLE:
-                task.sas_ss_sp, task.sas_ss_size, task.sas_ss_flags = 0, 0, ss_flags
-            elif mode in (0, F.SS_ONSTACK) and ss_size >= F.MINSIGSTKSZ:
-                task.sas_ss_sp, task.sas_ss_size, task.sas_ss_flags = ss_sp, ss_size, ss_flags
+        # restore_altstack: do_sigaltstack with the frame's stack_t, its errors ignored (and nothing to do in
+        # the usual case, the frame holding the stack as it is)
+        if task.sas_ss_sp != ss_sp or task.sas_ss_size != ss_size or task.sas_ss_flags != ss_flags:
+            try:
+                do_sigaltstack(task, ss_sp, ss_flags, ss_size, sp)
+            except Errno:
+                pass
         return True
 

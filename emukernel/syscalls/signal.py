@@ -11,8 +11,8 @@ from ..clock import NSEC, clock_now
 from ..cpu import RSP
 from ..errors import Errno
 from ..sched import REGS_SET, Block
-from ..signal import frame as F
 from ..signal import timers
+from ..signal.altstack import do_sigaltstack, sas_ss_flags
 from ..signal.kill import do_kill, do_tkill, kill_pid_info, user_info
 from . import s32
 from .table import syscall
@@ -138,40 +138,17 @@ def sys_rt_sigreturn(task):
     return REGS_SET
 
 
-def on_sig_stack(task, sp: int) -> bool:
-    # Linux: include/linux/sched/signal.h on_sig_stack: never "on" an SS_AUTODISARM stack (it is disarmed
-    # while a handler runs on it, so only a stack re-armed from there could be)
-    if task.sas_ss_flags & F.SS_AUTODISARM:
-        return False
-    return bool(task.sas_ss_size) and task.sas_ss_sp < sp <= task.sas_ss_sp + task.sas_ss_size
-
-
 @syscall("sigaltstack", "p", "struct_out")
 def sys_sigaltstack(task, uss, uoss):
-    # Linux: kernel/signal.c do_sigaltstack
+    # Linux: kernel/signal.c sys_sigaltstack: the new stack read first, the old one written only on success
     sp = task.mm.cpu.reg(RSP)
-    onstack = on_sig_stack(task, sp)
-    new = task.mm.read_struct(_STACK_T, uss) if uss else None
+    old = (task.sas_ss_sp, sas_ss_flags(task, sp), task.sas_ss_size)
+    if uss:
+        ss_sp, ss_flags, ss_size = task.mm.read_struct(_STACK_T, uss)
+        do_sigaltstack(task, ss_sp, ss_flags & 0xFFFFFFFF, ss_size, sp)
     if uoss:
-        flags = F.SS_DISABLE if not task.sas_ss_size else (F.SS_ONSTACK if onstack else 0)
-        flags |= task.sas_ss_flags & F.SS_AUTODISARM
-        task.mm.write_struct(_STACK_T, uoss, task.sas_ss_sp, flags if flags < 2**31 else flags - 2**32,
-                             task.sas_ss_size)
-    if new is not None:
-        ss_sp, ss_flags, ss_size = new
-        ss_flags &= 0xFFFFFFFF
-        if onstack:
-            raise Errno(E.EPERM)
-        mode = ss_flags & ~F.SS_AUTODISARM
-        if mode not in (F.SS_DISABLE, F.SS_ONSTACK, 0):
-            raise Errno(E.EINVAL)
-        if mode == F.SS_DISABLE:
-            task.sas_ss_sp = task.sas_ss_size = 0
-        else:
-            if ss_size < F.MINSIGSTKSZ:
-                raise Errno(E.ENOMEM)
-            task.sas_ss_sp, task.sas_ss_size = ss_sp, ss_size
-        task.sas_ss_flags = ss_flags  # the word as given, mode and flag bits (do_sigaltstack)
+        ss_sp, flags, ss_size = old
+        task.mm.write_struct(_STACK_T, uoss, ss_sp, flags if flags < 2**31 else flags - 2**32, ss_size)
     return 0
 
 
