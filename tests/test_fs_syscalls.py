@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from objects import make_creds
 
 from emukernel.abi import errno as E
 from emukernel.abi.fcntl import (
@@ -46,7 +47,6 @@ from emukernel.abi.fcntl import (
 )
 from emukernel.abi.resource import RLIMIT_NOFILE
 from emukernel.abi.syscall_numbers import NUMBERS
-from emukernel.creds import CAP_FS_SET, CAP_FULL_SET
 from emukernel.creds import Creds as RealCreds
 from emukernel.errors import Errno, Fault
 from emukernel.fs.stat import STAT, STATX, STATX_BASIC_STATS, STATX_MNT_ID
@@ -121,20 +121,9 @@ class FakeMM:
         return addr
 
 
-def Creds(uid: int = 0, gid: int = 0, euid: int | None = None, egid: int | None = None, suid: int | None = None,
-          sgid: int | None = None, fsuid: int | None = None, fsgid: int | None = None,
-          groups: tuple[int, ...] = ()) -> RealCreds:
-    """Real credentials (emukernel.creds.Creds) with these ids; unnamed ids follow uid and gid.  As after
-    Linux's setuid rules: every capability with euid 0, the filesystem ones with fsuid 0 alone, else none."""
-    c = RealCreds(uid, gid, groups)
-    c.euid = uid if euid is None else euid
-    c.suid = uid if suid is None else suid
-    c.fsuid = c.euid if fsuid is None else fsuid
-    c.egid = gid if egid is None else egid
-    c.sgid = gid if sgid is None else sgid
-    c.fsgid = c.egid if fsgid is None else fsgid
-    c.cap_permitted = c.cap_effective = CAP_FULL_SET if c.euid == 0 else (CAP_FS_SET if c.fsuid == 0 else 0)
-    return c
+def Creds(**ids) -> RealCreds:
+    """Real credentials, root unless the ids say otherwise (tests/objects.py)."""
+    return make_creds(**ids)
 
 
 @dataclass

@@ -6,6 +6,7 @@ import os
 import stat as pystat
 
 import pytest
+from objects import make_creds
 
 from emukernel.abi import errno as E
 from emukernel.abi.fcntl import (
@@ -34,7 +35,6 @@ from emukernel.abi.fcntl import (
     W_OK,
     X_OK,
 )
-from emukernel.creds import CAP_FS_SET, CAP_FULL_SET
 from emukernel.creds import Creds as RealCreds
 from emukernel.errors import Errno
 from emukernel.fs.fdtable import FdTable
@@ -46,20 +46,9 @@ from emukernel.fs.vfs import KERNEL_CREDS, Vfs
 ROOT = KERNEL_CREDS
 
 
-def Creds(uid: int = 1000, gid: int = 1000, euid: int | None = None, egid: int | None = None, suid: int | None = None,
-          sgid: int | None = None, fsuid: int | None = None, fsgid: int | None = None,
-          groups: tuple[int, ...] = ()) -> RealCreds:
-    """Real credentials (emukernel.creds.Creds) with these ids; unnamed ids follow uid and gid.  As after
-    Linux's setuid rules: every capability with euid 0, the filesystem ones with fsuid 0 alone, else none."""
-    c = RealCreds(uid, gid, groups)
-    c.euid = uid if euid is None else euid
-    c.suid = uid if suid is None else suid
-    c.fsuid = c.euid if fsuid is None else fsuid
-    c.egid = gid if egid is None else egid
-    c.sgid = gid if sgid is None else sgid
-    c.fsgid = c.egid if fsgid is None else fsgid
-    c.cap_permitted = c.cap_effective = CAP_FULL_SET if c.euid == 0 else (CAP_FS_SET if c.fsuid == 0 else 0)
-    return c
+def Creds(**ids) -> RealCreds:
+    """Real credentials of an ordinary user (uid and gid 1000) unless the ids say otherwise."""
+    return make_creds(**{"uid": 1000, "gid": 1000, **ids})
 
 
 class Clock:
