@@ -131,3 +131,22 @@ def test_trace_prints_strace_lines(build_guest, variant: str) -> None:
 def test_segfault_exit_code_like_a_shell(build_guest) -> None:
     r = emukernel(str(build_guest("segv", "musl")))
     assert r.returncode == 139
+
+
+@pytest.mark.parametrize("p_type", [0x6474E554, 0x60000123, 0x70000001, 0x12345678])
+def test_unknown_program_header_types_are_ignored(build_guest, tmp_path: Path, p_type: int) -> None:
+    """Linux's load_elf_binary acts on the p_types it knows and ignores the rest (PT_GNU_SFRAME, OS- and
+    processor-specific values, anything new): the program runs, natively and under emukernel."""
+    data = bytearray(build_guest("hello", "musl").read_bytes())
+    phoff, = struct.unpack_from("<Q", data, 32)
+    phentsize, phnum = struct.unpack_from("<HH", data, 54)
+    types = [struct.unpack_from("<I", data, phoff + i * phentsize)[0] for i in range(phnum)]
+    i = types.index(0x6474E551)  # PT_GNU_STACK, which nothing else refers to, becomes p_type
+    struct.pack_into("<I", data, phoff + i * phentsize, p_type)
+    prog = tmp_path / "hello"
+    prog.write_bytes(bytes(data))
+    prog.chmod(0o755)
+    native = subprocess.run([str(prog)], capture_output=True, timeout=60)
+    emu = emukernel(str(prog))
+    assert native.returncode == 0 and native.stdout == b"hello, world\n"
+    assert (emu.returncode, emu.stdout, emu.stderr) == (0, native.stdout, b"")

@@ -1,20 +1,18 @@
 """ELF loader (Linux fs/binfmt_elf.c load_elf_binary) for static ET_EXEC and static-pie ET_DYN x86-64 files.
 
 The header is validated by hand first, so that every bad file gets one clear sentence and the errno execve
-returns; the program headers are then read with lief.
+returns; the program headers are then read with `struct`, as load_elf_phdrs reads them: every p_type is
+accepted and only the ones the loader acts on are looked at (Linux ignores the others: PT_GNU_SFRAME, OS- or
+processor-specific values, anything new).
 """
 
 from __future__ import annotations
 
 import struct
 
-import lief
-
 from ..abi import errno as E
 from ..abi import mman as M
 from ..errors import ExecFormatError
-
-lief.logging.disable()
 
 EM_X86_64 = 62
 ET_EXEC, ET_DYN = 2, 3
@@ -86,15 +84,13 @@ def parse_elf(data: bytes) -> ElfFile:
         raise _bad("corrupt ELF program header table")
     if phoff + phnum * phentsize > len(data):
         raise _bad("truncated ELF (program headers past the end of the file)")
-    binary = lief.ELF.parse(data)
-    if binary is None:
-        raise _bad("corrupt ELF")
     segments = []
     interp = None
     exec_stack = False
-    for seg in binary.segments:
-        s = Segment(int(seg.type.value), int(seg.flags.value), seg.file_offset, seg.virtual_address,
-                    seg.physical_size, seg.virtual_size)
+    for i in range(phnum):
+        p_type, p_flags, p_offset, p_vaddr, _paddr, p_filesz, p_memsz, _align = \
+            _PHDR.unpack_from(data, phoff + i * _PHDR.size)
+        s = Segment(p_type, p_flags, p_offset, p_vaddr, p_filesz, p_memsz)
         segments.append(s)
         if s.type == PT_INTERP:
             raw = data[s.offset:s.offset + s.filesz]
