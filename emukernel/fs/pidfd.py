@@ -168,11 +168,8 @@ class PidFd(File):
 
 
 def proc_pid_ns(kernel: Any) -> Any:
-    """The pid namespace of the kernel's /proc (proc_pid_ns): the one it was mounted from, at boot the root.
-
-    procfs may record it as `pid_ns` on its superblock (`kernel.procfs`); without that, /proc was mounted at
-    boot by the kernel, from the root namespace."""
-    return getattr(getattr(kernel, "procfs", None), "pid_ns", None) or kernel.pidns
+    """The pid namespace of the kernel's /proc (proc_pid_ns): the one it was mounted from, at boot the root."""
+    return kernel.procfs.pid_ns
 
 
 def pidfd_file(task: Any, fd: int) -> PidFd:

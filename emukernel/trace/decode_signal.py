@@ -161,8 +161,7 @@ def _n_rt_tgsigqueueinfo(sc: Any) -> tuple[list[ArgFn], RetFn | None]:
 
 def _n_restart_syscall(sc: Any) -> tuple[list[ArgFn], RetFn | None]:
     def fn(t: Any, a: tuple[int, ...], r: Any) -> str:
-        nr = getattr(t, "restart_nr", None)
-        name = _SYSCALL_NAMES.get(nr, "call") if isinstance(nr, int) else "call"
+        name = _SYSCALL_NAMES.get(t.restart_nr, "call")
         return f"<... resuming interrupted {name} ...>"
     return [fn], None
 
