@@ -34,12 +34,20 @@ from benchmarks.runner import run_bare, run_emukernel
 """
 
 
+def _interpreter() -> str:
+    """The interpreter binary itself, not a wrapper script (pyenv shims are shell scripts valgrind would
+    count); in a virtual environment its own `python` link, which is the interpreter and finds the
+    environment's packages (the link's target, the base interpreter, would not)."""
+    if sys.prefix != sys.base_prefix:
+        return sys.executable
+    return os.path.realpath(sys.executable)
+
+
 def collected(side: str, guest: Path, args: list[str]) -> int:
     """Instructions callgrind counts for one whole run of `side` with the guest's arguments."""
     with tempfile.TemporaryDirectory() as d:
         out = os.path.join(d, "cg.out")
-        # the interpreter itself, not a wrapper script (pyenv shims are shell scripts valgrind would count)
-        cmd = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", os.path.realpath(sys.executable),
+        cmd = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", _interpreter(),
                "-c", _CHILD.format(repo=str(REPO)), side, str(guest), *args]
         # a fixed hash seed: string hashing decides dict layouts, which moved the count by up to ±20% between
         # runs of the same code
