@@ -13,20 +13,26 @@ from .file import _fdget
 from .table import syscall
 
 
-@syscall("getdents64", "fd", "struct_out", "u")
-def sys_getdents64(task: Any, fd: int, dirent: int, count: int) -> int:
+def _getdents(task: Any, fd: int, dirent: int, count: int, convert) -> int:
+    """iterate_dir into the guest's buffer; a fault while copying puts the position back, so that no entry
+    is lost."""
     f = _fdget(task, fd)
     count = u32(count)
     if not access_ok(dirent, count):
         raise Errno(E.EFAULT)
     before = f.pos
-    data = f.getdents64(count)
+    data = convert(f.getdents64(count))
     try:
         task.mm.write(dirent, data)
     except Fault:
         f.lseek(before, SEEK_SET)
         raise
     return len(data)
+
+
+@syscall("getdents64", "fd", "struct_out", "u")
+def sys_getdents64(task: Any, fd: int, dirent: int, count: int) -> int:
+    return _getdents(task, fd, dirent, count, bytes)
 
 
 _DIRENT64 = struct.Struct("<QqHB")
@@ -52,15 +58,4 @@ def dirents_from64(data: bytes) -> bytes:
 
 @syscall("getdents", "fd", "struct_out", "u")
 def sys_getdents(task: Any, fd: int, dirent: int, count: int) -> int:
-    f = _fdget(task, fd)
-    count = u32(count)
-    if not access_ok(dirent, count):
-        raise Errno(E.EFAULT)
-    before = f.pos
-    data = dirents_from64(f.getdents64(count))
-    try:
-        task.mm.write(dirent, data)
-    except Fault:
-        f.lseek(before, SEEK_SET)
-        raise
-    return len(data)
+    return _getdents(task, fd, dirent, count, dirents_from64)
