@@ -34,6 +34,7 @@ PROCESS_GUESTS = (
     "spinflag",
     "pipes",
     "pgrp",
+    "resume_errors",  # blocking calls that complete with a bad pointer (EFAULT) or no child left (ECHILD)
 )
 
 
