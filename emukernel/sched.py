@@ -275,7 +275,14 @@ class Scheduler:
                     kernel.report_deadlock()
                     continue
                 return
-            self.run_task(task)
+            try:
+                self.run_task(task)
+            except Exception as exc:  # a kernel bug outside the hook: that process gets SIGSYS, the run goes on
+                bad = self.current or task
+                if bad.alive:
+                    kernel.kernel_bug(bad, "a syscall finished outside emulation", exc)
+                else:
+                    raise
             if kernel.dead_mms:
                 kernel.reap_mms()
 
