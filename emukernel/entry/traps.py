@@ -14,7 +14,6 @@ if TYPE_CHECKING:
     from ..cpu import Cpu
 
 
-
 def install_traps(cpu: Cpu) -> None:
     """Install the interrupt hook on cpu."""
 
