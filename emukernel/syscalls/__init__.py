@@ -19,7 +19,7 @@ _MODULES = (
     "read_write", "open", "namei", "stat", "fcntl", "ioctl", "readdir", "file", "d_path", "sync", "utimes",
     "statfs", "locks", "splice",
     # mm/, kernel/, block/, net/, drivers/
-    "readahead", "fadvise", "memfd", "sys", "sched", "ioprio", "exec_domain", "membarrier", "printk", "socket",
+    "readahead", "fadvise", "memfd", "process_vm", "sys", "sched", "ioprio", "exec_domain", "membarrier", "printk", "socket",
     "random",
     # concept modules
     "process", "memory", "time", "signal", "futex", "exec", "creds", "ns", "pipe", "poll", "anonfd", "pidfd",

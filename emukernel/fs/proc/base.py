@@ -10,12 +10,24 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ...abi import errno as E
+from ...abi.fcntl import S_IFREG, SEEK_CUR, SEEK_SET
 from ...cgroup import proc_cgroup_line
 from ...errors import Errno, Fault
+from ...ptrace import PTRACE_MODE_ATTACH_FSCREDS, ptrace_may_access
+from ...vm_access import access_read, access_write
+from ..file import File
 from ..fscontext import d_path
 from ..inode import Inode
 from ..mount import Path
-from ..pseudo import LinkInode, PseudoDir, PseudoSuperBlock, SeqInode, static_entries
+from ..pseudo import (
+    LinkInode,
+    PseudoDir,
+    PseudoInode,
+    PseudoSuperBlock,
+    SeqInode,
+    current_task,
+    static_entries,
+)
 from .array import proc_pid_children, proc_pid_stat, proc_pid_statm, proc_pid_status
 from .fd import FdDir, FdInfoDir
 from .internal import (
@@ -80,6 +92,95 @@ def proc_pid_limits(task: Task) -> bytes:
     return "".join(out).encode()
 
 
+PAGE_SIZE = 4096
+_U64_MASK = (1 << 64) - 1
+
+
+class MemInode(PseudoInode):
+    """/proc/PID/mem (Linux mem_open): the process's memory at file positions equal to its addresses.
+
+    Opening takes the address space (mm_access with PTRACE_MODE_ATTACH: our own, or one we may trace,
+    else EACCES); a process without one (a zombie) gives a file that reads and writes nothing."""
+
+    __slots__ = ("task",)
+
+    def __init__(self, sb: PseudoSuperBlock, task: Task, key: tuple, uid: int, gid: int) -> None:
+        super().__init__(sb, key, S_IFREG | 0o600, uid, gid, anchor=task)
+        self.task = task
+
+    def open(self, path: Path, flags: int) -> File:
+        task = self.task
+        if task_released(task):
+            raise Errno(E.ESRCH)
+        me = current_task(self.sb.kernel)
+        mm = task.mm
+        if mm is not None and mm is not me.mm and not ptrace_may_access(me, task, PTRACE_MODE_ATTACH_FSCREDS):
+            raise Errno(E.EACCES)
+        return MemFile(path, self, flags, mm)
+
+
+class MemFile(File):
+    """An open /proc/PID/mem (Linux mem_rw, mem_lseek): reads and writes go page by page into the address
+    space held since open, as a debugger's (FOLL_FORCE) accesses: protections are ignored, except that a
+    shared mapping that is not writable stays so.  A transfer stops at the first page that cannot be
+    touched: EIO when that is the first one.  Positions are addresses: any 64-bit value."""
+
+    __slots__ = ("mm",)
+
+    def __init__(self, path: Path | None, inode: MemInode, flags: int, mm: Any) -> None:
+        super().__init__(path, inode, flags)
+        self.mm = mm
+
+    def _live_mm(self) -> Any:
+        mm = self.mm
+        return mm if mm is not None and mm.users > 0 else None  # mmget_not_zero
+
+    def _read_at(self, n: int, addr: int) -> bytes:
+        mm = self._live_mm()
+        if mm is None or n == 0:
+            return b""
+        data = access_read(mm, addr, n, True)
+        if not data:
+            raise Errno(E.EIO)
+        return data
+
+    def _write_at(self, data: bytes, addr: int) -> int:
+        mm = self._live_mm()
+        if mm is None or not data:
+            return 0
+        done = access_write(mm, addr, data, True)
+        if not done:
+            raise Errno(E.EIO)
+        return done
+
+    def read(self, n: int) -> bytes:
+        data = self._read_at(n, self.pos)
+        self.pos = (self.pos + len(data)) & _U64_MASK
+        return data
+
+    def pread(self, n: int, offset: int) -> bytes:
+        return self._read_at(n, offset)
+
+    def write(self, data: bytes) -> int:
+        done = self._write_at(data, self.pos)
+        self.pos = (self.pos + done) & _U64_MASK
+        return done
+
+    def pwrite(self, data: bytes, offset: int) -> int:
+        return self._write_at(data, offset)
+
+    def lseek(self, offset: int, whence: int) -> int:
+        # Linux: fs/proc/base.c mem_lseek: SEEK_SET and SEEK_CUR, any resulting value
+        if whence == SEEK_SET:
+            pos = offset
+        elif whence == SEEK_CUR:
+            pos = self.pos + offset
+        else:
+            raise Errno(E.EINVAL)
+        self.pos = pos & _U64_MASK
+        return self.pos - (1 << 64) if self.pos >> 63 else self.pos
+
+
 class PidDir(PseudoDir):
     """/proc/PID (thread=False, Linux tgid_base_stuff) or /proc/PID/task/TID (thread=True, tid_base_stuff)."""
 
@@ -142,6 +243,7 @@ class PidDir(PseudoDir):
         if not whole:
             items.append(seq("children", 0o444, lambda v: proc_pid_children(view, v, task)))
         items += [
+            (b"mem", MemInode(sb, task, ("mem", *key), uid, gid)),
             link("cwd", lambda v: _path_body(task, "cwd", v), lambda v: _path_of(task, "cwd")),
             link("root", lambda v: _path_body(task, "root", v), lambda v: _path_of(task, "root")),
             link("exe", lambda v: _exe_body(task, v), lambda v: _exe_path(task)),

@@ -1,0 +1,41 @@
+"""The register and memory half of ptrace (issue 10, item 5), and the other ways into a process's memory.
+
+* ``process_vm``: process_vm_readv/writev and /proc/PID/mem between a parent and its child (no ptrace):
+  partial transfers, argument errors, ESRCH/EPERM/EACCES, forced writes to a read-only page and to code.
+* ``ptrace_regs``: a PTRACE_TRACEME child stopped with known registers; the parent reads and changes its
+  registers and memory with every arch request (GETREGS ... PTRACE_ARCH_PRCTL) and PEEK/POKE; the child
+  checks the changes after PTRACE_CONT.
+
+Both print relations only (no addresses, pids or xstate sizes), so a native run and an emukernel run must
+print the same bytes.  The unit tests below drive emukernel.regset on a task built by hand.
+"""
+
+from __future__ import annotations
+
+import pytest
+from harness import assert_guest_ok, assert_same, run_emu, run_native
+
+GUESTS = ("process_vm", "ptrace_regs")
+
+
+@pytest.mark.guests(*GUESTS)
+def test_native(build_guest, guest: str, variant: str) -> None:
+    """The guest passes its own checks on the host."""
+    assert_guest_ok(run_native(build_guest(guest, variant)), f"{guest} ({variant}, native)")
+
+
+@pytest.mark.parametrize("guest", GUESTS)
+def test_native_variants_agree(build_guest, guest: str) -> None:
+    """musl and glibc builds print the same transcript."""
+    musl = run_native(build_guest(guest, "musl"))
+    glibc = run_native(build_guest(guest, "glibc"))
+    assert musl.stdout == glibc.stdout
+    assert musl.status == glibc.status
+
+
+@pytest.mark.guests(*GUESTS)
+def test_emu_matches_native(build_guest, guest: str, variant: str) -> None:
+    path = build_guest(guest, variant)
+    native = run_native(path)
+    assert_guest_ok(native, f"{guest} ({variant}, native)")
+    assert_same(native, run_emu(path))
