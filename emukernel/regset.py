@@ -250,24 +250,19 @@ def get_fp_image(task: Task) -> bytes:
     return F.fxsave_from_regs(bytes(buf))
 
 
-def _load_fp(task: Task, img: bytes, x87: bool, sse: bool, mxcsr: bool) -> None:
-    """Load the parts of an FXSAVE image asked for into the task's FPU."""
+def _load_fp(task: Task, img: bytes) -> None:
+    """Load an FXSAVE image into the task's FPU: control, status (TOP), tags, the x87 registers (stack order
+    in the image, physical in the CPU), MXCSR and XMM0-15."""
     buf = (ctypes.c_ubyte * 448)()
     base = ctypes.addressof(buf)
     regs = F.restore_regs_from_fxsave(img)  # FPCW at 0, MXCSR at 16, XMM0-15 from 32
-    if x87:
-        fsw = int.from_bytes(img[2:4], "little")
-        struct.pack_into("<I12xI12xI", buf, 0, int.from_bytes(regs[0:2], "little"), fsw, F.FULL_TAGS[img[4]])
-        buf[320:448] = F.physical_from_st(img[32:160], (fsw >> 11) & 7)
-        for regid, off in _FP_LAYOUT[:3] + _FP_LAYOUT[20:]:
-            _write_raw(task, regid, base + off)
-    if mxcsr:
-        buf[48:52] = regs[16:20]
-        _write_raw(task, MXCSR, base + 48)
-    if sse:
-        buf[64:320] = regs[32:288]
-        for regid, off in _FP_LAYOUT[4:20]:
-            _write_raw(task, regid, base + off)
+    fsw = int.from_bytes(img[2:4], "little")
+    struct.pack_into("<I12xI12xI12x", buf, 0, int.from_bytes(regs[0:2], "little"), fsw, F.FULL_TAGS[img[4]])
+    buf[48:52] = regs[16:20]
+    buf[64:320] = regs[32:288]
+    buf[320:448] = F.physical_from_st(img[32:160], (fsw >> 11) & 7)
+    for regid, off in _FP_LAYOUT:
+        _write_raw(task, regid, base + off)
 
 
 def set_fp_image(task: Task, img: bytes) -> None:
@@ -276,7 +271,7 @@ def set_fp_image(task: Task, img: bytes) -> None:
         raise Errno(E.EINVAL)
     if int.from_bytes(img[24:28], "little") & ~MXCSR_FEATURE_MASK:
         raise Errno(E.EINVAL)
-    _load_fp(task, img, True, True, True)
+    _load_fp(task, img)
 
 
 def _xfeatures_in_use(img: bytes) -> int:
@@ -300,7 +295,8 @@ def get_xstate(task: Task) -> bytes:
 
 def set_xstate(task: Task, img: bytes) -> None:
     """xstateregs_set: a whole standard-format buffer (EFAULT otherwise), a header naming only components
-    the CPU has, no compaction, reserved bytes zero (EINVAL); components not named go to their init state."""
+    the CPU has, no compaction, reserved bytes zero (EINVAL); components not named go to their init state
+    (MXCSR with SSE, as the hardware's XRSTOR does)."""
     if len(img) != XSTATE_SIZE:
         raise Errno(E.EFAULT)
     xfeatures, xcomp_bv, reserved = _XSAVE_HDR.unpack_from(img, 512)
@@ -311,11 +307,11 @@ def set_xstate(task: Task, img: bytes) -> None:
     src = bytearray(img[:FP_IMAGE_SIZE])
     if not xfeatures & XFEATURE_FP:
         src[0:24] = _INIT_X87.ljust(24, b"\0")
-        src[4] = 0
         src[32:160] = bytes(128)
-    if not xfeatures & XFEATURE_SSE:
+    if not xfeatures & XFEATURE_SSE:  # MXCSR goes with SSE
+        src[24:28] = (0x1F80).to_bytes(4, "little")
         src[160:416] = bytes(256)
-    _load_fp(task, bytes(src), True, True, bool(xfeatures))
+    _load_fp(task, bytes(src))
 
 
 # -- the debug registers ---------------------------------------------------------------------------------------

@@ -356,6 +356,40 @@ static void test_regset(pid_t pid, struct user_regs_struct *r)
           "GETREGSET NT_X86_XSTATE, 512 bytes");
     iov = (struct iovec){buf, 500};
     EXPECT_ERRNO(pt(REQ_GETREGSET, pid, NT_X86_XSTATE, (unsigned long)&iov), EINVAL, "GETREGSET NT_X86_XSTATE, 500 bytes");
+
+    /* SETREGSET of the FPU: whole images only */
+    static unsigned char xs[8192], xs2[8192];
+    iov = (struct iovec){xs, sizeof xs};
+    CHECK(pt(REQ_GETREGSET, pid, NT_X86_XSTATE, (unsigned long)&iov) == 0 && iov.iov_len == xsize, "GETREGSET NT_X86_XSTATE again");
+    iov = (struct iovec){&fp, 256};
+    EXPECT_ERRNO(pt(REQ_SETREGSET, pid, NT_PRFPREG, (unsigned long)&iov), EINVAL, "SETREGSET NT_PRFPREG, 256 bytes");
+    iov = (struct iovec){&fp, 512};
+    CHECK(pt(REQ_SETREGSET, pid, NT_PRFPREG, (unsigned long)&iov) == 0 && iov.iov_len == 512, "SETREGSET NT_PRFPREG, 512 bytes");
+    iov = (struct iovec){xs, 512};
+    EXPECT_ERRNO(pt(REQ_SETREGSET, pid, NT_X86_XSTATE, (unsigned long)&iov), EFAULT, "SETREGSET NT_X86_XSTATE, 512 bytes");
+    memcpy(xs2, xs, xsize);
+    xs2[520] = 1;
+    iov = (struct iovec){xs2, xsize};
+    EXPECT_ERRNO(pt(REQ_SETREGSET, pid, NT_X86_XSTATE, (unsigned long)&iov), EINVAL, "SETREGSET NT_X86_XSTATE, compacted");
+    memcpy(xs2, xs, xsize);
+    xs2[519] = 0x40;
+    EXPECT_ERRNO(pt(REQ_SETREGSET, pid, NT_X86_XSTATE, (unsigned long)&iov), EINVAL, "SETREGSET NT_X86_XSTATE, an unknown component");
+    memcpy(xs2, xs, xsize);
+    memset(xs2 + 512, 0, 8);
+    xs2[512] = 1;  /* x87 only: SSE goes to its init state */
+    CHECK(pt(REQ_SETREGSET, pid, NT_X86_XSTATE, (unsigned long)&iov) == 0, "SETREGSET NT_X86_XSTATE, x87 only");
+    struct fxsave_img fp2;
+    CHECK(pt(REQ_GETFPREGS, pid, 0, (unsigned long)&fp2) == 0, "GETFPREGS");
+    static const unsigned char zero[256];
+    CHECK(memcmp(fp2.xmm_space, zero, 256) == 0, "... the XMM registers are zero");
+    CHECK(fp2.cwd == fp.cwd && fp2.swd == fp.swd && fp2.ftw == fp.ftw && memcmp(fp2.st_space, fp.st_space, 128) == 0,
+          "... the x87 registers kept");
+    CHECK_EQ(fp2.mxcsr, 0x1f80, "... MXCSR back to its default (it belongs to SSE)");
+    iov = (struct iovec){xs, xsize};
+    CHECK(pt(REQ_SETREGSET, pid, NT_X86_XSTATE, (unsigned long)&iov) == 0, "SETREGSET NT_X86_XSTATE, all of it back");
+    CHECK(pt(REQ_GETFPREGS, pid, 0, (unsigned long)&fp2) == 0 && memcmp(fp2.xmm_space, fp.xmm_space, 256) == 0 &&
+          memcmp(fp2.st_space, fp.st_space, 128) == 0 && fp2.mxcsr == fp.mxcsr && fp2.swd == fp.swd && fp2.ftw == fp.ftw,
+          "... GETFPREGS as before");
 }
 
 static void test_fpregs(pid_t pid)
@@ -476,16 +510,18 @@ int main(void)
     printf("-- resume on a new path\n");
     CHECK(pt(PTRACE_POKEUSER, pid, REG_OFF(rip), (unsigned long)alt_path) == 0, "POKEUSER rip = alt_path");
     CHECK(pt(PTRACE_POKEUSER, pid, REG_OFF(rax), 0x4242) == 0, "POKEUSER rax");
-    CHECK(pt(PTRACE_CONT, pid, 0, 0) == 0, "PTRACE_CONT");
+    long cont = pt(PTRACE_CONT, pid, 0, 0);  /* checked after the wait: the child prints meanwhile */
     CHECK(waitpid(pid, &st, WUNTRACED) == pid && WIFSTOPPED(st) && WSTOPSIG(st) == SIGSTOP, "the tracee stops again");
+    CHECK(cont == 0, "PTRACE_CONT");
     struct user_regs_struct r2;
     CHECK(pt(REQ_GETREGS, pid, 0, (unsigned long)&r2) == 0 && r2.rip == (unsigned long)after_stop, "second stop: rip after the syscall");
     printf("-- restart the stopping syscall as getpid\n");
     r2.rax = -ERESTARTNOINTR;
     r2.orig_rax = SYS_getpid;
     CHECK(pt(REQ_SETREGS, pid, 0, (unsigned long)&r2) == 0, "SETREGS rax = -ERESTARTNOINTR, orig_rax = getpid");
-    CHECK(pt(PTRACE_CONT, pid, 0, 0) == 0, "PTRACE_CONT");
+    cont = pt(PTRACE_CONT, pid, 0, 0);
     CHECK(waitpid(pid, &st, 0) == pid, "the tracee ends");
+    CHECK(cont == 0, "PTRACE_CONT");
     printf("tracee: %s\n", status_str(st));
     return guest_exit();
 }
