@@ -36,3 +36,8 @@ def set_task_reg(task: Task, regid: int, value: int) -> None:
     if regid == RIP and task.ctx_in_hook:
         value -= 2
     cpu.context_reg_write(task.ctx, regid, value)
+
+
+def arch_ptrace(tracer: Task, child: Task, request: int, addr: int, data: int) -> int | None:
+    """arch_ptrace: the register and memory requests; None for a request that is not one of them."""
+    return None
