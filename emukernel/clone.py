@@ -28,20 +28,25 @@ from .abi.clone import (
     CLONE_PARENT,
     CLONE_PARENT_SETTID,
     CLONE_PIDFD,
+    CLONE_PTRACE,
     CLONE_SETTLS,
     CLONE_SIGHAND,
     CLONE_THREAD,
+    CLONE_UNTRACED,
     CLONE_VFORK,
     CLONE_VM,
     CSIGNAL,
 )
+from .abi.ptrace import PTRACE_EVENT_CLONE, PTRACE_EVENT_FORK, PTRACE_EVENT_VFORK, PTRACE_EVENT_VFORK_DONE
 from .abi.resource import RLIMIT_NPROC
 from .cgroup import cgroup_can_fork, cgroup_from_fd, cgroup_post_fork
 from .cpu import FS_BASE, RAX, RSP
 from .creds import capable
 from .errors import Errno
 from .pidns import MAX_PID_NS_LEVEL, PidNamespace
+from .ptrace import Ptrace, PtraceEvent, ptrace_link
 from .sched import Block, Deferred, WaitQueue
+from .signal.siginfo import SigInfo
 from .task import Task
 from .threadgroup import ThreadGroup
 
@@ -183,7 +188,20 @@ def kernel_clone(task: Task, args: CloneArgs):
     except Errno:
         pid.ns.free_pid(pid)
         raise
+    # the PTRACE_EVENT this clone is, if the caller's tracer asked for it (kernel_clone's `trace`)
+    trace = 0
+    if task.ptrace is not None and not f & CLONE_UNTRACED:
+        if f & CLONE_VFORK:
+            trace = PTRACE_EVENT_VFORK
+        elif args.exit_signal != S.SIGCHLD:
+            trace = PTRACE_EVENT_CLONE
+        else:
+            trace = PTRACE_EVENT_FORK
+        if not task.ptrace.event_enabled(trace):
+            trace = 0
     child = copy_process(kernel, task, f, args.exit_signal, args.set_tid, pid=pid)
+    if trace or f & CLONE_PTRACE:
+        ptrace_init_task(child, task)
     cgroup_post_fork(kernel, task, child, dst)
     ns_child = child.pid.ns
     # the child's registers: the parent's at the syscall, with rax = 0
@@ -227,17 +245,40 @@ def kernel_clone(task: Task, args: CloneArgs):
     if f & CLONE_CLEAR_SIGHAND:
         child.sighand.actions = {s: a for s, a in child.sighand.actions.items() if a[0] == S.SIG_IGN}
     kernel.sched.enqueue(child)
+    result = tid
     if f & CLONE_VFORK:
         done = WaitQueue("vfork child to exec or exit")
         child.vfork_done = done
 
         def resume():
             if child.vfork_done is None:
+                # wait_for_vfork_done, then ptrace_event_pid(PTRACE_EVENT_VFORK_DONE)
+                pt = task.ptrace
+                if pt is not None and pt.event_enabled(PTRACE_EVENT_VFORK_DONE):
+                    return PtraceEvent(PTRACE_EVENT_VFORK_DONE, kernel.vpid(task.parent, child), lambda: tid)
                 return tid
             return Block(done, what=done.name, resume=resume)
 
-        return Block(done, what=done.name, resume=resume)
-    return tid
+        result = Block(done, what=done.name, resume=resume)
+    if trace:
+        # ptrace_event_pid: the new task's pid as the tracer's namespace numbers it
+        return PtraceEvent(trace, kernel.vpid(task.parent, child), lambda: result)
+    return result
+
+
+def ptrace_init_task(child: Task, parent: Task) -> None:
+    """ptrace_init_task: a traced parent's new child is traced by the same tracer with the same options,
+    and stops before it first runs (SIGSTOP, or PTRACE_EVENT_STOP when seized)."""
+    ppt = parent.ptrace
+    if ppt is None:
+        return
+    pt = Ptrace(ppt.tracer, seized=ppt.seized, options=ppt.options)
+    ptrace_link(child, ppt.tracer, pt)
+    if pt.seized:
+        pt.trap_stop = True
+    else:
+        child.pending.add(SigInfo(S.SIGSTOP), keep_info=False)
+    child.sigpending_flag = True
 
 
 def child_pid_ns(task: Task):

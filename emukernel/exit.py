@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .abi import signal as S
+from .abi.ptrace import PTRACE_EVENT_EXIT
 from .abi.siginfo import CLD_DUMPED, CLD_EXITED, CLD_KILLED
 from .fs.pidfd import notify_exit
+from .ptrace import exit_ptrace, ptrace_event, ptrace_reparented, ptrace_unlink
 from .signal.siginfo import SigInfo
 from .task import EXIT_DEAD, EXIT_EXITING, EXIT_NONE, EXIT_ZOMBIE
 
@@ -15,8 +17,10 @@ if TYPE_CHECKING:
     from .task import Task
 
 
-def do_group_exit(kernel: Kernel, task: Task, status: int) -> None:
-    """exit_group / a fatal signal: every thread of the group exits with status (do_group_exit)."""
+def do_group_exit(kernel: Kernel, task: Task, status: int, current: bool = False) -> None:
+    """exit_group / a fatal signal: every thread of the group exits with status (do_group_exit).
+    current: the task runs this itself (exit_group, a fatal signal it dequeued), so a tracer that asked
+    for PTRACE_EVENT_EXIT sees it stop first; the other threads are killed, which no stop delays."""
     tg = task.tg
     if not tg.group_exit:
         tg.group_exit = True
@@ -25,7 +29,20 @@ def do_group_exit(kernel: Kernel, task: Task, status: int) -> None:
             if t is not task and t.alive:
                 do_exit(kernel, t, status)
     if task.alive:
-        do_exit(kernel, task, tg.group_exit_code)
+        if current:
+            do_exit_current(kernel, task, tg.group_exit_code)
+        else:
+            do_exit(kernel, task, tg.group_exit_code)
+
+
+def do_exit_current(kernel: Kernel, task: Task, status: int) -> None:
+    """do_exit as the exiting task itself runs it: ptrace_event(PTRACE_EVENT_EXIT) first, the exit when
+    the tracer resumes it (or at once, untraced or without the option)."""
+    pt = task.ptrace
+    if pt is not None and pt.event_enabled(PTRACE_EVENT_EXIT):
+        if ptrace_event(task, PTRACE_EVENT_EXIT, status, lambda: do_exit(kernel, task, status)):
+            return
+    do_exit(kernel, task, status)
 
 
 def do_exit(kernel: Kernel, task: Task, status: int) -> None:
@@ -107,7 +124,7 @@ def zap_pid_ns_processes(kernel: Kernel, init: Task) -> bool:
             do_group_exit(kernel, t, S.SIGKILL)
     # the dying init reaps them (zap_pid_ns_processes waits for its children)
     for child in list(init.children):
-        if child.exit_state == EXIT_ZOMBIE and child.tg.live == 0:
+        if child.exit_state == EXIT_ZOMBIE and child.tg.live == 0 and thread_group_empty(child.tg):
             release_task(kernel, child)
     if not _pids_left(ns, init):
         return False
@@ -138,28 +155,64 @@ def exit_notify(kernel: Kernel, task: Task) -> None:
 
 
 def _exit_notify(kernel: Kernel, task: Task) -> None:
+    """exit_notify: detach our tracees and reparent our children, become a zombie and tell the parent (the
+    tracer, while traced), or be reaped at once."""
+    dead = forget_original_parent(kernel, task)
+    task.set_exit_state(EXIT_EXITING, EXIT_ZOMBIE)
+    tg = task.tg
+    if task.ptrace is not None:
+        # a traced thread, leader or not, waits for its tracer to reap it
+        sig = task.exit_signal if tg.leader is task and thread_group_empty(tg) and not ptrace_reparented(task) \
+            else S.SIGCHLD
+        autoreap = do_notify_parent(kernel, task, sig)
+    elif tg.leader is task:
+        # a zombie leader is not reported until the whole group is gone (release_task does it then)
+        autoreap = thread_group_empty(tg) and do_notify_parent(kernel, task, task.exit_signal)
+    else:
+        autoreap = True
+    if autoreap:
+        release_task(kernel, task)
+    for t in dead:
+        release_task(kernel, t)
+
+
+def forget_original_parent(kernel: Kernel, task: Task) -> list[Task]:
+    """forget_original_parent: untrace our tracees (exit_ptrace), give our children to the reaper, and
+    tell it of those that are zombies already.  Returns the tasks to release (reaped on the way)."""
+    dead = []
+    if task.ptraced:
+        for child in exit_ptrace(task):
+            # __ptrace_detach: a zombie leader goes to its real parent (or is reaped); a zombie thread is
+            # released
+            if child.tg.leader is child and thread_group_empty(child.tg):
+                parent = child.real_parent
+                if parent is not None and parent.tg is not task.tg:
+                    if do_notify_parent(kernel, child, child.exit_signal):
+                        dead.append(child)
+            elif child.tg.leader is not child:
+                dead.append(child)
     if task.children:
         reaper = find_new_reaper(kernel, task)
         for child in task.children:
-            child.real_parent = child.parent = reaper
+            for t in child.tg.tasks:
+                t.real_parent = reaper
+                if t.ptrace is None:
+                    t.parent = reaper
             reaper.children.append(child)
             if child.pdeath_signal and child.tg.live:
                 # PR_SET_PDEATHSIG: the thread that created us is gone (forget_original_parent)
                 kernel.signals.send(child, child.pdeath_signal, group=True)
-            if child.exit_state == EXIT_ZOMBIE and child.tg.leader is child and child.tg.live == 0:
-                do_notify_parent(kernel, child)
+            # reparent_leader: a zombie the old parent never reaped is announced to the new one
+            if child.ptrace is None and child.exit_state == EXIT_ZOMBIE and thread_group_empty(child.tg):
+                if do_notify_parent(kernel, child, child.exit_signal):
+                    dead.append(child)
         task.children = []
-    task.set_exit_state(EXIT_EXITING, EXIT_ZOMBIE)
-    tg = task.tg
-    if tg.leader is not task:
-        release_task(kernel, task)  # a thread is reaped at once; its group may now be complete
-        leader = tg.leader
-        if tg.live == 0 and leader.exit_state == EXIT_ZOMBIE:
-            do_notify_parent(kernel, leader)
-        return
-    if tg.live == 0:
-        do_notify_parent(kernel, task)
-    # else: a zombie leader is not reported until the whole group is gone
+    return dead
+
+
+def thread_group_empty(tg) -> bool:
+    """thread_group_empty: no thread but the leader is left in the group (a zombie one still counts)."""
+    return len(tg.tasks) <= 1
 
 
 def group_status(task: Task) -> int:
@@ -167,43 +220,48 @@ def group_status(task: Task) -> int:
     return tg.group_exit_code if tg.group_exit else task.exit_code
 
 
-def do_notify_parent(kernel: Kernel, leader: Task) -> None:
-    """The group is gone: signal the parent and make the leader waitable, or auto-reap it."""
-    parent = leader.real_parent
-    status = group_status(leader)
+def do_notify_parent(kernel: Kernel, task: Task, sig: int) -> bool:
+    """do_notify_parent: the task is a zombie its parent (its tracer, while traced) may reap: send `sig`
+    with CLD_EXITED/KILLED/DUMPED and wake the parent's waiters.  Returns True when nobody will wait for it
+    (the parent ignores SIGCHLD or set SA_NOCLDWAIT): the caller releases it."""
+    parent = task.parent
+    status = group_status(task)
     if parent is None or parent.kthread:
-        kernel.reaped(leader, status)
-        release_task(kernel, leader)
-        return
+        kernel.reaped(task, status)
+        return True
     autoreap = False
-    if leader.exit_signal == S.SIGCHLD:
+    if task.ptrace is None and sig == S.SIGCHLD:
         act = parent.sighand.actions.get(S.SIGCHLD)
         if act is not None and (act[0] == S.SIG_IGN or act[1] & S.SA_NOCLDWAIT):
             autoreap = True
-    if leader.exit_signal > 0:
-
-        sig = status & 0x7F
-        code = (CLD_DUMPED if status & 0x80 else CLD_KILLED) if sig else CLD_EXITED
-        info = SigInfo(leader.exit_signal, code, pid=kernel.vtgid(parent, leader), uid=leader.creds.uid,
-                       status=sig if sig else (status >> 8) & 0xFF, kind="chld")
-        kernel.signals.send(parent, leader.exit_signal, group=True, info=info)
-    kernel.child_exited(parent, leader)
-    if autoreap:
-        release_task(kernel, leader)
+    if sig > 0:
+        code = (CLD_DUMPED if status & 0x80 else CLD_KILLED) if status & 0x7F else CLD_EXITED
+        info = SigInfo(sig, code, pid=kernel.vpid(parent, task), uid=task.creds.uid,
+                       status=status & 0x7F if status & 0x7F else (status >> 8) & 0xFF, kind="chld")
+        kernel.signals.send(parent, sig, group=True, info=info)
+    kernel.child_exited(parent, task)
+    return autoreap
 
 
 def release_task(kernel: Kernel, task: Task) -> None:
-    """Forget a dead task: its pid, its place in the group and in its parent's children."""
+    """release_task: forget a dead task (its tracer's link, its pid, its place in the group and in its
+    parent's children); the last thread of a group whose leader is a zombie announces the leader."""
     task.set_exit_state(EXIT_ZOMBIE, EXIT_DEAD)
+    ptrace_unlink(task)
     tg = task.tg
-    if task.parent is not None and task in task.parent.children and tg.leader is task:
-        task.parent.children.remove(task)
+    parent = task.real_parent
+    if parent is not None and task in parent.children and tg.leader is task:
+        parent.children.remove(task)
     if task is not tg.leader:
         tg.tasks.remove(task)
-    elif tg.live == 0:
+    elif tg.live == 0 and len(tg.tasks) <= 1:
         tg.tasks.remove(task)
     kernel.forget_task(task)
     notify_pidfds(kernel, task)
+    leader = tg.leader
+    if leader is not task and leader.exit_state == EXIT_ZOMBIE and thread_group_empty(tg):
+        if do_notify_parent(kernel, leader, leader.exit_signal):
+            release_task(kernel, leader)
 
 
 def notify_pidfds(kernel: Kernel, task: Task) -> None:

@@ -36,9 +36,10 @@ class PtraceStop(TaskStop):
     """A ptrace stop (ptrace_stop): the tracer sees it through wait and resumes it with a ptrace request.
 
     `why` says which of Linux's kinds of stop it is; `code` is the signal or event (the stop's wait status
-    is (code << 8) | 0x7f); `message` is PTRACE_GETEVENTMSG's value."""
+    is (code << 8) | 0x7f; 0 once wait reported it); `message` is PTRACE_GETEVENTMSG's value; `cont` the rest
+    of what the task was doing, run when the tracer resumes it (None: nothing, it returns to user mode)."""
 
-    __slots__ = ("why", "code", "message")
+    __slots__ = ("why", "code", "message", "cont")
     state = TASK_TRACED
 
     SIGNAL_DELIVERY = "signal-delivery-stop"
@@ -51,6 +52,7 @@ class PtraceStop(TaskStop):
         self.why = why
         self.code = code
         self.message = message
+        self.cont = None
 
     def __repr__(self) -> str:
         return f"<PtraceStop {self.why} {self.code:#x}>"

@@ -49,7 +49,7 @@ def default_rlimits() -> list[list[int]]:
 class ThreadGroup:
     """signal_struct."""
 
-    __slots__ = ("pid", "tgid", "leader", "tasks", "live", "group_exit", "group_exit_code", "execing", "shared", "unkillable", "stop_pending", "stopped", "stop_code", "stop_reported", "continued", "rlimits", "pgid", "sid", "child_subreaper", "has_child_subreaper", "exit_status_for_wait", "cgroup", "did_exec", "wait_chldexit", "signalfd_wait", "itimer_real", "cpu_itimers", "posix_timers", "__weakref__")
+    __slots__ = ("pid", "tgid", "leader", "tasks", "live", "group_exit", "group_exit_code", "execing", "shared", "unkillable", "stop_pending", "stop_signal", "stopped", "stop_code", "stop_reported", "continued", "rlimits", "pgid", "sid", "child_subreaper", "has_child_subreaper", "exit_status_for_wait", "cgroup", "did_exec", "wait_chldexit", "signalfd_wait", "itimer_real", "cpu_itimers", "posix_timers", "__weakref__")
 
     def __init__(self, pid: Pid, leader: Task) -> None:
         self.pid = pid  # the tgid's Pid
@@ -63,6 +63,7 @@ class ThreadGroup:
         self.shared = SigPending()  # shared_pending
         self.unkillable = False  # SIGNAL_UNKILLABLE: a pid namespace's init
         self.stop_pending = 0  # a group stop in progress (its signal)
+        self.stop_signal = 0  # the signal of the last group stop (each thread's JOBCTL_STOP_SIGMASK)
         self.stopped = False  # SIGNAL_STOP_STOPPED
         self.stop_code = 0  # the stop signal, reportable by WUNTRACED until consumed
         self.stop_reported = False

@@ -28,10 +28,12 @@ from .abi.wait import (
     WUNTRACED,
 )
 from .errors import Errno
-from .exit import group_status, release_task
+from .exit import do_notify_parent, group_status, release_task, thread_group_empty
 from .fs.pidfd import pidfd_wait_target
+from .ptrace import ptrace_reparented, ptrace_unlink
 from .sched import Block, WaitQueue
-from .task import EXIT_ZOMBIE
+from .stops import PtraceStop
+from .task import EXIT_DEAD, EXIT_ZOMBIE
 
 if TYPE_CHECKING:
     from .task import Task
@@ -60,18 +62,20 @@ def wait_queue(task: Task) -> WaitQueue:
     return q
 
 
-def eligible_child(opts: WaitOpts, waiter: Task, child: Task) -> bool:
-    """eligible_pid + eligible_child: the pid selector, then the __WCLONE/__WALL rule.
+def eligible_child(opts: WaitOpts, waiter: Task, child: Task, ptrace: bool) -> bool:
+    """eligible_pid + eligible_child: the pid selector, then the __WCLONE/__WALL rule, which a tracer's
+    wait for its tracees does not apply (Linux assumes __WALL for them).
     opts.id is a root-namespace number (the caller's number translated when the options were built)."""
-    if opts.kind == P_PID and child.tg.tgid != opts.id:
+    if opts.kind == P_PID and (child.tid if ptrace else child.tg.tgid) != opts.id:
         return False
     if opts.kind == P_PGID and child.tg.pgid != opts.id:
         return False
-    if opts.flags & __WNOTHREAD and child.real_parent is not waiter:
+    if opts.flags & __WNOTHREAD and (child.parent if ptrace else child.real_parent) is not waiter:
         return False
+    if ptrace or opts.flags & __WALL:
+        return True
     # a "clone child" reports to its parent with a signal other than SIGCHLD (or none at all)
-    is_clone = child.exit_signal != S.SIGCHLD
-    return bool(opts.flags & __WALL) or is_clone == bool(opts.flags & __WCLONE)
+    return (child.exit_signal != S.SIGCHLD) == bool(opts.flags & __WCLONE)
 
 
 def decode_status(status: int) -> tuple[int, int]:
@@ -95,49 +99,118 @@ class Reaped:
 
 
 def do_wait(task: Task, opts: WaitOpts):
-    """One scan: a Reaped record, 0 for WNOHANG with nothing ready, Block to wait, or Errno(ECHILD)."""
-
-    kernel = task.kernel
+    """One scan (do_wait_thread and ptrace_do_wait over every thread of the group, or only the caller's
+    with __WNOTHREAD): a Reaped record, 0 for WNOHANG with nothing ready, Block to wait, or Errno(ECHILD)."""
     threads = [task] if opts.flags & __WNOTHREAD else [t for t in task.tg.tasks if t.alive]
     if task not in threads:
         threads.append(task)
-    any_eligible = False
+    scan = WaitScan()
     for parent in threads:
         for child in list(parent.children):
-            if not eligible_child(opts, task, child):
-                continue
-            any_eligible = True
-            tg = child.tg
-            # a zombie leader is reportable only once its whole group is gone (delay_group_leader)
-            if child.exit_state == EXIT_ZOMBIE and tg.leader is child and tg.live == 0:
-                if not opts.flags & WEXITED:
-                    continue
-                status = group_status(child)
-                rec = Reaped(kernel.vtgid(task, child), status, child.creds.uid, 0, 0)
-                if not opts.flags & WNOWAIT:
-                    release_task(kernel, child)
+            rec = wait_consider_task(task, opts, child, False, scan)
+            if rec is not None:
                 return rec
-            if child.exit_state:
-                continue
-            # wait_task_stopped: a group stop not yet reported
-            if opts.flags & WSTOPPED and tg.stopped and tg.stop_code:
-                rec = Reaped(kernel.vtgid(task, child), (tg.stop_code << 8) | 0x7F, child.creds.uid, 0, 0)
-                rec.code, rec.si_status = CLD_STOPPED, tg.stop_code
-                if not opts.flags & WNOWAIT:
-                    tg.stop_code = 0
+        for child in list(parent.ptraced):
+            rec = wait_consider_task(task, opts, child, True, scan)
+            if rec is not None:
                 return rec
-            # wait_task_continued
-            if opts.flags & WCONTINUED and tg.continued:
-                rec = Reaped(kernel.vtgid(task, child), 0xFFFF, child.creds.uid, 0, 0)
-                rec.code, rec.si_status = CLD_CONTINUED, S.SIGCONT
-                if not opts.flags & WNOWAIT:
-                    tg.continued = False
-                return rec
-    if not any_eligible:
+    if not scan.found:
         raise Errno(E.ECHILD)
     if opts.flags & WNOHANG:
         return 0
     return Block(wait_queue(task), what="wait for a child")
+
+
+class WaitScan:
+    """What one scan learnt besides a report: whether any child could still report (notask_error)."""
+
+    __slots__ = ("found",)
+
+    def __init__(self) -> None:
+        self.found = False
+
+
+def wait_consider_task(task: Task, opts: WaitOpts, child: Task, ptrace: bool, scan: WaitScan) -> Reaped | None:
+    """wait_consider_task: a report from this child (as its parent, or as its tracer with ptrace), if it
+    has one the options ask for."""
+    if child.exit_state == EXIT_DEAD or not eligible_child(opts, task, child, ptrace):
+        return None
+    if not ptrace and child.ptrace is not None:
+        if not ptrace_reparented(child):
+            ptrace = True  # traced by its real parent's group: one report, as the tracer's
+    tg = child.tg
+    if child.exit_state == EXIT_ZOMBIE:
+        # a zombie leader waits for its other threads (delay_group_leader); a zombie tracee is visible
+        # only to its tracer
+        if not (tg.leader is child and not thread_group_empty(tg)):
+            if ptrace or child.ptrace is None:
+                return wait_task_zombie(task, opts, child, ptrace)
+        if not ptrace or opts.flags & (WCONTINUED | WEXITED):
+            scan.found = True
+    else:
+        scan.found = True
+    rec = wait_task_stopped(task, opts, child, ptrace)
+    if rec is not None:
+        return rec
+    return wait_task_continued(task, opts, child)
+
+
+def wait_task_zombie(task: Task, opts: WaitOpts, child: Task, ptrace: bool) -> Reaped | None:
+    """wait_task_zombie: report the exit; reap unless WNOWAIT.  A tracer reaping a tracee whose real parent
+    is elsewhere hands the zombie leader on to that parent instead (EXIT_TRACE)."""
+    if not opts.flags & WEXITED:
+        return None
+    kernel = task.kernel
+    status = group_status(child)
+    rec = Reaped(kernel.vpid(task, child), status, child.creds.uid, 0, 0)
+    if opts.flags & WNOWAIT:
+        return rec
+    if ptrace and ptrace_reparented(child) and child.tg.leader is child:
+        ptrace_unlink(child)
+        if do_notify_parent(kernel, child, child.exit_signal):
+            release_task(kernel, child)
+        return rec
+    release_task(kernel, child)
+    return rec
+
+
+def wait_task_stopped(task: Task, opts: WaitOpts, child: Task, ptrace: bool) -> Reaped | None:
+    """wait_task_stopped: a tracee's ptrace stop (reported whatever the options, CLD_TRAPPED) or, to the
+    parent, a group stop not yet reported (WUNTRACED / WSTOPPED, CLD_STOPPED)."""
+    if not ptrace and not opts.flags & WSTOPPED:
+        return None
+    kernel = task.kernel
+    if ptrace:
+        stop = child.stop
+        pt = child.ptrace
+        if stop.__class__ is not PtraceStop or not stop.code or pt is None or pt.listening:
+            return None
+        code = stop.code
+        if not opts.flags & WNOWAIT:
+            stop.code = 0
+        rec = Reaped(kernel.vpid(task, child), (code << 8) | 0x7F, child.creds.uid, 0, 0)
+        rec.code, rec.si_status = CLD_TRAPPED, code
+        return rec
+    tg = child.tg
+    if not (tg.stopped and tg.stop_code):
+        return None
+    rec = Reaped(kernel.vtgid(task, child), (tg.stop_code << 8) | 0x7F, child.creds.uid, 0, 0)
+    rec.code, rec.si_status = CLD_STOPPED, tg.stop_code
+    if not opts.flags & WNOWAIT:
+        tg.stop_code = 0
+    return rec
+
+
+def wait_task_continued(task: Task, opts: WaitOpts, child: Task) -> Reaped | None:
+    """wait_task_continued: WCONTINUED's report of a group resumed by SIGCONT."""
+    tg = child.tg
+    if not (opts.flags & WCONTINUED and tg.continued):
+        return None
+    rec = Reaped(task.kernel.vtgid(task, child), 0xFFFF, child.creds.uid, 0, 0)
+    rec.code, rec.si_status = CLD_CONTINUED, S.SIGCONT
+    if not opts.flags & WNOWAIT:
+        tg.continued = False
+    return rec
 
 
 def root_nr(task: Task, nr: int) -> int:

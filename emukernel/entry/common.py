@@ -26,8 +26,21 @@ from typing import TYPE_CHECKING
 
 from ..cpu import R8, R9, R10, RAX, RDI, RDX, RSI
 from ..errors import Errno
+from ..ptrace import (
+    PTRACE_EVENTMSG_SYSCALL_ENTRY,
+    PTRACE_EVENTMSG_SYSCALL_EXIT,
+    SYSCALL_EMU,
+    SYSCALL_TRACE,
+    PtraceEvent,
+    after_syscall_stop,
+    fatal_signal_pending,
+    ptrace_event,
+    ptrace_report_syscall,
+)
+from ..regset import task_reg
 from ..sched import NORETURN, REGS_SET, Block, Deferred, Yield
 from ..syscalls.table import NR_SYSCALLS, TABLE, syscall_name
+from ..task import TASK_RUNNING
 from .hook import install
 from .restart import ERESTART_HI, ERESTART_LO, note_restart
 from .traps import install_traps
@@ -38,6 +51,7 @@ if TYPE_CHECKING:
     from ..task import Task
 
 _ARG_REGS = (RDI, RSI, RDX, R10, R8, R9)
+MASK64 = (1 << 64) - 1
 
 
 class _Unimplemented:
@@ -78,18 +92,43 @@ class SyscallEntry:
     # -- do_syscall_64 for a task with entry work -----------------------------------------------------
     def syscall_slow(self, task: Task) -> None:
         """Run the syscall the hook recorded (orig_rax set, rax = -ENOSYS), every phase in order."""
-        if not self.syscall_trace_enter(task):
+        if self.syscall_trace_enter(task):
+            self.do_syscall(task)
+
+    def syscall_trace_enter(self, task: Task) -> bool:
+        """syscall_trace_enter: the ptrace entry stop, then seccomp.  False when the syscall is not to run
+        here: the task stopped (the stop's continuation runs the rest), died, or a filter or PTRACE_SYSEMU
+        decided its result."""
+        pt = task.ptrace
+        if pt is not None and pt.syscall:
+            emu = pt.syscall == SYSCALL_EMU  # the work flags as they were at entry
+
+            def resumed() -> None:
+                after_syscall_stop(task, pt)
+                if task.alive and not fatal_signal_pending(task) and not emu:
+                    self.do_syscall(task)
+
+            if ptrace_report_syscall(task, PTRACE_EVENTMSG_SYSCALL_ENTRY, resumed):
+                return False
+            if emu or fatal_signal_pending(task):
+                return False
+        return task.alive
+
+    def do_syscall(self, task: Task) -> None:
+        """do_syscall_64 after the entry work: the number is orig_rax as the entry work left it (a tracer
+        may have changed it; -1 skips the call, rax keeping what the tracer set), the arguments are read
+        from the registers now."""
+        nr = task.orig_rax & 0xFFFFFFFF
+        if nr >= 0x80000000:
+            nr -= 1 << 32
+        if nr == -1:
+            if task.slow_entry:
+                self.syscall_exit_work(task, self.entry_for(-1), (), task.mm.cpu.reg(RAX))
             return
-        nr = task.orig_rax
         sc = self.entry_for(nr)
         cpu = task.mm.cpu
         args = tuple(cpu.reg(r) for r in _ARG_REGS[:sc.nargs])
         self.complete(task, sc, args, self.invoke(task, sc, args))
-
-    def syscall_trace_enter(self, task: Task) -> bool:
-        """syscall_trace_enter: the ptrace entry stop, then seccomp.  False when the syscall is not to run
-        (the task stopped or died, or a filter decided its result)."""
-        return task.alive
 
     def invoke(self, task: Task, sc, args: tuple) -> object:
         """The handler, outside emulation; returns an int or an action."""
@@ -112,10 +151,10 @@ class SyscallEntry:
             if result.__class__ is int:
                 if task.alive and task.mm is not None:
                     task.mm.cpu.set_reg(RAX, result)
-                if task.slow_entry:
-                    self.syscall_exit_work(task, sc, args, result)
                 if ERESTART_LO <= result <= ERESTART_HI:
                     note_restart(task, sc.nr, result)
+                if task.slow_entry:
+                    self.syscall_exit_work(task, sc, args, result)
                 return
             if result is REGS_SET:
                 if task.slow_entry:
@@ -140,6 +179,18 @@ class SyscallEntry:
                     self.syscall_exit_work(task, sc, args, result.ret)
                 kernel.sched.yield_task(task)
                 return
+            if result.__class__ is PtraceEvent:
+                # fork/vfork/clone/exec under a tracer that asked for the event: the event stop first, the
+                # syscall's own result (and its exit work) when the tracer resumes the task
+                event = result
+
+                def resumed(event: PtraceEvent = event) -> None:
+                    self.complete(task, sc, args, event.then())
+
+                if ptrace_event(task, event.event, event.message, resumed):
+                    return
+                result = event.then()
+                continue
             if result.__class__ is Deferred:
                 try:
                     result = result.fn()
@@ -150,10 +201,21 @@ class SyscallEntry:
 
     def syscall_exit_work(self, task: Task, sc, args: tuple, ret) -> None:
         """syscall_exit_work: the tracer's line for the call (and what it caused), then the ptrace
-        syscall-exit stop."""
+        syscall-exit stop (not after PTRACE_SYSEMU's entry stop, not for a task that is gone or stopped)."""
         kernel = self.kernel
         if kernel.events is not None:
             kernel.events.on_syscall_exit(task, sc, args, ret)
+        pt = task.ptrace
+        if pt is not None and pt.syscall == SYSCALL_TRACE and task.alive and task.state is TASK_RUNNING:
+            restart = task.restart_ret
+
+            def resumed() -> None:
+                after_syscall_stop(task, pt)
+                # the restart decision reads rax after the stop: a tracer that changed it changed that too
+                if restart and task.alive and task.mm is not None and task_reg(task, RAX) != restart & MASK64:
+                    task.restart_ret = 0
+
+            ptrace_report_syscall(task, PTRACE_EVENTMSG_SYSCALL_EXIT, resumed)
 
     # -- the return to user mode ------------------------------------------------------------------------
     def exit_to_user_mode(self, task: Task, in_hook: bool = False) -> None:

@@ -163,7 +163,8 @@ def de_thread(task: Task) -> None:
     leader.pid.tasks.append(task)
     leader.pid = None
     task.real_parent = leader.real_parent
-    task.parent = leader.parent
+    if task.ptrace is None:
+        task.parent = leader.real_parent
     parent = leader.real_parent
     if parent is not None and leader in parent.children:
         parent.children[parent.children.index(leader)] = task

@@ -14,6 +14,7 @@ from ..abi import errno as E
 from ..abi import signal as S
 from ..abi.mman import PROT_WRITE as _PROT_WRITE
 from ..cpu import RAX, RIP, SIG_ENTRY_REGS, _reg_read_batch, _reg_write_batch
+from ..ptrace import do_jobctl_trap, ptrace_signal, ptrace_trap_notify
 from . import frame as F
 from .send import _STOP
 
@@ -65,7 +66,25 @@ class DeliverMixin:
             if task.jobctl_stop or tg.stop_pending:
                 if self.do_signal_stop(task, restart, in_hook):
                     return
-            info = self.dequeue(task, task.sigmask)
+            pt = task.ptrace
+            if pt is not None and (pt.trap_stop or pt.trap_notify):  # JOBCTL_TRAP_MASK: INTERRUPT, notify
+                if restart:
+                    task.restart_ret = restart
+                if do_jobctl_trap(task, tg.stop_signal):
+                    return
+                task.restart_ret = 0
+            info = task.injected_signal
+            if info is not None:  # the signal a tracer let through a signal-delivery-stop (or changed)
+                task.injected_signal = None
+            else:
+                info = self.dequeue(task, task.sigmask)
+                if info is not None and pt is not None and info.signo != S.SIGKILL:
+                    # ptrace_signal: the tracer decides first (a signal-delivery-stop)
+                    if restart:
+                        task.restart_ret = restart
+                    if ptrace_signal(task, info):
+                        return
+                    task.restart_ret = 0
             if info is None:
                 task.sigpending_flag = bool(task.jobctl_stop)
                 if task.saved_sigmask is not None:  # sigsuspend woken by a signal that ran no handler
@@ -88,17 +107,19 @@ class DeliverMixin:
                 if bit & _STOP:
                     if sig != S.SIGSTOP and tg.orphaned_pgrp():
                         continue  # is_current_pgrp_orphaned: terminal stops are discarded
-                    tg.stop_pending = sig
+                    tg.stop_pending = tg.stop_signal = sig
                     for t in tg.tasks:
                         if t.alive:
                             t.jobctl_stop = True
+                            if t.ptrace is not None and t.ptrace.seized:
+                                ptrace_trap_notify(t)  # a seized tracee re-traps into the new stop
                             self.signal_wake_up(t)
                     if self.do_signal_stop(task, restart, in_hook):
                         return
                     continue
                 if kernel.events is not None:
                     kernel.events.on_signal(task, sig, info.fields())
-                self.kill_group(task, sig)
+                self.kill_group(task, sig, current=True)
                 return
             if kernel.events is not None:
                 kernel.events.on_signal(task, sig, info.fields())

@@ -11,6 +11,7 @@ from ..abi import signal as S
 from ..abi.resource import RLIMIT_CORE
 from ..abi.siginfo import CLD_CONTINUED, SI_KERNEL, SI_TIMER, SI_USER
 from ..fs.signalfd import signalfd_notify
+from ..ptrace import ptrace_trap_notify
 from ..stops import GROUP_STOP
 from ..task import TASK_INTERRUPTIBLE
 from .siginfo import SigInfo
@@ -131,7 +132,9 @@ class SendMixin:
                 tg.continued = True  # reportable through WCONTINUED
                 for t in tg.tasks:
                     t.jobctl_stop = False
-                    if t.alive and t.stop is GROUP_STOP:
+                    if t.alive and t.ptrace is not None and t.ptrace.seized:
+                        ptrace_trap_notify(t)  # a seized tracee stays in its trap; a listening one re-traps
+                    elif t.alive and t.stop is GROUP_STOP:
                         t.sigpending_flag = True  # resume inside get_signal: finish a pending restart
                         self.kernel.sched.end_stop(t)
                 self.notify_parent_cldstop(tg.leader, CLD_CONTINUED, S.SIGCONT)
@@ -184,12 +187,13 @@ class SendMixin:
             self.kernel.sched.wake(t)
 
     # -- fatal ----------------------------------------------------------------------------------------
-    def kill_group(self, task: Task, sig: int) -> None:
-        """Terminate the whole thread group by sig; the core bit follows RLIMIT_CORE (do_coredump)."""
+    def kill_group(self, task: Task, sig: int, current: bool = False) -> None:
+        """Terminate the whole thread group by sig; the core bit follows RLIMIT_CORE (do_coredump).
+        current: the task dequeued the signal itself (get_signal), not killed from outside."""
         status = sig
         if S.sigmask(sig) & S.SIG_KERNEL_COREDUMP_MASK and task.tg.rlimits[RLIMIT_CORE][0] > 0:
             status |= 0x80
-        self.kernel.do_group_exit(task, status)
+        self.kernel.do_group_exit(task, status, current)
 
     def force_sig_info(self, task: Task, info: SigInfo) -> None:
         """force_sig_info: a synchronous signal; if blocked or ignored it is unblocked and made SIG_DFL."""

@@ -6,13 +6,21 @@ from typing import TYPE_CHECKING
 
 from ..abi import signal as S
 from ..abi.siginfo import CLD_STOPPED
-from ..stops import GROUP_STOP
+from ..ptrace import do_jobctl_trap, ptrace_reparented
+from ..stops import GROUP_STOP, PtraceStop
 from .send import handler_of
 from .siginfo import SigInfo
 
 if TYPE_CHECKING:
     from ..kernel import Kernel
     from ..task import Task
+
+
+def in_group_stop(t: Task) -> bool:
+    """The thread has taken part in its group's stop (or is gone): stopped, or in the ptrace stop that a
+    traced thread's group stop is."""
+    stop = t.stop
+    return stop is GROUP_STOP or not t.alive or (stop.__class__ is PtraceStop and stop.why is PtraceStop.GROUP)
 
 
 class StopMixin:
@@ -33,13 +41,19 @@ class StopMixin:
             # syscall's result so that a handler queued while we were stopped still turns it into EINTR
             task.restart_ret = restart
         task.jobctl_stop = False
-        self.kernel.sched.stop(task, GROUP_STOP)
-        if all(t.stop is GROUP_STOP or not t.alive for t in tg.tasks) and tg.stop_pending:
+        traced = task.ptrace is not None
+        if not traced:
+            self.kernel.sched.stop(task, GROUP_STOP)
+        elif not do_jobctl_trap(task, sig):  # while traced, the group stop is a ptrace stop
+            return False
+        if all(in_group_stop(t) for t in tg.tasks) and tg.stop_pending:
             tg.stop_code = tg.stop_pending
             tg.stop_pending = 0
             tg.stopped = True
             tg.stop_reported = False
-            self.notify_parent_cldstop(tg.leader, CLD_STOPPED, tg.stop_code)
+            # the real parent hears of it unless it is the tracer, which heard of it already
+            if not traced or ptrace_reparented(task):
+                self.notify_parent_cldstop(tg.leader, CLD_STOPPED, tg.stop_code)
         return True
 
     def notify_parent_cldstop(self, leader: Task, why: int, sig: int) -> None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from ..abi import errno as E
+from ..abi.ptrace import PTRACE_EVENT_EXEC
 from ..errors import Errno
 from ..exec.execve import Binprm, exec_binprm, open_exec, prepare, read_string_array, release_bprm_file
+from ..ptrace import PtraceEvent
 from ..sched import NORETURN, Deferred
 from . import s32
 from .table import syscall
@@ -46,10 +48,14 @@ def do_execveat(task, dirfd: int, path_ptr: int, argv_ptr: int, envp_ptr: int, f
         raise
 
     def run():
+        # the tracer's number for us before de_thread may give us the leader's (ptrace_event's message)
+        old_vpid = task.kernel.vpid(task.parent, task) if task.ptrace is not None else 0
         try:
             exec_binprm(task, bprm, elf)
         finally:
             release_bprm_file(bprm)
+        if task.ptrace is not None:
+            return PtraceEvent(PTRACE_EVENT_EXEC, old_vpid, lambda: NORETURN)
         return NORETURN
 
     return Deferred(run)
