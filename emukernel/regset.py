@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 
 from .abi import errno as E
 from .abi import ptrace as P
+from .abi.capability import CAP_SYS_PTRACE
 from .abi.prctl import ARCH_GET_FS, ARCH_GET_GS, ARCH_SET_FS, ARCH_SET_GS
 from .cpu import (
     EFLAGS,
@@ -66,8 +67,9 @@ from .cpu import (
     _reg_read,
     _reg_write,
 )
+from .creds import capable
 from .errors import Errno
-from .mm import TASK_SIZE
+from .mm import SUID_DUMP_USER, TASK_SIZE
 from .signal import frame as F
 from .vm_access import access_read, access_write
 
@@ -396,20 +398,31 @@ def poke_user(task: Task, off: int, value: int) -> None:
 
 
 # -- memory ------------------------------------------------------------------------------------------------
-def ptrace_peek(child: Task, addr: int) -> int:
+def _vm_for(child: Task, tracer: Task | None) -> object:
+    """ptrace_access_vm's mm: none for a process without one, or whose mm is not dumpable unless the tracer
+    holds CAP_SYS_PTRACE (the access then copies nothing: EIO)."""
+    mm = child.mm
+    if mm is None:
+        return None
+    if tracer is not None and mm.dumpable != SUID_DUMP_USER and not capable(tracer.creds, CAP_SYS_PTRACE):
+        return None
+    return mm
+
+
+def ptrace_peek(child: Task, addr: int, tracer: Task | None = None) -> int:
     """PTRACE_PEEKTEXT/PEEKDATA's word (generic_ptrace_peekdata): read as a debugger reads (FOLL_FORCE); EIO
     unless all 8 bytes could be read."""
-    mm = child.mm
+    mm = _vm_for(child, tracer)
     data = access_read(mm, addr & _MASK64, 8, True) if mm is not None else b""
     if len(data) != 8:
         raise Errno(E.EIO)
     return int.from_bytes(data, "little")
 
 
-def ptrace_poke(child: Task, addr: int, word: int) -> None:
+def ptrace_poke(child: Task, addr: int, word: int, tracer: Task | None = None) -> None:
     """PTRACE_POKETEXT/POKEDATA (generic_ptrace_pokedata): write as a debugger writes, into read-only
     private pages too; EIO unless all 8 bytes were written (the bytes before an unmapped page are)."""
-    mm = child.mm
+    mm = _vm_for(child, tracer)
     done = access_write(mm, addr & _MASK64, (word & _MASK64).to_bytes(8, "little"), True) if mm is not None else 0
     if done != 8:
         raise Errno(E.EIO)
@@ -483,11 +496,18 @@ def arch_prctl_child(tracer: Task, child: Task, option: int, arg: int) -> int:
 
 
 def arch_ptrace(tracer: Task, child: Task, request: int, addr: int, data: int) -> int | None:
-    """Linux arch_ptrace for x86-64 (plus GETREGSET/SETREGSET, which use its regsets): the result, or None
-    when the request is not one of these.  `child` is traced by `tracer` and stopped.  Errors raise Errno."""
+    """Linux arch_ptrace for x86-64, plus the requests of ptrace_request that need registers or memory
+    (PEEK/POKE of text and data, GETREGSET/SETREGSET): the result, or None when the request is not one of
+    these.  `child` is traced by `tracer` and stopped.  Errors raise Errno."""
     addr &= _MASK64
     data &= _MASK64
     mm = tracer.mm
+    if request in (P.PTRACE_PEEKTEXT, P.PTRACE_PEEKDATA):
+        mm.write_u64(data, ptrace_peek(child, addr, tracer))
+        return 0
+    if request in (P.PTRACE_POKETEXT, P.PTRACE_POKEDATA):
+        ptrace_poke(child, addr, data, tracer)
+        return 0
     if request == P.PTRACE_PEEKUSR:
         mm.write_u64(data, peek_user(child, addr))
         return 0

@@ -494,7 +494,7 @@ int main(void)
     if (pid == 0)
         child();
     int st;
-    /* WUNTRACED changes nothing for a tracee; it lets the test's stand-in for ptrace use group stops */
+    /* WUNTRACED changes nothing for a tracee: its stops are reported anyway */
     CHECK(waitpid(pid, &st, WUNTRACED) == pid, "waitpid: the tracee stops");
     printf("tracee: %s\n", status_str(st));
 
