@@ -15,7 +15,7 @@ On top of them, ptrace's arch requests (`arch_ptrace`) and the views they share 
   and SSE only (no AVX in CPUID.1:ECX), so Linux would show 576 bytes, XCR0 = 3;
 * the regsets of GETREGSET/SETREGSET (NT_PRSTATUS, NT_PRFPREG, NT_X86_XSTATE, NT_386_IOPERM) with the
   iovec's length clamped to the regset and written back;
-* PTRACE_ARCH_PRCTL and PTRACE_GET_THREAD_AREA (always an empty TLS slot: nothing here sets one);
+* PTRACE_ARCH_PRCTL, and PTRACE_GET/SET_THREAD_AREA (the GDT's TLS slots, kept for the tracer to read back);
 * PEEK/POKE of memory (`ptrace_peek`/`ptrace_poke`): a debugger's access, ignoring page protections.
 
 What Linux keeps in the thread struct and emukernel's Task has no field for (the data segment selectors a
@@ -144,7 +144,7 @@ BP_LENS = {0: 1, 1: 2, 3: 4, 2: 8}  # DR7's LEN field -> bytes
 class ArchThread:
     """The per-thread state Linux keeps for ptrace in thread_struct: selectors and debug registers."""
 
-    __slots__ = ("mm", "selectors", "bp_addr", "bp_len", "bp_type", "dr6", "dr7")
+    __slots__ = ("mm", "selectors", "bp_addr", "bp_len", "bp_type", "dr6", "dr7", "tls")
 
     def __init__(self, mm: object) -> None:
         self.mm = mm  # the image this belongs to: exec starts afresh (flush_thread)
@@ -154,6 +154,7 @@ class ArchThread:
         self.bp_type = [1] * 4  # DR7's R/W field: 0 execute, 1 write, 3 read/write
         self.dr6 = DR6_RESERVED
         self.dr7 = 0
+        self.tls: list[tuple[int, int, int] | None] = [None] * 3  # the GDT's TLS slots: (base, limit, flags)
 
 
 _arch: weakref.WeakKeyDictionary[Task, ArchThread] = weakref.WeakKeyDictionary()
@@ -473,7 +474,50 @@ def ptrace_regset(tracer: Task, child: Task, request: int, note: int, uiov: int)
 # -- arch_ptrace ------------------------------------------------------------------------------------------
 USER_DESC = struct.Struct("<IIII")  # struct user_desc: entry_number, base_addr, limit, flag bits
 GDT_ENTRY_TLS_MIN, GDT_ENTRY_TLS_MAX = 12, 14
-_EMPTY_DESC_FLAGS = 0x28  # read_exec_only | seg_not_present: what an all-zero descriptor reads as
+# user_desc's flag bits
+UD_SEG_32BIT, UD_CONTENTS, UD_READ_EXEC_ONLY, UD_LIMIT_IN_PAGES = 0x1, 0x6, 0x8, 0x10
+UD_SEG_NOT_PRESENT, UD_USEABLE, UD_LM = 0x20, 0x40, 0x80
+_EMPTY_DESC_FLAGS = UD_READ_EXEC_ONLY | UD_SEG_NOT_PRESENT  # LDT_empty: what an all-zero descriptor reads as
+_KEPT_FLAGS = UD_SEG_32BIT | UD_CONTENTS | UD_READ_EXEC_ONLY | UD_LIMIT_IN_PAGES | UD_USEABLE
+
+
+def _desc_clears(base: int, limit: int, flags: int) -> bool:
+    """LDT_empty or LDT_zero: the descriptor means "no segment"."""
+    return not base and not limit and (flags & 0xFF == _EMPTY_DESC_FLAGS or not flags & 0x7F)
+
+
+def get_thread_area(tracer: Task, child: Task, idx: int, uaddr: int) -> int:
+    """PTRACE_GET_THREAD_AREA (do_get_thread_area): one of the three TLS slots as a user_desc."""
+    if idx >> 31:
+        raise Errno(E.EIO)
+    if not GDT_ENTRY_TLS_MIN <= idx <= GDT_ENTRY_TLS_MAX:
+        raise Errno(E.EINVAL)
+    slot = arch_thread(child).tls[idx - GDT_ENTRY_TLS_MIN]
+    base, limit, flags = slot if slot is not None else (0, 0, _EMPTY_DESC_FLAGS)
+    tracer.mm.write(uaddr, USER_DESC.pack(idx, base, limit, flags))
+    return 0
+
+
+def set_thread_area(tracer: Task, child: Task, idx: int, uaddr: int) -> int:
+    """PTRACE_SET_THREAD_AREA (do_set_thread_area): fill a TLS slot (tls_desc_okay: 32-bit data segments that
+    are present, or "no segment").  Kept and shown back; a selector naming it takes its base, as Linux
+    refreshes fs and gs, but the emulated CPU runs without a GDT: loading it changes nothing else."""
+    if idx >> 31:
+        raise Errno(E.EIO)
+    _, base, limit, flags = USER_DESC.unpack(tracer.mm.read(uaddr, USER_DESC.size))
+    empty = _desc_clears(base, limit, flags)
+    if not empty and (not flags & UD_SEG_32BIT or (flags & UD_CONTENTS) >> 1 > 1 or flags & UD_SEG_NOT_PRESENT):
+        raise Errno(E.EINVAL)
+    if not GDT_ENTRY_TLS_MIN <= idx <= GDT_ENTRY_TLS_MAX:
+        raise Errno(E.EINVAL)
+    a = arch_thread(child)
+    a.tls[idx - GDT_ENTRY_TLS_MIN] = None if empty else (base, limit & 0xFFFFF, flags & _KEPT_FLAGS)
+    sel = (idx << 3) | 3
+    if a.selectors[OFF_FS] == sel:
+        _set_fs_base(child, base)
+    if a.selectors[OFF_GS] == sel:
+        set_task_reg(child, GS_BASE, base)
+    return 0
 
 
 def arch_prctl_child(tracer: Task, child: Task, option: int, arg: int) -> int:
@@ -531,13 +575,9 @@ def arch_ptrace(tracer: Task, child: Task, request: int, addr: int, data: int) -
     if request == P.PTRACE_ARCH_PRCTL:
         return arch_prctl_child(tracer, child, data, addr)  # the arguments in the other order
     if request == P.PTRACE_GET_THREAD_AREA:
-        idx = addr & 0xFFFFFFFF
-        if idx >> 31:
-            raise Errno(E.EIO)
-        if not GDT_ENTRY_TLS_MIN <= idx <= GDT_ENTRY_TLS_MAX:
-            raise Errno(E.EINVAL)
-        mm.write(data, USER_DESC.pack(idx, 0, 0, _EMPTY_DESC_FLAGS))
-        return 0
+        return get_thread_area(tracer, child, addr & 0xFFFFFFFF, data)
+    if request == P.PTRACE_SET_THREAD_AREA:
+        return set_thread_area(tracer, child, addr & 0xFFFFFFFF, data)
     return None
 
 

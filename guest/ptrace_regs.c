@@ -44,6 +44,7 @@
 #define REQ_SETFPREGS 15
 #define REQ_GETFPXREGS 18
 #define REQ_GET_THREAD_AREA 25
+#define REQ_SET_THREAD_AREA 26
 #define REQ_ARCH_PRCTL 30
 #define REQ_GETREGSET 0x4204
 #define REQ_SETREGSET 0x4205
@@ -426,6 +427,25 @@ static void test_fpregs(pid_t pid)
     EXPECT_ERRNO(pt(REQ_GET_THREAD_AREA, pid, 15, (unsigned long)ud), EINVAL, "GET_THREAD_AREA 15");
     EXPECT_ERRNO(pt(REQ_GET_THREAD_AREA, pid, -1UL, (unsigned long)ud), EIO, "GET_THREAD_AREA -1");
     EXPECT_ERRNO(pt(REQ_GET_THREAD_AREA, pid, 13, 8), EFAULT, "GET_THREAD_AREA into address 8");
+    /* SET_THREAD_AREA: 32-bit data segments only; the limit keeps 20 bits, lm is dropped */
+    uint32_t desc[4] = {0, 0x12345, 0x123456, 0x1 | 0x10 | 0x40 | 0x80};
+    CHECK(pt(REQ_SET_THREAD_AREA, pid, 13, (unsigned long)desc) == 0, "SET_THREAD_AREA 13");
+    uint32_t got[4];
+    CHECK(pt(REQ_GET_THREAD_AREA, pid, 13, (unsigned long)got) == 0 && got[0] == 13 && got[1] == 0x12345 &&
+          got[2] == 0x23456 && got[3] == 0x51, "GET_THREAD_AREA 13 reads it back");
+    uint32_t d16[4] = {0, 0x1000, 0x10, 0};
+    EXPECT_ERRNO(pt(REQ_SET_THREAD_AREA, pid, 13, (unsigned long)d16), EINVAL, "SET_THREAD_AREA a 16-bit segment");
+    uint32_t dcode[4] = {0, 0x1000, 0x10, 0x1 | 0x4};
+    EXPECT_ERRNO(pt(REQ_SET_THREAD_AREA, pid, 13, (unsigned long)dcode), EINVAL, "SET_THREAD_AREA a code segment");
+    uint32_t dabsent[4] = {0, 0x1000, 0x10, 0x1 | 0x20};
+    EXPECT_ERRNO(pt(REQ_SET_THREAD_AREA, pid, 13, (unsigned long)dabsent), EINVAL, "SET_THREAD_AREA a segment not present");
+    EXPECT_ERRNO(pt(REQ_SET_THREAD_AREA, pid, 15, (unsigned long)desc), EINVAL, "SET_THREAD_AREA 15");
+    EXPECT_ERRNO(pt(REQ_SET_THREAD_AREA, pid, -1UL, (unsigned long)desc), EIO, "SET_THREAD_AREA -1");
+    EXPECT_ERRNO(pt(REQ_SET_THREAD_AREA, pid, 13, 8), EFAULT, "SET_THREAD_AREA from address 8");
+    uint32_t dzero[4] = {0, 0, 0, 0};
+    CHECK(pt(REQ_SET_THREAD_AREA, pid, 13, (unsigned long)dzero) == 0, "SET_THREAD_AREA 13: an all-zero descriptor");
+    CHECK(pt(REQ_GET_THREAD_AREA, pid, 13, (unsigned long)ud) == 0 && memcmp(ud + 4, want + 4, 12) == 0,
+          "GET_THREAD_AREA 13 is empty again");
 }
 
 static void test_memory(pid_t pid)
