@@ -5,6 +5,8 @@
 * ``ptrace_regs``: a PTRACE_TRACEME child stopped with known registers; the parent reads and changes its
   registers and memory with every arch request (GETREGS ... PTRACE_ARCH_PRCTL) and PEEK/POKE; the child
   checks the changes after PTRACE_CONT.
+* ``ptrace_thread_regs``: the same for a tracee whose sibling thread ran while it was stopped (under
+  emukernel its registers are then in a saved context, not live in the CPU).
 
 Both print relations only (no addresses, pids or xstate sizes), so a native run and an emukernel run must
 print the same bytes.
@@ -15,7 +17,7 @@ from __future__ import annotations
 import pytest
 from harness import assert_guest_ok, assert_same, run_emu, run_native
 
-GUESTS = ("process_vm", "ptrace_regs")
+GUESTS = ("process_vm", "ptrace_regs", "ptrace_thread_regs")
 
 
 @pytest.mark.guests(*GUESTS)
