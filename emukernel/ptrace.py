@@ -485,7 +485,7 @@ def ptrace_request(tracer: Task, child: Task, request: int, addr: int, data: int
         return 0
     if request == PTRACE_DETACH:
         return ptrace_detach(child, data)
-    if request in (PTRACE_CONT, PTRACE_SYSCALL, PTRACE_SYSEMU):
+    if request in (PTRACE_CONT, PTRACE_SYSCALL, PTRACE_SYSEMU, PTRACE_SINGLESTEP, PTRACE_SYSEMU_SINGLESTEP):
         return ptrace_resume(child, request, data)
     if request == PTRACE_KILL:
         kernel.signals.send(child, S.SIGKILL, group=False, info=SigInfo(S.SIGKILL, SI_KERNEL))
