@@ -36,6 +36,9 @@
  *    WUNTRACED, and SIGCONT brings WCONTINUED.
  *  - PTRACE_INTERRUPT of a listening tracee re-traps it in a
  *    PTRACE_EVENT_STOP, still with SIGSTOP while the group stays stopped.
+ *  - an ATTACHed tracee whose tracer ends its group-stop with PTRACE_CONT runs
+ *    while its real parent (another process) was told "stopped by SIGSTOP"
+ *    and is told nothing more until a SIGCONT brings WCONTINUED.
  *  - a real parent that is not the tracer sees nothing while its child is in
  *    a signal-delivery-stop, then "stopped by SIGSTOP" (WUNTRACED) once the
  *    group-stop is complete, and "continued" (WCONTINUED) after SIGCONT, even
@@ -101,14 +104,16 @@ static const char *code_name(int code)
     return buf;
 }
 
-/* Who a pid is, in words. */
-static pid_t me, tracee_pid;
+/* Who a pid is, in words: main is the tracer except where another process is. */
+static pid_t me, main_pid, tracee_pid;
 
 static const char *who(long pid)
 {
     static char buf[32];
     if (pid == me)
         return "tracer";
+    if (pid == main_pid)
+        return "main (the real parent)";
     if (pid == tracee_pid)
         return "tracee";
     if (pid == 0)
@@ -494,6 +499,9 @@ static void test_group_stop_attach(void)
     st = wait_report(pid, 0, "wait");
     CHECK(st != -1 && (st >> 16) == 0, "no event in the status");
     show_siginfo(pid, "group-stop");
+    int wst;
+    CHECK(waitpid(pid, &wst, WNOHANG | WUNTRACED) == 0,
+          "the tracer is also the parent: the group-stop is not reported a second time");
     CHECK(pt(PTRACE_CONT, pid, 0, 0) == 0, "PTRACE_CONT with 0");
     struct record r = query();
     CHECK(r.count[SIGCONT] == 0, "the tracee runs again (no SIGCONT needed)");
@@ -619,6 +627,7 @@ static void test_real_parent(void)
     close(b[0]);
     from_tracer = a[0];
     to_tracer = b[1];
+    me = tr; /* "tracer" now names the other process */
     int st;
     CHECK(wait_step() == 1, "parent: step 1");
     CHECK(waitpid(pid, &st, WNOHANG | WUNTRACED | WCONTINUED) == 0,
@@ -641,16 +650,77 @@ static void test_real_parent(void)
     close(from_tracee);
     close(from_tracer);
     close(to_tracer);
+    me = main_pid;
+}
+
+/* The same with a PTRACE_ATTACH tracer, which ends the group-stop with PTRACE_CONT alone. */
+static void test_real_parent_attach(void)
+{
+    printf("-- the real parent of a tracee PTRACE_ATTACHed by another process\n");
+    pid_t pid = spawn_server();
+    tracee_pid = pid;
+    query();
+    int a[2], b[2];
+    pipe(a);
+    pipe(b);
+    pid_t tr = guest_fork();
+    if (tr == 0) {
+        close(a[0]);
+        close(b[1]);
+        to_main = a[1];
+        from_main = b[0];
+        me = getpid();
+        CHECK(pt(PTRACE_ATTACH, pid, 0, 0) == 0, "tracer: PTRACE_ATTACH");
+        wait_report(pid, 0, "tracer: wait");
+        CHECK(pt(PTRACE_CONT, pid, 0, 0) == 0, "tracer: PTRACE_CONT with 0");
+        CHECK(kill(pid, SIGSTOP) == 0, "tracer: kill(tracee, SIGSTOP)");
+        wait_report(pid, 0, "tracer: wait");
+        CHECK(pt(PTRACE_CONT, pid, 0, SIGSTOP) == 0, "tracer: PTRACE_CONT with SIGSTOP");
+        wait_report(pid, 0, "tracer: wait");
+        step_to_main(1); /* the group-stop is complete */
+        CHECK(pt(PTRACE_CONT, pid, 0, 0) == 0, "tracer: PTRACE_CONT with 0 (ends the group-stop for the tracee)");
+        step_to_main(2); /* main queries the tracee, then sends SIGCONT */
+        wait_report(pid, 0, "tracer: wait");
+        show_siginfo(pid, "tracer: stopped");
+        CHECK(pt(PTRACE_DETACH, pid, 0, SIGCONT) == 0, "tracer: PTRACE_DETACH with SIGCONT");
+        guest_child_exit();
+    }
+    close(a[1]);
+    close(b[0]);
+    from_tracer = a[0];
+    to_tracer = b[1];
+    me = tr; /* "tracer" now names the other process */
+    int st;
+    CHECK(wait_step() == 1, "parent: step 1");
+    wait_report(pid, WUNTRACED | WNOHANG, "parent: waitpid WUNTRACED after the group-stop");
+    step_done();
+    CHECK(wait_step() == 2, "parent: step 2");
+    struct record r = query();
+    CHECK(r.count[SIGCONT] == 0, "parent: the tracee answers (runs) though no SIGCONT came");
+    CHECK(waitpid(pid, &st, WNOHANG | WUNTRACED | WCONTINUED) == 0, "parent: nothing new to see");
+    CHECK(kill(pid, SIGCONT) == 0, "parent: kill(tracee, SIGCONT)");
+    wait_report(pid, WCONTINUED, "parent: waitpid WCONTINUED");
+    step_done();
+    wait_report(tr, 0, "parent: the tracer");
+    show_handler(SIGCONT);
+    send_cmd('x');
+    wait_report(pid, 0, "parent: the tracee");
+    close(to_tracee);
+    close(from_tracee);
+    close(from_tracer);
+    close(to_tracer);
+    me = main_pid;
 }
 
 int main(void)
 {
     guest_line_buffered();
-    me = getpid();
+    me = main_pid = getpid();
     test_delivery();
     test_sigkill();
     test_group_stop_attach();
     test_group_stop_seize();
     test_real_parent();
+    test_real_parent_attach();
     return guest_exit();
 }
