@@ -215,6 +215,15 @@ static void test_attach(void)
     EXPECT_ERRNO(pt(PTRACE_LISTEN, pid, 0, 0), EIO, "PTRACE_LISTEN of an ATTACHed (not seized) tracee");
     EXPECT_ERRNO(pt(0x7777, pid, 0, 0), EIO, "an unknown request on a stopped tracee");
     EXPECT_ERRNO(pt(-1, pid, 0, 0), EIO, "request -1 on a stopped tracee");
+    pid_t other = guest_fork();
+    if (other == 0) {
+        EXPECT_ERRNO(pt(PTRACE_ATTACH, pid, 0, 0), EPERM, "another process: PTRACE_ATTACH to a traced process");
+        EXPECT_ERRNO(pt(PTRACE_SEIZE, pid, 0, 0), EPERM, "another process: PTRACE_SEIZE of a traced process");
+        EXPECT_ERRNO(pt(PTRACE_CONT, pid, 0, 0), ESRCH, "another process: PTRACE_CONT of someone else's tracee");
+        EXPECT_ERRNO(pt(PTRACE_DETACH, pid, 0, 0), ESRCH, "another process: PTRACE_DETACH of someone else's tracee");
+        guest_child_exit();
+    }
+    wait_report(other, 0, "the other process");
     int wst;
     CHECK(waitpid(pid, &wst, WNOHANG) == 0, "the stop is reported once");
     CHECK(pt(PTRACE_KILL, pid, 0, 0) == 0, "PTRACE_KILL");

@@ -27,6 +27,9 @@
  *    waitpid(WNOHANG) says 0 (not ECHILD) until the tracer has reaped it or
  *    exited, then the real parent reaps it with the same status.  The tracer
  *    cannot PTRACE_DETACH a zombie (ESRCH), and after reaping it gets ECHILD.
+ *  - ptrace is per thread: another thread of the tracer's process gets ESRCH
+ *    for requests (EPERM for a second attach), but its wait does see (and
+ *    takes) the tracee's stops, unless it passes __WNOTHREAD (then ECHILD).
  *  - a thread traced by another process is seen by that tracer's wait without
  *    __WALL or __WCLONE (since Linux 4.7, a traced task counts as a child
  *    whatever its exit signal), and by waitpid(tid), and its exit is reported
@@ -326,6 +329,79 @@ static void test_nonchild(void)
     baton_close(&mb);
 }
 
+/* ------------------------------------------------------------------------------ another thread of the tracer */
+
+static pid_t helper_target;
+
+/* A second thread of the tracer's process: it may wait for the tracee, but not command it. */
+static void *helper_thread(void *arg)
+{
+    (void)arg;
+    int st;
+    EXPECT_ERRNO(waitpid(helper_target, &st, __WNOTHREAD | WNOHANG), ECHILD,
+                 "tracer's other thread: waitpid(tracee, __WNOTHREAD)");
+    waitid_report(P_PID, helper_target, WSTOPPED | WNOWAIT, helper_target,
+                  "tracer's other thread: waitid(tracee, WSTOPPED|WNOWAIT)");
+    EXPECT_ERRNO(pt(PTRACE_CONT, helper_target, 0, 0), ESRCH, "tracer's other thread: PTRACE_CONT");
+    EXPECT_ERRNO(pt(PTRACE_DETACH, helper_target, 0, 0), ESRCH, "tracer's other thread: PTRACE_DETACH");
+    EXPECT_ERRNO(pt(PTRACE_ATTACH, helper_target, 0, 0), EPERM, "tracer's other thread: PTRACE_ATTACH");
+    wait_report(helper_target, 0, "tracer's other thread: waitpid(tracee)");
+    return NULL;
+}
+
+/*
+ * A grandchild blocked reading a pipe (exit code: the byte read), its parent (our
+ * child, *middle) waiting for it and exiting with its status.
+ */
+static pid_t spawn_grandchild(int *gofd, pid_t *middle)
+{
+    int go[2], idp[2];
+    pipe(go);
+    pipe(idp);
+    pid_t mid = guest_fork();
+    if (mid == 0) {
+        close(go[1]);
+        close(idp[0]);
+        pid_t g = guest_fork();
+        if (g == 0) {
+            unsigned char c = 0;
+            _exit(get_all(go[0], &c, 1) == 0 ? c : 100);
+        }
+        put_all(idp[1], &g, sizeof g);
+        int st = 0;
+        while (waitpid(g, &st, 0) < 0 && errno == EINTR)
+            ;
+        _exit(WIFEXITED(st) ? WEXITSTATUS(st) : 100 + WTERMSIG(st));
+    }
+    close(go[0]);
+    close(idp[1]);
+    pid_t g = 0;
+    get_all(idp[0], &g, sizeof g);
+    close(idp[0]);
+    *gofd = go[1];
+    *middle = mid;
+    return g;
+}
+
+static void test_tracer_threads(void)
+{
+    printf("-- another thread of the tracer's process (the tracee is a grandchild)\n");
+    int go;
+    pid_t middle;
+    pid_t pid = spawn_grandchild(&go, &middle);
+    helper_target = pid;
+    CHECK(pt(PTRACE_ATTACH, pid, 0, 0) == 0, "PTRACE_ATTACH");
+    pthread_t th;
+    pthread_create(&th, NULL, helper_thread, NULL);
+    pthread_join(th, NULL);
+    int st;
+    CHECK(waitpid(pid, &st, WNOHANG) == 0, "the other thread took the stop");
+    CHECK(pt(PTRACE_CONT, pid, 0, 0) == 0, "the tracing thread: PTRACE_CONT");
+    release(go, 15);
+    wait_report(pid, 0, "waitpid(tracee)");
+    wait_report(middle, 0, "waitpid(the tracee's parent)");
+}
+
 /* ------------------------------------------------------------------------------ traced threads */
 
 static int thread_tid_pipe[2];
@@ -514,6 +590,7 @@ int main(void)
 {
     guest_line_buffered();
     test_nonchild();
+    test_tracer_threads();
     test_threads();
     zombie_leader(LEADER);
     zombie_leader(LEADER | THREAD);
