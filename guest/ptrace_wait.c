@@ -27,6 +27,8 @@
  *    waitpid(WNOHANG) says 0 (not ECHILD) until the tracer has reaped it or
  *    exited, then the real parent reaps it with the same status.  The tracer
  *    cannot PTRACE_DETACH a zombie (ESRCH), and after reaping it gets ECHILD.
+ *    The real parent's SIGCHLD (CLD_EXITED) is sent when the tracer reaps, not
+ *    when the tracee exits.
  *  - ptrace is per thread: another thread of the tracer's process gets ESRCH
  *    for requests (EPERM for a second attach), but its wait does see (and
  *    takes) the tracee's stops, unless it passes __WNOTHREAD (then ECHILD).
@@ -255,9 +257,57 @@ static void baton_close(struct baton *b)
 
 /* ------------------------------------------------------------------------------ non-child tracee */
 
+/* SIGCHLD held blocked (and any pending one taken) so that its arrival can be looked at. */
+static void sigchld_drain(void)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGCHLD);
+    struct timespec zero = {0, 0};
+    siginfo_t si;
+    while (sigtimedwait(&set, &si, &zero) == SIGCHLD)
+        ;
+}
+
+static void sigchld_block(void)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    sigchld_drain();
+}
+
+static void sigchld_unblock(void)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGCHLD);
+    sigchld_drain();
+    sigprocmask(SIG_UNBLOCK, &set, NULL);
+}
+
+/* Take a pending SIGCHLD (if any) and print what it says about from. */
+static void show_sigchld(pid_t from, const char *what)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGCHLD);
+    struct timespec zero = {0, 0};
+    siginfo_t si;
+    memset(&si, 0, sizeof si);
+    if (sigtimedwait(&set, &si, &zero) != SIGCHLD) {
+        printf("%s: none pending\n", what);
+        return;
+    }
+    printf("%s: si_pid %s, si_code %s, si_status %d\n", what, si.si_pid == from ? "as expected" : "OTHER",
+           cld_name(si.si_code), si.si_status);
+}
+
 static void test_nonchild(void)
 {
     printf("-- a tracee that is not the tracer's child\n");
+    sigchld_block();
     int go;
     pid_t pid = spawn_blocked(&go);
     struct baton mb, tb;
@@ -295,12 +345,15 @@ static void test_nonchild(void)
     baton_take(&mb);
     expect_nothing(pid, 0, "parent: waitpid(tracee, WNOHANG) while the tracer has not reaped it");
     waitid_report(P_PID, pid, WEXITED | WNOHANG | WNOWAIT, pid, "parent: waitid(WEXITED|WNOHANG|WNOWAIT)");
+    show_sigchld(pid, "parent: SIGCHLD before the tracer reaps");
     baton_give(&mb);
     baton_take(&mb);
+    show_sigchld(pid, "parent: SIGCHLD after the tracer reaped");
     wait_report(pid, 0, "parent: waitpid(tracee)");
     baton_give(&mb);
     wait_report(tr, 0, "parent: the tracer");
     baton_close(&mb);
+    sigchld_unblock();
 
     printf("-- the tracer exits, its tracee a zombie it has not reaped\n");
     pid = spawn_blocked(&go);
