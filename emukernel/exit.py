@@ -266,6 +266,8 @@ def release_task(kernel: Kernel, task: Task) -> None:
         tg.tasks.remove(task)
     kernel.forget_task(task)
     notify_pidfds(kernel, task)
+    if tg.execing is not None:
+        kernel.sched.wake(tg.execing)  # de_thread waits for the threads a tracer held
     leader = tg.leader
     if leader is not task and leader.exit_state == EXIT_ZOMBIE and thread_group_empty(tg):
         if do_notify_parent(kernel, leader, leader.exit_signal):
