@@ -51,6 +51,8 @@ def do_exit(kernel: Kernel, task: Task, status: int) -> None:
     task.exit_code = status
     tg = task.tg
     tg.live -= 1
+    if tg.live == 0:
+        tg.exit_status_for_wait = status  # the last thread's code is the process's
     kernel.sched.set_dead(task)
     task.sigpending_flag = True  # a syscall that killed its own caller leaves emulation at once
     mm = task.mm
@@ -216,8 +218,14 @@ def thread_group_empty(tg) -> bool:
 
 
 def group_status(task: Task) -> int:
+    """The wait status of a process: its group exit's, or else the code its last thread exited with
+    (Linux 6.18 reports a zombie leader's process with the last thread's code, not the leader's)."""
     tg = task.tg
-    return tg.group_exit_code if tg.group_exit else task.exit_code
+    if tg.group_exit:
+        return tg.group_exit_code
+    if tg.exit_status_for_wait is not None and task is tg.leader:
+        return tg.exit_status_for_wait
+    return task.exit_code
 
 
 def do_notify_parent(kernel: Kernel, task: Task, sig: int) -> bool:
@@ -258,6 +266,8 @@ def release_task(kernel: Kernel, task: Task) -> None:
         tg.tasks.remove(task)
     kernel.forget_task(task)
     notify_pidfds(kernel, task)
+    if tg.execing is not None:
+        kernel.sched.wake(tg.execing)  # de_thread waits for the threads a tracer held
     leader = tg.leader
     if leader is not task and leader.exit_state == EXIT_ZOMBIE and thread_group_empty(tg):
         if do_notify_parent(kernel, leader, leader.exit_signal):

@@ -115,7 +115,7 @@ class Ptrace:
         self.last_siginfo: SigInfo | None = None  # the stop's siginfo (PTRACE_GETSIGINFO), None: EINVAL
         self.syscall = NO_SYSCALL_TRACE  # SYSCALL_TRACE after PTRACE_SYSCALL, SYSCALL_EMU after PTRACE_SYSEMU
         self.step = False  # PTRACE_SINGLESTEP / SYSEMU_SINGLESTEP
-        self.resume_sig = 0  # the data of the request that ended the stop (Linux: task->exit_code)
+        self.resume_sig = 0  # what the last stop ended with: the resume's data, or its unreported code
         self.injected: SigInfo | None = None  # the signal a signal-delivery-stop resumed with, to deliver
         self.trap_stop = False  # JOBCTL_TRAP_STOP: PTRACE_INTERRUPT or a seized group stop is due
         self.listening = False  # JOBCTL_LISTENING: PTRACE_LISTEN
@@ -181,16 +181,19 @@ def ptrace_unlink(task: Task) -> None:
         task.jobctl_stop = True
         task.sigpending_flag = True
     if isinstance(task.stop, PtraceStop):
-        wake_traced(task)
+        wake_traced(task, pt)
 
 
-def wake_traced(task: Task) -> None:
+def wake_traced(task: Task, pt: Ptrace) -> None:
     """End a ptrace stop: the task runs the rest of what it stopped in (the stop's continuation) before it
-    returns to user mode (ptrace_resume's wake_up_state(child, __TASK_TRACED))."""
+    returns to user mode (wake_up_state(child, __TASK_TRACED)).  What ptrace_stop returns in Linux, the
+    task's exit_code, is the stop's code as it is now: the resume's data, or, for a tracee let go without
+    one (its tracer died), the stop's own signal unless a wait consumed it."""
     stop = task.stop
     if stop is None:
         return
     if isinstance(stop, PtraceStop):
+        pt.resume_sig = stop.code
         task.ptrace_work = stop.cont
     task.kernel.sched.end_stop(task)
 
@@ -384,8 +387,8 @@ def ptrace_resume(child: Task, request: int, data: int) -> int:
     else:
         pt.syscall = NO_SYSCALL_TRACE
     pt.step = request in (PTRACE_SINGLESTEP, PTRACE_SYSEMU_SINGLESTEP)
-    pt.resume_sig = data
-    wake_traced(child)
+    child.stop.code = data
+    wake_traced(child, pt)
     return 0
 
 
@@ -397,7 +400,7 @@ def ptrace_detach(child: Task, data: int) -> int:
     pt = child.ptrace
     pt.syscall = NO_SYSCALL_TRACE
     pt.step = False
-    pt.resume_sig = data
+    child.stop.code = data
     ptrace_unlink(child)
     return 0
 
@@ -485,7 +488,7 @@ def ptrace_request(tracer: Task, child: Task, request: int, addr: int, data: int
         return 0
     if request == PTRACE_DETACH:
         return ptrace_detach(child, data)
-    if request in (PTRACE_CONT, PTRACE_SYSCALL, PTRACE_SYSEMU):
+    if request in (PTRACE_CONT, PTRACE_SYSCALL, PTRACE_SYSEMU, PTRACE_SINGLESTEP, PTRACE_SYSEMU_SINGLESTEP):
         return ptrace_resume(child, request, data)
     if request == PTRACE_KILL:
         kernel.signals.send(child, S.SIGKILL, group=False, info=SigInfo(S.SIGKILL, SI_KERNEL))
@@ -500,7 +503,7 @@ def ptrace_signal_wake_up(task: Task) -> None:
     the task goes back into get_signal, where its pending trap bits trap it again."""
     task.ptrace.listening = False
     task.sigpending_flag = True
-    wake_traced(task)
+    wake_traced(task, task.ptrace)
 
 
 def ptrace_trap_notify(task: Task) -> None:

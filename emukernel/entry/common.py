@@ -24,7 +24,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..cpu import R8, R9, R10, RAX, RDI, RDX, RSI
+from ..abi import signal as S
+from ..abi.siginfo import TRAP_BRKPT
+from ..cpu import R8, R9, R10, RAX, RDI, RDX, RIP, RSI
 from ..errors import Errno
 from ..ptrace import (
     PTRACE_EVENTMSG_SYSCALL_ENTRY,
@@ -39,6 +41,7 @@ from ..ptrace import (
 )
 from ..regset import task_reg
 from ..sched import NORETURN, REGS_SET, Block, Deferred, Yield
+from ..signal.siginfo import SigInfo
 from ..syscalls.table import NR_SYSCALLS, TABLE, syscall_name
 from ..task import TASK_RUNNING
 from .hook import install
@@ -206,7 +209,13 @@ class SyscallEntry:
         if kernel.events is not None:
             kernel.events.on_syscall_exit(task, sc, args, ret)
         pt = task.ptrace
-        if pt is not None and pt.syscall == SYSCALL_TRACE and task.alive and task.state is TASK_RUNNING:
+        if pt is None or not task.alive or task.state is not TASK_RUNNING:
+            return
+        if pt.step and pt.syscall != SYSCALL_EMU:
+            # a single-stepped syscall: x86's user_single_step_report, SIGTRAP with TRAP_BRKPT
+            rip = task.mm.cpu.reg(RIP)
+            kernel.signals.force_sig_info(task, SigInfo(S.SIGTRAP, TRAP_BRKPT, addr=rip, kind="fault"))
+        elif pt.syscall == SYSCALL_TRACE:
             restart = task.restart_ret
 
             def resumed() -> None:

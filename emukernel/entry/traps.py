@@ -24,8 +24,10 @@ def install_traps(cpu: Cpu) -> None:
             # do_error_trap and friends: the signal, si_code, si_addr and trap number of each exception
             if intno == 0:
                 trap = (S.SIGFPE, FPE_INTDIV, rip, 0)
-            elif intno in (1, 3):
-                trap = (S.SIGTRAP, SI_KERNEL if intno == 3 else TRAP_TRACE, 0, intno)  # int3, debug trap
+            elif intno == 1:
+                trap = (S.SIGTRAP, TRAP_TRACE, rip, 1)  # the trap flag's debug trap: si_addr is the next ip
+            elif intno == 3:
+                trap = (S.SIGTRAP, SI_KERNEL, 0, 3)  # int3
             elif intno == 6:
                 trap = (S.SIGILL, ILL_ILLOPN, rip, 6)
             else:

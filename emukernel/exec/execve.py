@@ -19,6 +19,7 @@ from ..errors import Errno, ExecFormatError
 from ..fs.permission import MAY_READ, generic_permission
 from ..fs.vfs import release_exec_file
 from ..mm import SUID_DUMP_USER, AddressSpace
+from ..ptrace import ptrace_unlink
 from ..task import EXIT_DEAD, EXIT_ZOMBIE
 from .elf import load_elf, parse_elf
 from .stack import build_stack
@@ -141,13 +142,28 @@ def prepare(task: Task, bprm: Binprm):
     return parse_elf(bprm.data)
 
 
+def zap_other_threads(task: Task) -> None:
+    """de_thread's first half: every other thread of the group is killed.  They exit with status 0 (an
+    exec, not a group exit, killed them: do_group_exit's group_exec_task case)."""
+    kernel = task.kernel
+    for t in list(task.tg.tasks):
+        if t is not task and t.alive:
+            kernel.do_exit(t, 0)
+
+
+def de_thread_busy(task: Task) -> bool:
+    """de_thread waits until every other thread but the leader is released: a traced one stays a zombie
+    until its tracer reaps it (release_task wakes the exec then)."""
+    leader = task.tg.leader
+    return any(t is not task and t is not leader for t in task.tg.tasks)
+
+
 def de_thread(task: Task) -> None:
-    """Kill every other thread of the group; a non-leader caller takes over the leader's identity."""
+    """Kill every other thread of the group (zap_other_threads; a caller that must wait for traced ones to
+    be reaped has done it and waited before); a non-leader caller takes over the leader's identity."""
     kernel = task.kernel
     tg = task.tg
-    for t in list(tg.tasks):
-        if t is not task and t.alive:
-            kernel.do_exit(t, S.SIGKILL)
+    zap_other_threads(task)
     leader = tg.leader
     if leader is task:
         return
@@ -172,6 +188,11 @@ def de_thread(task: Task) -> None:
     task.exit_signal = S.SIGCHLD
     kernel.tasks[task.tid] = task
     leader.set_exit_state(EXIT_ZOMBIE, EXIT_DEAD)  # released here, never reported
+    if leader.ptrace is not None:
+        # its tracer may sleep in wait for it: wake it to find the leader gone (never reported)
+        tracer = leader.parent
+        ptrace_unlink(leader)
+        kernel.child_exited(tracer, leader)
     if leader in tg.tasks:
         tg.tasks.remove(leader)
 

@@ -5,9 +5,18 @@ from __future__ import annotations
 from ..abi import errno as E
 from ..abi.ptrace import PTRACE_EVENT_EXEC
 from ..errors import Errno
-from ..exec.execve import Binprm, exec_binprm, open_exec, prepare, read_string_array, release_bprm_file
+from ..exec.execve import (
+    Binprm,
+    de_thread_busy,
+    exec_binprm,
+    open_exec,
+    prepare,
+    read_string_array,
+    release_bprm_file,
+    zap_other_threads,
+)
 from ..ptrace import PtraceEvent
-from ..sched import NORETURN, Deferred
+from ..sched import NORETURN, Block, Deferred
 from . import s32
 from .table import syscall
 
@@ -47,9 +56,22 @@ def do_execveat(task, dirfd: int, path_ptr: int, argv_ptr: int, envp_ptr: int, f
         release_bprm_file(bprm)
         raise
 
+    # the tracer's number for us before de_thread may give us the leader's (ptrace_event's message)
+    old_vpid = task.kernel.vpid(task.parent, task) if task.ptrace is not None else 0
+
     def run():
-        # the tracer's number for us before de_thread may give us the leader's (ptrace_event's message)
-        old_vpid = task.kernel.vpid(task.parent, task) if task.ptrace is not None else 0
+        # de_thread: kill the other threads, then wait (killable) until those a tracer holds as zombies
+        # are reaped
+        zap_other_threads(task)
+        if de_thread_busy(task):
+            task.tg.execing = task
+            return Block(None, what="exec: the tracer to reap the other threads", resume=finish)
+        return finish()
+
+    def finish():
+        if de_thread_busy(task):
+            return Block(None, what="exec: the tracer to reap the other threads", resume=finish)
+        task.tg.execing = None
         try:
             exec_binprm(task, bprm, elf)
         finally:
