@@ -7,6 +7,8 @@
   checks the changes after PTRACE_CONT.
 * ``ptrace_thread_regs``: the same for a tracee whose sibling thread ran while it was stopped (under
   emukernel its registers are then in a saved context, not live in the CPU).
+* ``ptrace_syscall_regs``: changes at syscall-entry and -exit stops take effect (orig_rax to another syscall
+  or -1 to skip it, the arguments, the result).
 
 Both print relations only (no addresses, pids or xstate sizes), so a native run and an emukernel run must
 print the same bytes.
@@ -17,7 +19,7 @@ from __future__ import annotations
 import pytest
 from harness import assert_guest_ok, assert_same, run_emu, run_native
 
-GUESTS = ("process_vm", "ptrace_regs", "ptrace_thread_regs")
+GUESTS = ("process_vm", "ptrace_regs", "ptrace_thread_regs", "ptrace_syscall_regs")
 
 
 @pytest.mark.guests(*GUESTS)
