@@ -137,7 +137,6 @@ USER_CS, USER_DS = F.USER_CS, F.USER_DS
 FLAG_MASK = 0x1 | 0x4 | 0x10 | 0x40 | 0x80 | 0x100 | 0x400 | 0x800 | 0x4000 | 0x10000 | 0x40000
 EFLAGS_FIXED = 0x202  # IF and the reserved bit 1: always set in user mode
 DR6_RESERVED = 0xFFFF0FF0  # what DR6 reads before anything was written to it
-DR_ENABLE_MASK = 0xFF  # L0 G0 ... L3 G3
 BP_LENS = {0: 1, 1: 2, 3: 4, 2: 8}  # DR7's LEN field -> bytes
 
 
