@@ -19,7 +19,8 @@ every run).  The cases:
   strace itself, so under emukernel both run in one kernel.
 
 The strace binaries live outside the repository, in ``shared/bin`` beside the clone (``../shared/bin``
-from the repository root; from a git worktree, beside the main checkout); the tests skip when it is absent.
+from the repository root; from a git worktree, beside the main checkout: ``toolchain.shared``); the tests
+skip when it is absent.
 """
 
 from __future__ import annotations
@@ -32,35 +33,7 @@ import pytest
 from harness import DEFAULT_ENV, REPO_ROOT, Result, run_emu_cli, run_native
 from strace_output import normalise_stderr, normalise_trace, summary_counts
 
-STRACE_BUILDS = {"glibc": "strace", "musl": "strace-musl"}
-
-
-def _main_checkout(repo: Path) -> Path | None:
-    """The main working tree when `repo` is a git worktree (its .git is a file naming the real git dir)."""
-    dotgit = repo / ".git"
-    if not dotgit.is_file():
-        return None
-    text = dotgit.read_text().strip()
-    if not text.startswith("gitdir:"):
-        return None
-    gitdir = (repo / text.partition(":")[2].strip()).resolve()
-    common = gitdir / "commondir"
-    if common.is_file():
-        gitdir = (gitdir / common.read_text().strip()).resolve()
-    return gitdir.parent
-
-
-def find_shared_bin(repo: Path = REPO_ROOT) -> Path | None:
-    """``shared/bin`` beside the repository (or beside the main checkout of a worktree), if it holds strace."""
-    candidates = [repo.parent / "shared" / "bin"]
-    main = _main_checkout(repo)
-    if main is not None:
-        candidates.append(main.parent / "shared" / "bin")
-    for c in candidates:
-        if (c / "strace").is_file():
-            return c.resolve()
-    return None
-
+from toolchain.shared import STRACE_BUILDS, find_shared_bin
 
 SHARED_BIN = find_shared_bin()
 pytestmark = pytest.mark.guests("strace_target")
