@@ -220,7 +220,9 @@ static void print_siginfo(const char *what)
         printf("%s: GETSIGINFO -> %s\n", what, errno_name(errno));
         return;
     }
-    printf("%s: siginfo signo %s code %s\n", what, signal_name(si.si_signo), si_code_str(si.si_code));
+    printf("%s: siginfo signo %s code %s, si_pid %s, si_uid %s\n", what, signal_name(si.si_signo),
+           si_code_str(si.si_code), si.si_pid == tracee ? "== tracee" : "!= tracee",
+           si.si_uid == getuid() ? "== uid" : "!= uid");
 }
 
 /* The tracee stopped itself at a phase boundary: its SIGSTOP. */
