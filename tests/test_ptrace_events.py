@@ -23,6 +23,7 @@ from harness import assert_guest_ok, assert_same, run_emu, run_native
 #: Guests compared native vs emukernel.
 PTRACE_EVENT_GUESTS = (
     "ptrace_syscalls",
+    "ptrace_events",
     "ptrace_step",
 )
 
