@@ -24,6 +24,7 @@ from harness import assert_guest_ok, assert_same, run_emu, run_native
 PTRACE_EVENT_GUESTS = (
     "ptrace_syscalls",
     "ptrace_events",
+    "ptrace_exec",
     "ptrace_step",
 )
 
