@@ -14,7 +14,9 @@
  * Covers: PTRACE_EVENT_FORK / VFORK / CLONE stops in the parent (GETEVENTMSG ==
  * the new pid, the value fork returns), the auto-attached child's first stop
  * (SIGSTOP, or PTRACE_EVENT_STOP under PTRACE_SEIZE) and inherited options,
- * PTRACE_EVENT_VFORK_DONE, PTRACE_EVENT_EXEC (GETEVENTMSG == the former tid),
+ * PTRACE_EVENT_VFORK_DONE (after the child's exit, or at its exec, where the
+ * auto-attached child gets the legacy SIGTRAP), a thread's own PTRACE_EVENT_EXIT
+ * (orig_rax == SYS_exit), PTRACE_EVENT_EXEC (GETEVENTMSG == the former tid),
  * the legacy SIGTRAP after exec (TRACEME without TRACEEXEC) and its absence
  * under PTRACE_SEIZE, PTRACE_EVENT_EXIT (GETEVENTMSG == the wait status,
  * registers and memory still readable) for exit, a fatal signal and SIGKILL,
@@ -336,6 +338,39 @@ static void case_vfork(void)
     reap_tracee(t, 0);
 }
 
+/* The vfork child execs: VFORK_DONE comes at the exec, and the auto-attached child
+ * (inherited options, no TRACEEXEC, not seized) gets the legacy SIGTRAP. */
+static void tracee_exec(void);
+
+static void case_vfork_exec(void)
+{
+    pid_t t = start_traceme("TRACEVFORK + TRACEVFORKDONE, the child execs", O_VFORK | O_VFORKDONE);
+    if (t == 0) {
+        pid_t c = vfork();
+        if (c == 0)
+            tracee_exec();
+        send_chan(c);
+        int st;
+        TCHECK(1, waitpid(c, &st, 0) == c && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+        _exit(tracee_fail);
+    }
+    resume(PTRACE_CONT, t, 0);
+    expect(t, EV(2), "parent: PTRACE_EVENT_VFORK stop");
+    pid_t c = (pid_t)eventmsg(t);
+    remember(c);
+    expect(c, ST_SIGSTOP, "child: first stop");
+    resume(PTRACE_CONT, t, 0);
+    resume(PTRACE_CONT, c, 0);
+    expect(t, EV(5), "parent: PTRACE_EVENT_VFORK_DONE stop (at the child's exec)");
+    CHECK(eventmsg(t) == (unsigned long)c, "VFORK_DONE: GETEVENTMSG == the child");
+    expect(c, 0x57f, "child: the legacy SIGTRAP after exec");
+    resume(PTRACE_CONT, c, 0);
+    expect(c, 0, "child: exit reported to the tracer");
+    resume(PTRACE_CONT, t, 0);
+    CHECK(read_chan() == c, "vfork's return value == GETEVENTMSG");
+    reap_tracee(t, 0);
+}
+
 /* ------------------------------------------------------------ clone (a thread) */
 
 static void *thread_body(void *arg)
@@ -366,6 +401,34 @@ static void case_clone(void)
     CHECK(read_chan() == tid, "the thread's gettid == GETEVENTMSG");
     CHECK(read_chan() == t, "the thread's getpid == the tracee");
     expect(tid, 0, "thread: exit reported to the tracer (exit 0)");
+    reap_tracee(t, 0);
+}
+
+static void case_clone_exit(void)
+{
+    pid_t t = start_traceme("TRACECLONE + TRACEEXIT: a thread's own exit", O_CLONE | O_EXIT);
+    if (t == 0) {
+        pthread_t th;
+        TCHECK(1, pthread_create(&th, NULL, thread_body, NULL) == 0);
+        TCHECK(2, pthread_join(th, NULL) == 0);
+        exit(tracee_fail);
+    }
+    resume(PTRACE_CONT, t, 0);
+    expect(t, EV(3), "leader: PTRACE_EVENT_CLONE stop");
+    pid_t tid = (pid_t)eventmsg(t);
+    remember(tid);
+    expect(tid, ST_SIGSTOP, "thread: first stop");
+    resume(PTRACE_CONT, tid, 0);
+    resume(PTRACE_CONT, t, 0);
+    CHECK(read_chan() == tid, "the thread's gettid == GETEVENTMSG");
+    CHECK(read_chan() == t, "the thread's getpid == the tracee");
+    expect(tid, EV(6), "thread: PTRACE_EVENT_EXIT stop");
+    CHECK_EQ(eventmsg(tid), 0, "thread's exit event: GETEVENTMSG == 0");
+    CHECK_EQ(peekuser(tid, OFF(orig_rax)), SYS_exit, "thread's exit event: orig_rax == SYS_exit");
+    resume(PTRACE_CONT, tid, 0);
+    expect(tid, 0, "thread: exit reported to the tracer (exit 0)");
+    expect(t, EV(6), "leader: PTRACE_EVENT_EXIT stop");
+    resume(PTRACE_CONT, t, 0);
     reap_tracee(t, 0);
 }
 
@@ -559,7 +622,9 @@ int main(int argc, char **argv)
     case_fork();
     case_fork_syscall();
     case_vfork();
+    case_vfork_exec();
     case_clone();
+    case_clone_exit();
     case_seize_fork();
     case_exec_event();
     case_exec_legacy();
