@@ -43,6 +43,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from toolchain.build import available_variants, build
+from toolchain.shared import STRACE_BUILDS, find_shared_bin
 
 from .bare import BareMachine, BareSwitch
 
@@ -94,6 +95,14 @@ class Bench:
     # a bare column that is not the guest ELF in BareMachine: bare_runner(n) times n operations itself
     bare_runner: Callable[[int], Timing] | None = None
     bare_what: str = ""  # what that bare column measures (for RESULTS.md)
+    # run the guest under a program from shared/bin (see toolchain.shared): (variant, program) pairs, the
+    # program for each libc variant; its argv is [program, *wrapper_args, guest path, *args(n)].  The guests'
+    # host directory is bind-mounted as with bind_dir.  A row whose program is absent is skipped.
+    wrapper: tuple[tuple[str, str], ...] = ()
+    wrapper_args: tuple[str, ...] = ()
+    # an emukernel run that fails with this in its stderr is "n/a (ENOSYS)" (the wrapper needs a syscall
+    # emukernel lacks), not a failure
+    na_stderr: bytes = b""
 
 
 BENCHES: list[Bench] = [
@@ -127,6 +136,9 @@ BENCHES: list[Bench] = [
           n=(100, 1_000), quick_n=(10, 60), native_scale=100, columns=("native", "emukernel")),
     Bench("fork", "bench_fork", "fork + child _exit + waitpid", "us",
           n=(5, 50), quick_n=(1, 4), native_scale=20, columns=("native", "emukernel")),
+    Bench("ptrace-syscall", "bench_ptrace", "one getpid of a child traced with PTRACE_SYSCALL: its entry and "
+          "exit stops, each waited for with waitpid and resumed with PTRACE_SYSCALL (natively pinned to one CPU)",
+          "us", n=(100, 1_000), quick_n=(10, 60), native_scale=100, columns=("native", "emukernel")),
     Bench("thread-create", "bench_thread", "pthread_create of a thread that returns at once + pthread_join",
           "us", n=(20, 200), quick_n=(2, 12), native_scale=20, columns=("native", "emukernel")),
     # -- exec
@@ -138,6 +150,14 @@ BENCHES: list[Bench] = [
           columns=("native", "emukernel"), extra_guests=("bench_true",), bind_dir=True,
           note="musl's posix_spawn opens a pipe2(O_CLOEXEC) to report the child's exec error, so it needs "
                "pipes; glibc's does not (clone3 with CLONE_VM|CLONE_VFORK alone)"),
+    Bench("strace-fork-exec", "bench_exec", "fork + execv of the static `bench_true` + waitpid, all under "
+          "`strace -f -o /dev/null` (the strace of the guest's libc from shared/bin)", "us",
+          n=(3, 20), quick_n=(1, 3), args=lambda n: ["fork", str(n)], native_scale=20,
+          columns=("native", "emukernel"), extra_guests=("bench_true",), bind_dir=True,
+          wrapper=tuple(STRACE_BUILDS.items()), wrapper_args=("-f", "-o", "/dev/null"),
+          na_stderr=b"PTRACE_TRACEME: Function not implemented",
+          note="compare fork-exec: the difference is strace's work, every syscall of both processes stopping "
+               "twice"),
     # -- signals
     Bench("signal-self", "bench_signal", "kill(getpid(), SIGUSR1) + handler + rt_sigreturn", "us",
           n=(500, 5_000), quick_n=(50, 300), args=lambda n: ["self", str(n)], native_scale=20,
@@ -167,6 +187,25 @@ class Timing:
     stdout: bytes
 
 
+def wrapper_path(bench: Bench, variant: str) -> Path | None:
+    """The shared/bin program a wrapped benchmark runs for this variant, or None when it is absent."""
+    name = dict(bench.wrapper).get(variant)
+    if name is None:
+        return None
+    shared = find_shared_bin(probe=name)
+    return shared / name if shared is not None else None
+
+
+def command(bench: Bench, variant: str, path: Path, n: int) -> tuple[Path, list[str]]:
+    """The program to run and its argv[1:] for n operations: the guest itself, or its wrapper."""
+    if not bench.wrapper:
+        return path, bench.args(n)
+    program = wrapper_path(bench, variant)
+    if program is None:
+        raise RuntimeError(f"{bench.name}: no {dict(bench.wrapper).get(variant)} in shared/bin")
+    return program, [*bench.wrapper_args, str(path), *bench.args(n)]
+
+
 def run_native(path: Path, args: Sequence[str]) -> Timing:
     t0 = time.perf_counter()
     p = subprocess.run([str(path), *args], capture_output=True)
@@ -176,28 +215,30 @@ def run_native(path: Path, args: Sequence[str]) -> Timing:
     return Timing(0.0, t1 - t0, p.stdout)
 
 
-def _make_kernel(path: Path, args: Sequence[str], fds: tuple[int, int, int], errstream, bind_dir: bool):
+def _make_kernel(path: Path, args: Sequence[str], fds: tuple[int, int, int], errstream, bind: Path | None):
     from emukernel.api import spawn
     from emukernel.kernel import Kernel
 
-    binds = [(str(path.parent), str(path.parent), True)] if bind_dir else []
+    binds = [(str(bind), str(bind), True)] if bind is not None else []
     kernel = Kernel(stdio=fds, quiet=True, errstream=errstream, binds=binds)
     proc = spawn(kernel, [str(path), *args])
     return kernel, proc
 
 
 def run_emukernel(path: Path, args: Sequence[str], profile: cProfile.Profile | None = None, *,
-                  bind_dir: bool = False) -> Timing:
+                  bind_dir: bool = False, bind: Path | None = None, na_stderr: bytes = b"") -> Timing:
     """Build a Kernel and spawn the guest (setup), then time kernel.run() alone.
 
     bind_dir: the guest's host directory is bind-mounted read-only at the same path, so programs next to it
-    can be exec'd by their host path."""
+    can be exec'd by their host path; bind: that directory instead of the program's own (a wrapper runs the
+    guest).  A failed run whose stderr holds na_stderr reports "n/a (ENOSYS)" as its output."""
+    if bind is None and bind_dir:
+        bind = path.parent
     with tempfile.TemporaryFile() as fin, tempfile.TemporaryFile() as fout, \
             tempfile.TemporaryFile() as ferr, open(os.devnull, "w") as errstream:
         gc.collect()
         t0 = time.perf_counter()
-        kernel, proc = _make_kernel(path, args, (fin.fileno(), fout.fileno(), ferr.fileno()), errstream,
-                                    bind_dir)
+        kernel, proc = _make_kernel(path, args, (fin.fileno(), fout.fileno(), ferr.fileno()), errstream, bind)
         t1 = time.perf_counter()
         if profile is not None:
             profile.enable()
@@ -210,6 +251,8 @@ def run_emukernel(path: Path, args: Sequence[str], profile: cProfile.Profile | N
         ferr.seek(0)
         out, err = fout.read(), ferr.read()
     del kernel, proc
+    if status != 0 and na_stderr and na_stderr in err:
+        return Timing(t1 - t0, t2 - t1, NA_PREFIX + b" (ENOSYS)\n")
     if status != 0:
         raise RuntimeError(f"emukernel {path.name} {' '.join(args)}: wait status {status}: {err[:300]!r}")
     return Timing(t1 - t0, t2 - t1, out)
@@ -241,12 +284,13 @@ def run_bare_switch(n: int) -> Timing:
     return Timing(t1 - t0, t2 - t1, b"")
 
 
-def run_column(bench: Bench, col: str, path: Path, n: int) -> Timing:
-    args = bench.args(n)
+def run_column(bench: Bench, col: str, path: Path, n: int, variant: str = "musl") -> Timing:
+    program, args = command(bench, variant, path, n)
     if col == "native":
-        return run_native(path, args)
+        return run_native(program, args)
     if col == "emukernel":
-        return run_emukernel(path, args, bind_dir=bench.bind_dir)
+        return run_emukernel(program, args, bind=path.parent if bench.bind_dir else None,
+                             na_stderr=bench.na_stderr)
     if bench.bare_runner is not None:
         return bench.bare_runner(n)
     return run_bare(path, args)
@@ -338,7 +382,7 @@ def measure(bench: Bench, variant: str, *, quick: bool = False, repeat: int = 3,
             scale = bench.bare_scale
         cells[col] = Cell(col, n1 * scale, n2 * scale)
     # the expected output at the emulated N, from the native binary
-    expected = {n: run_native(path, bench.args(n)).stdout for n in (n1, n2)}
+    expected = {n: run_native(*command(bench, variant, path, n)).stdout for n in (n1, n2)}
     for rep in range(repeat):
         for col in columns:
             cell = cells[col]
@@ -346,7 +390,7 @@ def measure(bench: Bench, variant: str, *, quick: bool = False, repeat: int = 3,
                 continue
             for n, dest in ((cell.n1, cell.t1), (cell.n2, cell.t2)):
                 try:
-                    t = run_column(bench, col, path, n)
+                    t = run_column(bench, col, path, n, variant)
                 except Exception as exc:  # report the cell as failed, keep measuring the others
                     cell.error = f"{type(exc).__name__}: {exc}"
                     log(f"  {bench.name}/{variant}/{col} N={n}: FAILED {cell.error}")
@@ -380,6 +424,9 @@ def run_all(names: Sequence[str] | None = None, variants: Sequence[str] | None =
                 continue
             for v in bench.variants:
                 if (variants and v not in variants) or v not in have:
+                    continue
+                if bench.wrapper and wrapper_path(bench, v) is None:
+                    log(f"{bench.name} ({v}): skipped, {dict(bench.wrapper).get(v)} is not in shared/bin")
                     continue
                 log(f"{bench.name} ({v})")
                 rows.append(measure(bench, v, quick=quick, repeat=repeat, log=log))
@@ -653,10 +700,12 @@ def profile(name: str, variant: str = "musl", *, quick: bool = False, top: int =
     for extra in bench.extra_guests:
         build(extra, variant)
     n = (bench.quick_n if quick else bench.n)[1]
+    bind = path.parent if bench.bind_dir else None
     with frozen_heap():
-        run_emukernel(path, bench.args(min(n, 1000)), bind_dir=bench.bind_dir)  # warm up imports and caches
+        # warm up imports and caches
+        run_emukernel(*command(bench, variant, path, min(n, 1000)), bind=bind, na_stderr=bench.na_stderr)
         prof = cProfile.Profile()
-        t = run_emukernel(path, bench.args(n), profile=prof, bind_dir=bench.bind_dir)
+        t = run_emukernel(*command(bench, variant, path, n), profile=prof, bind=bind, na_stderr=bench.na_stderr)
     buf = io.StringIO()
     buf.write(f"{name} ({variant}), N = {n:,}: kernel.run() {t.run:.2f} s under cProfile\n")
     stats = pstats.Stats(prof, stream=buf)

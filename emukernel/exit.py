@@ -19,30 +19,38 @@ if TYPE_CHECKING:
 
 def do_group_exit(kernel: Kernel, task: Task, status: int, current: bool = False) -> None:
     """exit_group / a fatal signal: every thread of the group exits with status (do_group_exit).
-    current: the task runs this itself (exit_group, a fatal signal it dequeued), so a tracer that asked
-    for PTRACE_EVENT_EXIT sees it stop first; the other threads are killed, which no stop delays."""
+    `current` is kept for the callers' sake: in Linux every thread runs do_exit itself, killed or not, so
+    each may stop at PTRACE_EVENT_EXIT first (exit_task)."""
     tg = task.tg
     if not tg.group_exit:
         tg.group_exit = True
         tg.group_exit_code = status
         for t in list(tg.tasks):  # zap_other_threads
             if t is not task and t.alive:
-                do_exit(kernel, t, status)
+                exit_task(kernel, t, status)
     if task.alive:
-        if current:
-            do_exit_current(kernel, task, tg.group_exit_code)
-        else:
-            do_exit(kernel, task, tg.group_exit_code)
+        exit_task(kernel, task, tg.group_exit_code)
 
 
-def do_exit_current(kernel: Kernel, task: Task, status: int) -> None:
-    """do_exit as the exiting task itself runs it: ptrace_event(PTRACE_EVENT_EXIT) first, the exit when
-    the tracer resumes it (or at once, untraced or without the option)."""
+def exit_task(kernel: Kernel, task: Task, status: int) -> None:
+    """A thread's way out: ptrace_event(PTRACE_EVENT_EXIT) first when its tracer asked for it (Linux takes
+    that stop even in a thread SIGKILL or a sibling's exit_group killed: the signal is dequeued before
+    do_exit), then do_exit when the tracer resumes it; do_exit at once otherwise."""
     pt = task.ptrace
-    if pt is not None and pt.event_enabled(PTRACE_EVENT_EXIT):
+    if pt is not None and pt.event_enabled(PTRACE_EVENT_EXIT) and not pt.exit_stopped and task.alive:
+        pt.exit_stopped = True
+        task.restart = None  # a syscall it was parked in is abandoned
+        if task.stop is not None:
+            kernel.sched.end_stop(task)
+        task.ptrace_work = None
         if ptrace_event(task, PTRACE_EVENT_EXIT, status, lambda: do_exit(kernel, task, status)):
             return
     do_exit(kernel, task, status)
+
+
+def do_exit_current(kernel: Kernel, task: Task, status: int) -> None:
+    """do_exit as the exiting task itself runs it (exit)."""
+    exit_task(kernel, task, status)
 
 
 def do_exit(kernel: Kernel, task: Task, status: int) -> None:

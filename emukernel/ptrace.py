@@ -105,7 +105,7 @@ class Ptrace:
     last resume asked it to run (the syscall-trace and single-step work flags, and the signal it carries)."""
 
     __slots__ = ("tracer", "seized", "options", "message", "last_siginfo", "syscall", "step", "resume_sig",
-                 "injected", "trap_stop", "listening", "trap_notify", "exitkill")
+                 "injected", "trap_stop", "listening", "trap_notify", "exit_stopped")
 
     def __init__(self, tracer: Task, seized: bool, options: int = 0) -> None:
         self.tracer = tracer
@@ -120,6 +120,7 @@ class Ptrace:
         self.trap_stop = False  # JOBCTL_TRAP_STOP: PTRACE_INTERRUPT or a seized group stop is due
         self.listening = False  # JOBCTL_LISTENING: PTRACE_LISTEN
         self.trap_notify = False  # JOBCTL_TRAP_NOTIFY: a listening tracee must re-trap (SIGCONT, a new stop)
+        self.exit_stopped = False  # PTRACE_EVENT_EXIT was taken: the task is in do_exit (PF_EXITING)
 
     def event_enabled(self, event: int) -> bool:
         """ptrace_event_enabled."""

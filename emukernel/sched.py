@@ -140,6 +140,8 @@ class Scheduler:
 
     def stop(self, task: Task, stop: TaskStop) -> None:
         """The task stops (set_special_state(TASK_STOPPED/TASK_TRACED)): off the run queue until end_stop."""
+        if task.state is TASK_INTERRUPTIBLE:
+            self._unblock(task)  # a task killed in a wait stops at PTRACE_EVENT_EXIT
         task.state = stop.state
         task.stop = stop
         if task in self.runq:

@@ -16,6 +16,7 @@ from ..abi.resource import RLIMIT_STACK
 from ..cpu import EFLAGS, RIP, RSP, Cpu
 from ..creds import SUID_DUMPABLE, changes_dumpability, exec_creds, exec_is_secure
 from ..errors import Errno, ExecFormatError
+from ..exit import exit_task
 from ..fs.permission import MAY_READ, generic_permission
 from ..fs.vfs import release_exec_file
 from ..mm import SUID_DUMP_USER, AddressSpace
@@ -148,7 +149,7 @@ def zap_other_threads(task: Task) -> None:
     kernel = task.kernel
     for t in list(task.tg.tasks):
         if t is not task and t.alive:
-            kernel.do_exit(t, 0)
+            exit_task(kernel, t, 0)
 
 
 def de_thread_busy(task: Task) -> bool:

@@ -171,7 +171,9 @@ class SendMixin:
                 if self.kernel.events is not None:
                     info = (tg.shared.queue.get(sig) or task.pending.queue.get(sig) or [SigInfo(sig, SI_USER)])[0]
                     self.kernel.events.on_signal(target, sig, info.fields())
-                tg.shared.discard(bit)
+                tg.shared.discard(bit)  # dequeued by the dying threads (get_signal's group exit)
+                target.pending.discard(bit)
+                task.pending.discard(bit)
                 self.kill_group(target, sig)
                 return
         self.signal_wake_up(target)
