@@ -245,7 +245,6 @@ def kernel_clone(task: Task, args: CloneArgs):
     if f & CLONE_CLEAR_SIGHAND:
         child.sighand.actions = {s: a for s, a in child.sighand.actions.items() if a[0] == S.SIG_IGN}
     kernel.sched.enqueue(child)
-    result = tid
     if f & CLONE_VFORK:
         done = WaitQueue("vfork child to exec or exit")
         child.vfork_done = done
@@ -259,11 +258,14 @@ def kernel_clone(task: Task, args: CloneArgs):
                 return tid
             return Block(done, what=done.name, resume=resume)
 
-        result = Block(done, what=done.name, resume=resume)
+        then = resume  # the child may release the mm while we are in the event stop: look then, not now
+    else:
+        def then():
+            return tid
     if trace:
         # ptrace_event_pid: the new task's pid as the tracer's namespace numbers it
-        return PtraceEvent(trace, kernel.vpid(task.parent, child), lambda: result)
-    return result
+        return PtraceEvent(trace, kernel.vpid(task.parent, child), then)
+    return then()
 
 
 def ptrace_init_task(child: Task, parent: Task) -> None:

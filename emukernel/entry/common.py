@@ -108,8 +108,14 @@ class SyscallEntry:
 
             def resumed() -> None:
                 after_syscall_stop(task, pt)
-                if task.alive and not fatal_signal_pending(task) and not emu:
-                    self.do_syscall(task)
+                if not task.alive:
+                    return
+                if emu or fatal_signal_pending(task):
+                    # not run; the exit work reads the flags the tracer's resume set (SYSEMU resumed
+                    # with PTRACE_SYSCALL gets an exit stop)
+                    self.syscall_exit_work(task, self.entry_for(-1), (), task.mm.cpu.reg(RAX))
+                    return
+                self.do_syscall(task)
 
             if ptrace_report_syscall(task, PTRACE_EVENTMSG_SYSCALL_ENTRY, resumed):
                 return False

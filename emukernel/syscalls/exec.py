@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..abi import errno as E
 from ..abi.ptrace import PTRACE_EVENT_EXEC
+from ..cpu import RAX
 from ..errors import Errno
 from ..exec.execve import (
     Binprm,
@@ -77,7 +78,10 @@ def do_execveat(task, dirfd: int, path_ptr: int, argv_ptr: int, envp_ptr: int, f
         finally:
             release_bprm_file(bprm)
         if task.ptrace is not None:
-            return PtraceEvent(PTRACE_EVENT_EXEC, old_vpid, lambda: NORETURN)
+            # the tracer sees the new image with rax still -ENOSYS (pt_regs from the entry) at the event
+            # stop, and execve's 0 at the exit stop
+            task.mm.cpu.set_reg(RAX, -E.ENOSYS)
+            return PtraceEvent(PTRACE_EVENT_EXEC, old_vpid, lambda: 0)
         return NORETURN
 
     return Deferred(run)

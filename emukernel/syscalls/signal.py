@@ -135,6 +135,7 @@ def sys_rt_sigreturn(task):
     signals = task.kernel.signals
     if not signals.sigreturn(task, task.mm.cpu.in_emu):
         signals.force_sigsegv(task)
+    task.orig_rax = -1  # restore_sigcontext: no syscall is in progress any more (no restart check)
     return REGS_SET
 
 
