@@ -53,10 +53,13 @@ STEP_DIFFERENCES = "ptrace_step: TF-based details of single-stepping differ (see
 
 @pytest.mark.guests(*PTRACE_EVENT_GUESTS)
 def test_emu_matches_native(build_guest, guest: str, variant: str) -> None:
-    if guest == "ptrace_step":
-        pytest.xfail(STEP_DIFFERENCES)
     path = build_guest(guest, variant)
     native = run_native(path)
     assert_guest_ok(native, f"{guest} ({variant}, native)")
     emu = run_emu(path)
-    assert_same(native, emu)
+    try:
+        assert_same(native, emu)
+    except AssertionError:
+        if guest == "ptrace_step":
+            pytest.xfail(STEP_DIFFERENCES)  # it still runs: any other difference shows in the report
+        raise
