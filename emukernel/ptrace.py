@@ -290,6 +290,15 @@ def signal_delivery_resumed(task: Task, pt: Ptrace, info: SigInfo) -> None:
     info = pt.last_siginfo or info
     pt.last_siginfo = None
     task.sigpending_flag = True  # back into get_signal: the rest of the pending signals, and a restart
+    if task.mm is not None:
+        # arch_do_signal_or_restart decides from the registers as the tracer left them
+        rax = task_reg(task, RAX)
+        rax = rax - (1 << 64) if rax >> 63 else rax
+        nr = task.orig_rax & MASK64
+        if nr >> 63 == 0 and -E.ERESTART_RESTARTBLOCK <= rax <= -E.ERESTARTSYS:
+            task.restart_ret, task.restart_nr = rax, nr
+        else:
+            task.restart_ret = 0
     if not sig:
         return
     if sig != info.signo:

@@ -57,9 +57,6 @@ def _without_restart(out: bytes) -> list[str]:
     return [line for line in out.decode().splitlines() if not any(part in line for part in _RESTART)]
 
 
-@pytest.mark.xfail(reason="signal delivery after a ptrace stop takes the restart from task.restart_ret, not from"
-                          " the registers (Linux arch_do_signal_or_restart reads regs->ax and orig_ax): a"
-                          " tracer's rax = -ERESTARTNOINTR, orig_rax = getpid restarts nothing", strict=False)
 @pytest.mark.guests("ptrace_regs")
 def test_emu_restart_from_registers(build_guest, variant: str) -> None:
     """The whole ptrace_regs transcript, the tracer-made syscall restart included."""
