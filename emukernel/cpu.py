@@ -38,8 +38,6 @@ _context_restore = _plib.uc_context_restore
 _context_free = _lib.uc_context_free
 _context_reg_write = _lib.uc_context_reg_write
 _context_reg_read = _lib.uc_context_reg_read
-_hook_del = _lib.uc_hook_del
-_hook_del.argtypes = (ctypes.c_void_p, ctypes.c_size_t)
 _hook_add = _lib.uc_hook_add
 _hook_add.argtypes = (ctypes.c_void_p, ctypes.POINTER(ctypes.c_size_t), ctypes.c_int, ctypes.c_void_p,
                       ctypes.c_void_p, ctypes.c_uint64, ctypes.c_uint64, ctypes.c_int)
@@ -65,13 +63,11 @@ ARG_REGS = (RDI, RSI, RDX, R10, R8, R9)
 
 UC_HOOK_INTR = 1 << 0
 UC_HOOK_INSN = 1 << 1
-UC_HOOK_CODE = 1 << 2
 UC_HOOK_MEM_INVALID = (1 << 4) | (1 << 5) | (1 << 6) | (1 << 7) | (1 << 8) | (1 << 9)
 
 # The syscall hook's C arguments (uc, user_data) are not declared: ctypes then converts nothing on each
 # call (the x86-64 calling convention lets a callee ignore its arguments).
 HOOK_SYSCALL_CB = ctypes.CFUNCTYPE(None)
-HOOK_CODE_CB = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_uint64, ctypes.c_uint32, ctypes.c_void_p)
 HOOK_INTR_CB = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_uint32, ctypes.c_void_p)
 HOOK_MEM_INVALID_CB = ctypes.CFUNCTYPE(ctypes.c_bool, ctypes.c_void_p, ctypes.c_int, ctypes.c_uint64,
                                        ctypes.c_int, ctypes.c_int64, ctypes.c_void_p)
@@ -106,6 +102,8 @@ class Cpu:
         # inside emu_start (so inside a hook): RIP is then the address of the `syscall` being handled, which
         # Unicorn steps over when the hook returns; outside, RIP is already past it
         self.in_emu = False
+        # rt_sigreturn in the hook restored the trap flag: the debug trap QEMU raises at once is not Linux's
+        self.skip_debug_trap = False
 
     # -- registers ---------------------------------------------------------------------------------
     def reg(self, regid: int) -> int:
@@ -172,25 +170,13 @@ class Cpu:
         self.uc.ctl_remove_cache(begin, end)
 
     # -- hooks -------------------------------------------------------------------------------------
-    def _add_hook(self, htype: int, cb, begin: int = 1, end: int = 0, aux: int = 0) -> int:
+    def _add_hook(self, htype: int, cb, begin: int = 1, end: int = 0, aux: int = 0) -> None:
         h = ctypes.c_size_t()
         err = _hook_add(self.handle, ctypes.byref(h), htype, ctypes.cast(cb, ctypes.c_void_p), None,
                         begin, end, aux)
         if err:
             raise RuntimeError(f"uc_hook_add({htype}) failed: {err}")
         self._hooks.append(cb)
-        return h.value
-
-    def hook_step(self, fn) -> tuple[int, object]:
-        """fn(address) before every instruction, until hook_del: single-stepping one traced task.  Never
-        installed otherwise (a code hook costs ~0.3 us per instruction).  Returns the handle for hook_del."""
-        cb = HOOK_CODE_CB(lambda _h, addr, _size, _u: fn(addr))
-        return self._add_hook(UC_HOOK_CODE, cb), cb
-
-    def hook_del(self, hook: tuple[int, object]) -> None:
-        handle, cb = hook
-        _hook_del(self.handle, handle)
-        self._hooks.remove(cb)
 
     def hook_syscall(self, fn) -> None:
         """fn() is called on every `syscall` (RIP = the instruction's address).

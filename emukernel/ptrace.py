@@ -36,6 +36,8 @@ from .abi.ptrace import (
     PTRACE_O_EXITKILL,
     PTRACE_O_MASK,
     PTRACE_O_TRACESYSGOOD,
+    PTRACE_PEEKSIGINFO,
+    PTRACE_PEEKSIGINFO_SHARED,
     PTRACE_SEIZE,
     PTRACE_SETOPTIONS,
     PTRACE_SETSIGINFO,
@@ -50,11 +52,11 @@ from .abi.ptrace import (
     PTRACE_SYSEMU_SINGLESTEP,
 )
 from .abi.siginfo import CLD_STOPPED, CLD_TRAPPED, SI_KERNEL, SI_USER
-from .cpu import ARG_REGS, RAX, RIP, RSP
+from .cpu import ARG_REGS, EFLAGS, RAX, RIP, RSP
 from .creds import capable
 from .errors import Errno
 from .mm import SUID_DUMP_USER
-from .regset import task_reg
+from .regset import X86_EFLAGS_TF, set_task_reg, task_reg
 from .signal.siginfo import SIGINFO_SIZE, SigInfo
 from .stops import GROUP_STOP, PtraceStop
 from .task import EXIT_ZOMBIE
@@ -105,7 +107,7 @@ class Ptrace:
     last resume asked it to run (the syscall-trace and single-step work flags, and the signal it carries)."""
 
     __slots__ = ("tracer", "seized", "options", "message", "last_siginfo", "syscall", "step", "resume_sig",
-                 "injected", "trap_stop", "listening", "trap_notify", "exit_stopped")
+                 "injected", "trap_stop", "listening", "trap_notify", "exit_stopped", "forced_tf")
 
     def __init__(self, tracer: Task, seized: bool, options: int = 0) -> None:
         self.tracer = tracer
@@ -121,6 +123,7 @@ class Ptrace:
         self.listening = False  # JOBCTL_LISTENING: PTRACE_LISTEN
         self.trap_notify = False  # JOBCTL_TRAP_NOTIFY: a listening tracee must re-trap (SIGCONT, a new stop)
         self.exit_stopped = False  # PTRACE_EVENT_EXIT was taken: the task is in do_exit (PF_EXITING)
+        self.forced_tf = False  # TIF_FORCED_TF: the trap flag is set for PTRACE_SINGLESTEP, not by the task
 
     def event_enabled(self, event: int) -> bool:
         """ptrace_event_enabled."""
@@ -291,14 +294,16 @@ def signal_delivery_resumed(task: Task, pt: Ptrace, info: SigInfo) -> None:
     pt.last_siginfo = None
     task.sigpending_flag = True  # back into get_signal: the rest of the pending signals, and a restart
     if task.mm is not None:
-        # arch_do_signal_or_restart decides from the registers as the tracer left them
+        # arch_do_signal_or_restart decides from the registers as the tracer left them: a tracer that
+        # changed rax (and orig_rax) asked for a restart, or cancelled one
         rax = task_reg(task, RAX)
         rax = rax - (1 << 64) if rax >> 63 else rax
-        nr = task.orig_rax & MASK64
-        if nr >> 63 == 0 and -E.ERESTART_RESTARTBLOCK <= rax <= -E.ERESTARTSYS:
-            task.restart_ret, task.restart_nr = rax, nr
-        else:
-            task.restart_ret = 0
+        if rax != task.restart_ret:
+            nr = task.orig_rax & MASK64
+            if nr >> 63 == 0 and -E.ERESTART_RESTARTBLOCK <= rax <= -E.ERESTARTSYS:
+                task.restart_ret, task.restart_nr = rax, nr
+            else:
+                task.restart_ret = 0
     if not sig:
         return
     if sig != info.signo:
@@ -396,10 +401,50 @@ def ptrace_resume(child: Task, request: int, data: int) -> int:
         pt.syscall = SYSCALL_EMU
     else:
         pt.syscall = NO_SYSCALL_TRACE
-    pt.step = request in (PTRACE_SINGLESTEP, PTRACE_SYSEMU_SINGLESTEP)
+    if request in (PTRACE_SINGLESTEP, PTRACE_SYSEMU_SINGLESTEP):
+        enable_single_step(child, pt)
+    else:
+        disable_single_step(child, pt)
     child.stop.code = data
     wake_traced(child, pt)
     return 0
+
+
+def enable_single_step(child: Task, pt: Ptrace) -> None:
+    """enable_single_step (x86): stepping is the CPU's trap flag, as on Linux: set in the tracee's flags
+    (hidden from the tracer, TIF_FORCED_TF) unless the task set it itself or the instruction to run is a
+    popf or iret, which makes the flag it loads the task's own."""
+    pt.step = True
+    flags = task_reg(child, EFLAGS)
+    if flags & X86_EFLAGS_TF and not pt.forced_tf:
+        return
+    set_task_reg(child, EFLAGS, flags | X86_EFLAGS_TF)
+    pt.forced_tf = not is_setting_trap_flag(child)
+
+
+def disable_single_step(child: Task, pt: Ptrace) -> None:
+    """user_disable_single_step: the trap flag goes, if it was ours."""
+    pt.step = False
+    if pt.forced_tf:
+        pt.forced_tf = False
+        if child.mm is not None:
+            set_task_reg(child, EFLAGS, task_reg(child, EFLAGS) & ~X86_EFLAGS_TF)
+
+
+_PREFIXES = frozenset((0x26, 0x2E, 0x36, 0x3E, 0x64, 0x65, 0x66, 0x67, 0xF0, 0xF2, 0xF3))
+
+
+def is_setting_trap_flag(child: Task) -> bool:
+    """is_setting_trap_flag: the next instruction (past its prefixes) is popf or iret."""
+    try:
+        code = child.mm.read(task_reg(child, RIP), 15)
+    except Errno:
+        return False
+    for byte in code:
+        if byte in _PREFIXES or 0x40 <= byte <= 0x4F:
+            continue
+        return byte in (0x9D, 0xCF)
+    return False
 
 
 def ptrace_detach(child: Task, data: int) -> int:
@@ -409,7 +454,7 @@ def ptrace_detach(child: Task, data: int) -> int:
         raise Errno(E.EIO)
     pt = child.ptrace
     pt.syscall = NO_SYSCALL_TRACE
-    pt.step = False
+    disable_single_step(child, pt)
     child.stop.code = data
     ptrace_unlink(child)
     return 0
@@ -460,6 +505,8 @@ def ptrace_request(tracer: Task, child: Task, request: int, addr: int, data: int
         signo = struct.unpack_from("<i", raw)[0]
         pt.last_siginfo = SigInfo.from_user(signo, raw)
         return 0
+    if request == PTRACE_PEEKSIGINFO:
+        return ptrace_peek_siginfo(tracer, child, addr, data)
     if request == PTRACE_GETSIGMASK:
         if addr != 8:
             raise Errno(E.EINVAL)
@@ -506,6 +553,30 @@ def ptrace_request(tracer: Task, child: Task, request: int, addr: int, data: int
     if request == PTRACE_GET_SYSCALL_INFO:
         return ptrace_get_syscall_info(tracer, child, addr, data)
     raise Errno(E.EIO)
+
+
+PEEKSIGINFO_ARGS = struct.Struct("<QIi")  # struct ptrace_peeksiginfo_args: off, flags, nr
+
+
+def ptrace_peek_siginfo(tracer: Task, child: Task, addr: int, data: int) -> int:
+    """PTRACE_PEEKSIGINFO: copy up to nr queued siginfos of the child (its own queue, or its process's with
+    PTRACE_PEEKSIGINFO_SHARED) from position off; returns how many, a fault after the first ends early."""
+    mm = tracer.mm
+    off, flags, nr = PEEKSIGINFO_ARGS.unpack(mm.read(addr, PEEKSIGINFO_ARGS.size))
+    if flags & ~PTRACE_PEEKSIGINFO_SHARED or nr < 0:
+        raise Errno(E.EINVAL)
+    pending = child.tg.shared if flags & PTRACE_PEEKSIGINFO_SHARED else child.pending
+    queued = [info for infos in pending.queue.values() for info in infos]
+    copied = 0
+    for info in queued[off:off + nr]:
+        try:
+            mm.write(data + copied * SIGINFO_SIZE, info.pack())
+        except Errno:
+            if copied:
+                break
+            raise Errno(E.EFAULT) from None
+        copied += 1
+    return copied
 
 
 def ptrace_signal_wake_up(task: Task) -> None:

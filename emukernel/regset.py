@@ -136,6 +136,7 @@ USER_CS, USER_DS = F.USER_CS, F.USER_DS
 # the eflags bits a tracer may change (FLAG_MASK): CF PF AF ZF SF TF DF OF NT RF AC
 FLAG_MASK = 0x1 | 0x4 | 0x10 | 0x40 | 0x80 | 0x100 | 0x400 | 0x800 | 0x4000 | 0x10000 | 0x40000
 EFLAGS_FIXED = 0x202  # IF and the reserved bit 1: always set in user mode
+X86_EFLAGS_TF = 0x100
 DR6_RESERVED = 0xFFFF0FF0  # what DR6 reads before anything was written to it
 BP_LENS = {0: 1, 1: 2, 3: 4, 2: 8}  # DR7's LEN field -> bytes
 
@@ -173,7 +174,11 @@ def getreg(task: Task, off: int) -> int:
     if off in _SELECTORS:
         return arch_thread(task).selectors[off]
     if off == OFF_EFLAGS:
-        return task_reg(task, EFLAGS) | EFLAGS_FIXED
+        value = task_reg(task, EFLAGS) | EFLAGS_FIXED
+        pt = task.ptrace
+        if pt is not None and pt.forced_tf:  # get_flags: the trap flag PTRACE_SINGLESTEP set is hidden
+            value &= ~X86_EFLAGS_TF
+        return value
     if off == OFF_ORIG_RAX:
         return task.orig_rax & _MASK64
     if off == OFF_FS_BASE:
@@ -200,6 +205,14 @@ def putreg(task: Task, off: int, value: int) -> None:
         arch_thread(task).selectors[off] = sel
         return
     if off == OFF_EFLAGS:
+        # set_flags: a tracer that sets TF makes it the task's own; one that clears it while stepping
+        # does not stop the stepping
+        pt = task.ptrace
+        if pt is not None and pt.forced_tf:
+            if value & X86_EFLAGS_TF:
+                pt.forced_tf = False
+            else:
+                value |= X86_EFLAGS_TF
         old = task_reg(task, EFLAGS)
         set_task_reg(task, EFLAGS, (old & ~FLAG_MASK) | (value & FLAG_MASK))
         return

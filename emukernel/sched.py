@@ -20,7 +20,7 @@ from collections import deque
 from typing import TYPE_CHECKING
 
 from .abi import signal as S
-from .abi.siginfo import SEGV_ACCERR, SEGV_MAPERR, TRAP_TRACE
+from .abi.siginfo import SEGV_ACCERR, SEGV_MAPERR
 from .cpu import RIP
 from .errors import Errno
 from .task import TASK_DEAD, TASK_INTERRUPTIBLE, TASK_RUNNING, EmuExit
@@ -391,11 +391,7 @@ class Scheduler:
         # or a timer waits (watchdog.py: an asynchronous stop may run an instruction twice, so it is kept
         # for spinners).  Armed every time: a thread woken inside the hook runs in this same emu_start.
         self.watchdog.arm(cpu, TIMESLICE_US, kernel.clock, self.others_waiting)
-        pt = task.ptrace
-        if pt is not None and pt.step:
-            err = self._step(task, cpu)
-        else:
-            err = cpu.start(cpu.reg(RIP))
+        err = cpu.start(cpu.reg(RIP))
         self.watchdog.disarm()
         task = self.current  # the hook may have switched to another thread of this address space
         why, data = task.emu_exit, task.emu_exit_data
@@ -418,9 +414,6 @@ class Scheduler:
             kernel.signals.force_fault(task, sig, code, addr, trapno)
         elif why is EmuExit.BUG:
             kernel.kernel_bug(task, data[1], data[0])
-        elif why is EmuExit.STEP:
-            # the debug trap of a single step (exc_debug_user -> send_sigtrap: TRAP_TRACE at the next ip)
-            kernel.signals.force_fault(task, S.SIGTRAP, TRAP_TRACE, cpu.reg(RIP), 1)
         elif why is EmuExit.NONE and task.alive and task.state is TASK_RUNNING and not task.sigpending_flag:
             # a spinning task preempted by the host timer (the one nondeterministic event): virtual time
             # moves on by the time it computed, so timers fire for programs that spin waiting for them
@@ -438,25 +431,6 @@ class Scheduler:
                     self.next_task = task
                 else:
                     self.runq.append(task)
-
-    @staticmethod
-    def _step(task: Task, cpu) -> int:
-        """Run one instruction of a single-stepped tracee: a code hook on its CPU for this emu_start only,
-        which lets the first instruction run and stops before the second (a `syscall` leaves through the
-        syscall hook instead, and its exit work reports the step)."""
-        seen = [0]
-
-        def on_insn(_addr: int) -> None:
-            seen[0] += 1
-            if seen[0] > 1:
-                task.emu_exit = EmuExit.STEP
-                cpu.stop()
-
-        hook = cpu.hook_step(on_insn)
-        try:
-            return cpu.start(cpu.reg(RIP))
-        finally:
-            cpu.hook_del(hook)
 
     def cpu_exception(self, task: Task, err: int) -> None:
         """emu_start failed: a guest fault becomes a signal; anything else is reported as a kernel bug."""

@@ -49,7 +49,6 @@ class EmuExit(Enum):
     TRAP = 2  # a CPU exception: emu_exit_data is (signal, si_code, address, trapno)
     PREEMPT = 3  # a deterministic switch at a syscall boundary
     BUG = 4  # a hook caught a kernel bug: emu_exit_data is (exception, where)
-    STEP = 5  # a single-stepped task executed its one instruction (PTRACE_SINGLESTEP)
 
 # exit states
 EXIT_NONE = 0

@@ -45,21 +45,10 @@ def test_native_variants_agree(build_guest, guest: str) -> None:
     assert musl.status == glibc.status
 
 
-#: Known differences, each named (issue 10's note): single-stepping is a code hook, not the trap flag, so a
-#: stepped pushf does not see TF and the last iteration of a stepped `rep movsb` takes one extra step; and
-#: a trap flag the program sets itself traps again at the same rip after each handler returns (Unicorn).
-STEP_DIFFERENCES = "ptrace_step: TF-based details of single-stepping differ (see STEP_DIFFERENCES)"
-
-
 @pytest.mark.guests(*PTRACE_EVENT_GUESTS)
 def test_emu_matches_native(build_guest, guest: str, variant: str) -> None:
     path = build_guest(guest, variant)
     native = run_native(path)
     assert_guest_ok(native, f"{guest} ({variant}, native)")
     emu = run_emu(path)
-    try:
-        assert_same(native, emu)
-    except AssertionError:
-        if guest == "ptrace_step":
-            pytest.xfail(STEP_DIFFERENCES)  # it still runs: any other difference shows in the report
-        raise
+    assert_same(native, emu)

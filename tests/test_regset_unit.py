@@ -13,6 +13,9 @@ from emukernel import regset as R
 from emukernel.abi import errno as E
 from emukernel.cpu import RAX, RIP, Cpu
 from emukernel.errors import Errno
+from emukernel.kernel import Kernel
+from emukernel.mm import AddressSpace
+from emukernel.task import Task
 
 # fninit; fld1; fldpi; movdqu xmm0/xmm1 from 0x2000; ldmxcsr 0x2020; mov rax, 0x1234; hlt-free end
 CODE = bytes.fromhex(
@@ -26,36 +29,28 @@ CODE = bytes.fromhex(
 )
 
 
-class FakeMm:
-    def __init__(self, cpu: Cpu) -> None:
-        self.cpu = cpu
-
-
-class FakeTask:
-    """What regset reads of a task: its mm's CPU, its saved context, orig_rax and fs_base."""
-
-    def __init__(self, cpu: Cpu) -> None:
-        self.mm = FakeMm(cpu)
-        self.ctx = cpu.context_alloc()
-        self.ctx_in_hook = False
-        self.orig_rax = -1
-        self.fs_base = 0
+def make_task(cpu: Cpu) -> Task:
+    """A real task on a real address space around the CPU, with a context to save into."""
+    task = Task(Kernel(), 99)
+    task.mm = AddressSpace(cpu)
+    task.ctx = cpu.context_alloc()
+    return task
 
 
 @pytest.fixture()
-def live() -> FakeTask:
+def live() -> Task:
     cpu = Cpu()
     cpu.init_fpu()
     cpu.uc.mem_map(0x1000, 0x2000, UC_PROT_ALL)
     cpu.uc.mem_write(0x1000, CODE)
     cpu.uc.mem_write(0x2000, bytes(range(1, 33)) + struct.pack("<I", 0x3F80))
     cpu.uc.emu_start(0x1000, 0x1000 + len(CODE))
-    task = FakeTask(cpu)
+    task = make_task(cpu)
     cpu.current = task
     return task
 
 
-def saved(task: FakeTask) -> None:
+def saved(task: Task) -> None:
     """Move the task's registers into its context, as a switch to a sibling thread does."""
     cpu = task.mm.cpu
     cpu.context_save(task.ctx)
@@ -64,7 +59,7 @@ def saved(task: FakeTask) -> None:
     cpu.current = None
 
 
-def test_fp_image(live: FakeTask) -> None:
+def test_fp_image(live: Task) -> None:
     img = R.get_fp_image(live)
     assert len(img) == 512
     fcw, fsw, ftw, mxcsr = struct.unpack_from("<HHB", img, 0) + struct.unpack_from("<I", img, 24)
@@ -76,7 +71,7 @@ def test_fp_image(live: FakeTask) -> None:
     assert R.get_fp_image(live) == img, "the saved context gives the same image"
 
 
-def test_fp_image_round_trip_through_context(live: FakeTask) -> None:
+def test_fp_image_round_trip_through_context(live: Task) -> None:
     img = bytearray(R.get_fp_image(live))
     saved(live)
     img[24:28] = struct.pack("<I", 0x1F80)
@@ -90,7 +85,7 @@ def test_fp_image_round_trip_through_context(live: FakeTask) -> None:
     assert R.get_fp_image(live) == bytes(img), "the write reached the context"
 
 
-def test_fp_image_refusals(live: FakeTask) -> None:
+def test_fp_image_refusals(live: Task) -> None:
     img = bytearray(R.get_fp_image(live))
     with pytest.raises(Errno) as e:
         R.set_fp_image(live, bytes(img[:256]))
@@ -101,7 +96,7 @@ def test_fp_image_refusals(live: FakeTask) -> None:
     assert e.value.errno == E.EINVAL
 
 
-def test_xstate(live: FakeTask) -> None:
+def test_xstate(live: Task) -> None:
     xs = R.get_xstate(live)
     assert len(xs) == 576
     assert xs[:464] == R.get_fp_image(live)[:464]
@@ -125,7 +120,7 @@ def test_xstate(live: FakeTask) -> None:
     assert R.get_xstate(live) == xs
 
 
-def test_user_regs(live: FakeTask) -> None:
+def test_user_regs(live: Task) -> None:
     regs = R.get_user_regs(live)
     words = list(R.USER_REGS.unpack(regs))
     assert words[10] == 0x1234  # rax
@@ -143,7 +138,7 @@ def test_user_regs(live: FakeTask) -> None:
     assert cpu.context_reg_read(live.ctx, RAX) == 7 and cpu.context_reg_read(live.ctx, RIP) == 0x1100
 
 
-def test_rip_of_a_context_saved_in_the_hook(live: FakeTask) -> None:
+def test_rip_of_a_context_saved_in_the_hook(live: Task) -> None:
     saved(live)
     live.ctx_in_hook = True
     live.mm.cpu.context_reg_write(live.ctx, RIP, 0x1000)
@@ -159,13 +154,13 @@ def test_rip_of_a_context_saved_in_the_hook(live: FakeTask) -> None:
     (R.OFF_FS_BASE, 1 << 47, E.EIO),
     (R.OFF_GS_BASE, (1 << 64) - 1, E.EIO),
 ])
-def test_putreg_refusals(live: FakeTask, off: int, value: int, errno: int) -> None:
+def test_putreg_refusals(live: Task, off: int, value: int, errno: int) -> None:
     with pytest.raises(Errno) as e:
         R.putreg(live, off, value)
     assert e.value.errno == errno
 
 
-def test_set_user_regs_stops_at_the_first_refusal(live: FakeTask) -> None:
+def test_set_user_regs_stops_at_the_first_refusal(live: Task) -> None:
     words = list(R.USER_REGS.unpack(R.get_user_regs(live)))
     words[0] = 0x1515  # r15
     words[20] = 0  # ss
@@ -175,7 +170,7 @@ def test_set_user_regs_stops_at_the_first_refusal(live: FakeTask) -> None:
     assert R.getreg(live, 0) == 0x1515 and R.getreg(live, R.OFF_FS_BASE) == 0
 
 
-def test_eflags_only_user_bits(live: FakeTask) -> None:
+def test_eflags_only_user_bits(live: Task) -> None:
     before = R.getreg(live, R.OFF_EFLAGS)
     R.putreg(live, R.OFF_EFLAGS, (1 << 64) - 1)
     after = R.getreg(live, R.OFF_EFLAGS)
@@ -183,7 +178,7 @@ def test_eflags_only_user_bits(live: FakeTask) -> None:
     assert after & R.FLAG_MASK == R.FLAG_MASK
 
 
-def test_debug_registers(live: FakeTask) -> None:
+def test_debug_registers(live: Task) -> None:
     assert [R.peek_user(live, R.U_DEBUGREG + 8 * n) for n in range(8)] == [0] * 6 + [R.DR6_RESERVED, 0]
     R.poke_user(live, R.U_DEBUGREG, 0x1000)
     assert R.peek_user(live, R.U_DEBUGREG) == 0x1000

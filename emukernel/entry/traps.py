@@ -19,6 +19,12 @@ def install_traps(cpu: Cpu) -> None:
 
     def on_interrupt(intno: int) -> None:
         task = cpu.current
+        if intno == 1 and (cpu.skip_debug_trap or task.emu_exit is EmuExit.SYSCALL):
+            # QEMU re-checks the trap flag right after a `syscall`: after an rt_sigreturn in the hook that
+            # restored it, the restored ip runs first on Linux; after a syscall that leaves emulation, its
+            # exit work reports the step (TRAP_BRKPT) instead
+            cpu.skip_debug_trap = False
+            return
         try:
             rip = cpu.reg(RIP)
             # do_error_trap and friends: the signal, si_code, si_addr and trap number of each exception

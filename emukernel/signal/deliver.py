@@ -14,7 +14,8 @@ from ..abi import errno as E
 from ..abi import signal as S
 from ..abi.mman import PROT_WRITE as _PROT_WRITE
 from ..cpu import RAX, RIP, SIG_ENTRY_REGS, _reg_read_batch, _reg_write_batch
-from ..ptrace import do_jobctl_trap, ptrace_signal, ptrace_trap_notify
+from ..ptrace import disable_single_step, do_jobctl_trap, ptrace_notify, ptrace_signal, ptrace_trap_notify
+from ..stops import PtraceStop
 from . import frame as F
 from .send import _STOP
 
@@ -123,8 +124,16 @@ class DeliverMixin:
                 return
             if kernel.events is not None:
                 kernel.events.on_signal(task, sig, info.fields())
+            stepping = pt is not None and pt.step
+            if stepping:
+                disable_single_step(task, pt)  # the handler's frame keeps the task's own flags
             self.handle_signal(task, sig, act, info.pack(), info.addr if info.kind == "fault" else 0,
                                info.trapno, info.err, restart, 2 if in_hook else 0, False)
+            if stepping:
+                # signal_delivered: a stepping tracee stops as it enters the handler (ptrace_notify)
+                task.sigpending_flag = True
+                if ptrace_notify(task, S.SIGTRAP, 0, PtraceStop.EVENT, None):
+                    return
             # every deliverable signal gets its frame now, stacked: the last one's handler runs first
             restart = 0
 

@@ -71,6 +71,10 @@ class SigreturnMixin:
                 return False
         # only the user-changeable flags come from the frame; IF and bit 1 are always set in user mode
         _IP_FLAGS(view, _SC_RIP, (rip - 2 if in_hook else rip) & _MASK64, 0x202 | (eflags & _FIX_EFLAGS))
+        if in_hook and eflags & 0x100:
+            # the trap flag comes back: QEMU re-checks it right after the `syscall` instruction and would
+            # trap before the restored ip runs; Linux traps after it (entry/traps.py skips that one)
+            cpu.skip_debug_trap = True
         # Linux fpu__restore_sig (fxrstor): the x87 state too; the full tag word goes to a scratch slot
         tag = view[_FX_TAG]
         _U16(view, _RESTORE_TAG, _FULL_TAGS[tag])
