@@ -39,10 +39,9 @@ def exit_task(kernel: Kernel, task: Task, status: int) -> None:
     pt = task.ptrace
     if pt is not None and pt.event_enabled(PTRACE_EVENT_EXIT) and not pt.exit_stopped and task.alive:
         pt.exit_stopped = True
-        task.restart = None  # a syscall it was parked in is abandoned
+        task.restart = None  # a syscall it was parked in (or a stop's continuation) is abandoned
         if task.stop is not None:
             kernel.sched.end_stop(task)
-        task.ptrace_work = None
         if ptrace_event(task, PTRACE_EVENT_EXIT, status, lambda: do_exit(kernel, task, status)):
             return
     do_exit(kernel, task, status)

@@ -6,7 +6,7 @@ signal about to be delivered (signal-delivery-stop, from get_signal), a group st
 syscall's entry or exit (the syscall path's trace work) and the PTRACE_EVENT points of fork, exec and exit.
 Linux sleeps inside ptrace_stop and goes on where it was when the tracer resumes it; emukernel has no
 kernel stacks, so each stop carries the rest of what the task was doing as a continuation (`cont`), which
-the scheduler runs before the task returns to user mode (`Task.ptrace_work`, Scheduler.resume).  The
+the scheduler runs before the task returns to user mode (as `Task.restart`, Scheduler.resume).  The
 tracer sees the stop through wait (emukernel.wait's ptrace branch) and resumes it with a request here; the
 register and memory requests are arch_ptrace's (emukernel.regset).
 """
@@ -198,7 +198,10 @@ def wake_traced(task: Task, pt: Ptrace) -> None:
         return
     if isinstance(stop, PtraceStop):
         pt.resume_sig = stop.code
-        task.ptrace_work = stop.cont
+        if stop.cont is not None:
+            # Scheduler.resume runs it first; never inside another thread's syscall hook
+            task.restart = (None, None, stop.cont)
+            task.restart_in_hook = False
     task.kernel.sched.end_stop(task)
 
 

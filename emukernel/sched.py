@@ -326,7 +326,6 @@ class Scheduler:
                 return False
             restart = nxt.restart
             if nxt.mm is not mm or (restart is not None and not nxt.restart_in_hook) or kernel.dead_mms \
-                    or nxt.ptrace_work is not None \
                     or (nxt.ctx is None and nxt is not cpu.current):
                 self.next_task = nxt
                 return False
@@ -351,27 +350,24 @@ class Scheduler:
     def resume(self, task: Task, in_hook: bool) -> bool:
         """What a task does before it runs on: finish the syscall it was parked in, then return to user mode
         (in_hook: RIP is still at the `syscall` instruction).  False when it blocked again or is gone."""
-        work = task.ptrace_work
-        if work is not None:
-            # a tracer resumed it from a ptrace stop: first the rest of what the stop interrupted
-            task.ptrace_work = None
-            work()
-            if task.state is not TASK_RUNNING or not task.alive:
-                return False
         restart = task.restart
         if restart is not None:
             # woken in a syscall: its continuation (or the handler again, level-triggered), then complete it
             task.restart = None
             sc, args, resume = restart
             entry = self.kernel.entry
-            if resume is not None:
-                try:
-                    result = resume()
-                except Errno as e:
-                    result = -e.errno
+            if sc is None:
+                # a tracer ended a ptrace stop: the rest of what the stop interrupted (emukernel.ptrace)
+                resume()
             else:
-                result = entry.invoke(task, sc, args)
-            entry.complete(task, sc, args, result)
+                if resume is not None:
+                    try:
+                        result = resume()
+                    except Errno as e:
+                        result = -e.errno
+                else:
+                    result = entry.invoke(task, sc, args)
+                entry.complete(task, sc, args, result)
             if task.state is not TASK_RUNNING or not task.alive:
                 return False
         if task.sigpending_flag:

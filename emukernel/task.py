@@ -87,7 +87,7 @@ class Task:
         "parent", "real_parent", "children", "exit_signal", "pdeath_signal",
         "nice", "sched_policy", "rt_priority", "sched_reset", "ioprio", "personality",
         "blocked_on", "restart", "restart_in_hook", "wake_deadline", "kthread", "start_time",
-        "emu_exit", "emu_exit_data", "orig_rax", "slow_entry", "ptraced", "ptrace_work", "injected_signal", "pid", "pid_ns_for_children", "vfork_done",
+        "emu_exit", "emu_exit_data", "orig_rax", "slow_entry", "ptraced", "injected_signal", "pid", "pid_ns_for_children", "vfork_done",
         "__weakref__",
     )
 
@@ -124,7 +124,6 @@ class Task:
         self.sas_ss_flags = 0  # as given to sigaltstack; no stack while sas_ss_size is 0
         self.ptrace = None  # the link to our tracer while traced (emukernel.ptrace.Ptrace)
         self.ptraced: list[Task] = []  # the tasks this one traces (Linux task_struct.ptraced)
-        self.ptrace_work = None  # the rest of what a ptrace stop interrupted, run when the tracer resumes us
         self.injected_signal = None  # the SigInfo a signal-delivery-stop resumed with: delivered next
         # threads
         self.set_child_tid = 0
@@ -147,7 +146,8 @@ class Task:
         self.personality = 0
         # scheduler
         self.blocked_on = None  # what the task waits for (shown by the deadlock report)
-        self.restart = None  # (syscall entry, args, resume) to finish after a wake-up
+        self.restart = None  # (syscall entry, args, resume) to finish after a wake-up; (None, None, cont)
+        # after a ptrace stop: the rest of what the stop interrupted
         self.restart_in_hook = False  # ... and resume() may run inside another thread's syscall hook
         self.wake_deadline = None
         self.kthread = False
