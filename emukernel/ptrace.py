@@ -27,6 +27,7 @@ from .abi.ptrace import (
     PTRACE_EVENT_SECCOMP,
     PTRACE_EVENT_STOP,
     PTRACE_GET_SYSCALL_INFO,
+    PTRACE_GET_SYSCALL_USER_DISPATCH_CONFIG,
     PTRACE_GETEVENTMSG,
     PTRACE_GETSIGINFO,
     PTRACE_GETSIGMASK,
@@ -39,6 +40,7 @@ from .abi.ptrace import (
     PTRACE_PEEKSIGINFO,
     PTRACE_PEEKSIGINFO_SHARED,
     PTRACE_SEIZE,
+    PTRACE_SET_SYSCALL_USER_DISPATCH_CONFIG,
     PTRACE_SETOPTIONS,
     PTRACE_SETSIGINFO,
     PTRACE_SETSIGMASK,
@@ -59,6 +61,7 @@ from .mm import SUID_DUMP_USER
 from .regset import X86_EFLAGS_TF, set_task_reg, task_reg
 from .signal.siginfo import SIGINFO_SIZE, SigInfo
 from .stops import GROUP_STOP, PtraceStop
+from .syscall_user_dispatch import syscall_user_dispatch_get_config, syscall_user_dispatch_set_config
 from .task import EXIT_ZOMBIE
 
 if TYPE_CHECKING:
@@ -177,7 +180,7 @@ def ptrace_unlink(task: Task) -> None:
         tracer.ptraced.remove(task)
     task.ptrace = None
     task.parent = task.real_parent
-    task.slow_entry = task.kernel.force_slow_entry or task.kernel.events is not None
+    task.syscall_work_changed()
     if not task.alive:
         return
     tg = task.tg
@@ -555,6 +558,10 @@ def ptrace_request(tracer: Task, child: Task, request: int, addr: int, data: int
         return 0
     if request == PTRACE_GET_SYSCALL_INFO:
         return ptrace_get_syscall_info(tracer, child, addr, data)
+    if request == PTRACE_GET_SYSCALL_USER_DISPATCH_CONFIG:
+        return syscall_user_dispatch_get_config(tracer, child, addr, data)
+    if request == PTRACE_SET_SYSCALL_USER_DISPATCH_CONFIG:
+        return syscall_user_dispatch_set_config(tracer, child, addr, data)
     raise Errno(E.EIO)
 
 

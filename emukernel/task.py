@@ -87,7 +87,7 @@ class Task:
         "parent", "real_parent", "children", "exit_signal", "pdeath_signal",
         "nice", "sched_policy", "rt_priority", "sched_reset", "ioprio", "personality",
         "blocked_on", "restart", "restart_in_hook", "wake_deadline", "kthread", "start_time",
-        "emu_exit", "emu_exit_data", "orig_rax", "slow_entry", "ptraced", "injected_signal", "pid", "pid_ns_for_children", "vfork_done",
+        "emu_exit", "emu_exit_data", "orig_rax", "slow_entry", "ptraced", "injected_signal", "syscall_dispatch", "pid", "pid_ns_for_children", "vfork_done",
         "__weakref__",
     )
 
@@ -125,6 +125,7 @@ class Task:
         self.ptrace = None  # the link to our tracer while traced (emukernel.ptrace.Ptrace)
         self.ptraced: list[Task] = []  # the tasks this one traces (Linux task_struct.ptraced)
         self.injected_signal = None  # the SigInfo a signal-delivery-stop resumed with: delivered next
+        self.syscall_dispatch = None  # armed syscall user dispatch (emukernel.syscall_user_dispatch)
         # threads
         self.set_child_tid = 0
         self.clear_child_tid = 0
@@ -167,6 +168,13 @@ class Task:
         assert self.exit_state == old and (old, new) in _EXIT_TRANSITIONS, \
             f"task {self.tid}: exit state {self.exit_state} -> {new}, expected {old}"
         self.exit_state = new
+
+    def syscall_work_changed(self) -> None:
+        """Recompute whether every syscall takes the slow path (Linux's SYSCALL_WORK flags): the forced
+        mode, a tracer listening to the kernel, ptrace, syscall user dispatch."""
+        k = self.kernel
+        self.slow_entry = k.force_slow_entry or k.events is not None or self.ptrace is not None \
+            or self.syscall_dispatch is not None
 
     def signal_interrupts(self) -> bool:
         """A deliverable signal is pending: an interruptible wait must give way (signal_pending)."""

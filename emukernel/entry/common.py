@@ -42,6 +42,7 @@ from ..ptrace import (
 from ..regset import task_reg
 from ..sched import NORETURN, REGS_SET, Block, Deferred, Yield
 from ..signal.siginfo import SigInfo
+from ..syscall_user_dispatch import dispatched_exit, syscall_user_dispatch
 from ..syscalls.table import NR_SYSCALLS, TABLE, syscall_name
 from ..task import TASK_RUNNING
 from .hook import install
@@ -102,6 +103,8 @@ class SyscallEntry:
         """syscall_trace_enter: the ptrace entry stop, then seccomp.  False when the syscall is not to run
         here: the task stopped (the stop's continuation runs the rest), died, or a filter or PTRACE_SYSEMU
         decided its result."""
+        if task.syscall_dispatch is not None and syscall_user_dispatch(task, task.orig_rax):
+            return False
         pt = task.ptrace
         if pt is not None and pt.syscall:
             emu = pt.syscall == SYSCALL_EMU  # the work flags as they were at entry
@@ -212,6 +215,8 @@ class SyscallEntry:
         """syscall_exit_work: the tracer's line for the call (and what it caused), then the ptrace
         syscall-exit stop (not after PTRACE_SYSEMU's entry stop, not for a task that is gone or stopped)."""
         kernel = self.kernel
+        if task.syscall_dispatch is not None and dispatched_exit(task):
+            return  # a dispatched syscall was never run: nothing to report
         if kernel.events is not None:
             kernel.events.on_syscall_exit(task, sc, args, ret)
         pt = task.ptrace

@@ -276,6 +276,9 @@ def exec_binprm(task: Task, bprm: Binprm, elf) -> None:
     task.sas_ss_flags = 0
     task.exit_signal = S.SIGCHLD
     task.robust_list = 0
+    if task.syscall_dispatch is not None:  # begin_new_exec disarms syscall user dispatch
+        task.syscall_dispatch = None
+        task.syscall_work_changed()
     task.clear_child_tid = 0
     task.tg.did_exec = True
     for timer in task.tg.posix_timers.values():  # exit_itimers

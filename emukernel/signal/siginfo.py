@@ -37,6 +37,8 @@ class SigInfo:
     tid = 0
     overrun = 0
     raw: bytes | None = None  # a user-supplied siginfo (rt_sigqueueinfo) kept as given
+    syscall = 0  # SIGSYS: the syscall number and its AUDIT_ARCH (si_call_addr is addr)
+    arch = 0
     trapno = 0  # faults: the CPU exception and its error code, for the sigcontext
     err = 0
 
@@ -81,6 +83,8 @@ class SigInfo:
             body = _CHLD.pack(self.pid, self.uid, self.status, self.utime, self.stime)
         elif k == "fault":
             body = _FAULT.pack(self.addr)
+        elif k == "sys":
+            body = _SYS.pack(self.addr, self.syscall, self.arch)
         elif k == "timer":
             body = _TIMER.pack(self.tid, self.overrun, self.value)
         else:

@@ -10,12 +10,14 @@ from typing import Any
 
 from ..abi import errno as E
 from ..abi.capability import CAP_SYS_ADMIN, CAP_SYS_RESOURCE
+from ..abi.prctl import PR_SET_SYSCALL_USER_DISPATCH
 from ..abi.resource import RLIM_NLIMITS, RLIMIT_NOFILE, RUSAGE_CHILDREN, RUSAGE_SELF, RUSAGE_THREAD
 from ..clock import NSEC
 from ..creds import capable
 from ..errors import Errno
 from ..rusage import getrusage
 from ..sched_policy import PRIO_PGRP, PRIO_PROCESS, PRIO_USER, prio_targets, set_one_prio, task_nice
+from ..syscall_user_dispatch import task_set_syscall_user_dispatch
 from ..uts import NEW_UTS_LEN, set_domainname, set_hostname, utsname
 from . import s32
 from .creds import prctl_creds
@@ -231,6 +233,8 @@ def sys_prctl(task, option, arg2, arg3, arg4, arg5):
     if option == PR_GET_CHILD_SUBREAPER:
         task.mm.write_u32(arg2, int(task.tg.child_subreaper))
         return 0
+    if option == PR_SET_SYSCALL_USER_DISPATCH:
+        return task_set_syscall_user_dispatch(task, arg2, arg3, arg4, arg5)
     if option == PR_SET_NO_NEW_PRIVS:
         if arg2 != 1 or arg3 or arg4 or arg5:
             raise Errno(E.EINVAL)
