@@ -404,6 +404,9 @@ class Scheduler:
                 kernel.entry.syscall_slow(task)
             else:
                 kernel.entry.complete(task, *data)
+        elif why is EmuExit.INT80:
+            entered = True
+            kernel.entry.int80_syscall(task)
         elif why is EmuExit.TRAP:
             sig, code, addr, trapno = data
             cpu.clear_exception_state()

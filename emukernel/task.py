@@ -49,6 +49,7 @@ class EmuExit(Enum):
     TRAP = 2  # a CPU exception: emu_exit_data is (signal, si_code, address, trapno)
     PREEMPT = 3  # a deterministic switch at a syscall boundary
     BUG = 4  # a hook caught a kernel bug: emu_exit_data is (exception, where)
+    INT80 = 5  # `int $0x80`: a syscall of the ia32 ABI, run outside emulation (entry/compat.py)
 
 # exit states
 EXIT_NONE = 0

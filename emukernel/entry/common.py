@@ -45,6 +45,7 @@ from ..signal.siginfo import SigInfo
 from ..syscall_user_dispatch import dispatched_exit, syscall_user_dispatch
 from ..syscalls.table import NR_SYSCALLS, TABLE, syscall_name
 from ..task import TASK_RUNNING
+from .compat import int80_syscall
 from .hook import install
 from .restart import ERESTART_HI, ERESTART_LO, note_restart
 from .traps import install_traps
@@ -236,6 +237,10 @@ class SyscallEntry:
                     task.restart_ret = 0
 
             ptrace_report_syscall(task, PTRACE_EVENTMSG_SYSCALL_EXIT, resumed)
+
+    def int80_syscall(self, task: Task) -> None:
+        """`int $0x80` (entry/compat.py)."""
+        int80_syscall(self, task)
 
     # -- the return to user mode ------------------------------------------------------------------------
     def exit_to_user_mode(self, task: Task, in_hook: bool = False) -> None:

@@ -25,6 +25,10 @@ def install_traps(cpu: Cpu) -> None:
             # exit work reports the step (TRAP_BRKPT) instead
             cpu.skip_debug_trap = False
             return
+        if intno == 0x80:  # entry_INT80_compat: the ia32 syscall ABI, finished by the run loop
+            task.emu_exit = EmuExit.INT80
+            cpu.stop()
+            return
         try:
             rip = cpu.reg(RIP)
             # do_error_trap and friends: the signal, si_code, si_addr and trap number of each exception
