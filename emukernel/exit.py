@@ -17,10 +17,10 @@ if TYPE_CHECKING:
     from .task import Task
 
 
-def do_group_exit(kernel: Kernel, task: Task, status: int, current: bool = False) -> None:
-    """exit_group / a fatal signal: every thread of the group exits with status (do_group_exit).
-    `current` is kept for the callers' sake: in Linux every thread runs do_exit itself, killed or not, so
-    each may stop at PTRACE_EVENT_EXIT first (exit_task)."""
+def do_group_exit(kernel: Kernel, task: Task, status: int) -> None:
+    """exit_group / a fatal signal: every thread of the group exits with status (do_group_exit).  In Linux
+    every thread runs do_exit itself, killed or not, so each may stop at PTRACE_EVENT_EXIT first
+    (exit_task)."""
     tg = task.tg
     if not tg.group_exit:
         tg.group_exit = True
@@ -45,11 +45,6 @@ def exit_task(kernel: Kernel, task: Task, status: int) -> None:
         if ptrace_event(task, PTRACE_EVENT_EXIT, status, lambda: do_exit(kernel, task, status)):
             return
     do_exit(kernel, task, status)
-
-
-def do_exit_current(kernel: Kernel, task: Task, status: int) -> None:
-    """do_exit as the exiting task itself runs it (exit)."""
-    exit_task(kernel, task, status)
 
 
 def do_exit(kernel: Kernel, task: Task, status: int) -> None:

@@ -255,11 +255,11 @@ class Kernel:
     def do_exit(self, task: Task, status: int) -> None:
         _exit.do_exit(self, task, status)
 
-    def do_group_exit(self, task: Task, status: int, current: bool = False) -> None:
-        _exit.do_group_exit(self, task, status, current)
+    def do_group_exit(self, task: Task, status: int) -> None:
+        _exit.do_group_exit(self, task, status)
 
-    def do_exit_current(self, task: Task, status: int) -> None:
-        _exit.do_exit_current(self, task, status)
+    def exit_task(self, task: Task, status: int) -> None:
+        _exit.exit_task(self, task, status)
 
     def release_mm(self, mm) -> None:
         """exit_mmap, deferred until emulation has stopped: the CPU may be inside its syscall hook."""

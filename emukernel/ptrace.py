@@ -110,7 +110,7 @@ class Ptrace:
     last resume asked it to run (the syscall-trace and single-step work flags, and the signal it carries)."""
 
     __slots__ = ("tracer", "seized", "options", "message", "last_siginfo", "syscall", "step", "resume_sig",
-                 "injected", "trap_stop", "listening", "trap_notify", "exit_stopped", "forced_tf")
+                 "trap_stop", "listening", "trap_notify", "exit_stopped", "forced_tf")
 
     def __init__(self, tracer: Task, seized: bool, options: int = 0) -> None:
         self.tracer = tracer
@@ -121,7 +121,6 @@ class Ptrace:
         self.syscall = NO_SYSCALL_TRACE  # SYSCALL_TRACE after PTRACE_SYSCALL, SYSCALL_EMU after PTRACE_SYSEMU
         self.step = False  # PTRACE_SINGLESTEP / SYSEMU_SINGLESTEP
         self.resume_sig = 0  # what the last stop ended with: the resume's data, or its unreported code
-        self.injected: SigInfo | None = None  # the signal a signal-delivery-stop resumed with, to deliver
         self.trap_stop = False  # JOBCTL_TRAP_STOP: PTRACE_INTERRUPT or a seized group stop is due
         self.listening = False  # JOBCTL_LISTENING: PTRACE_LISTEN
         self.trap_notify = False  # JOBCTL_TRAP_NOTIFY: a listening tracee must re-trap (SIGCONT, a new stop)

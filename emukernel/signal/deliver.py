@@ -120,7 +120,7 @@ class DeliverMixin:
                     continue
                 if kernel.events is not None:
                     kernel.events.on_signal(task, sig, info.fields())
-                self.kill_group(task, sig, current=True)
+                self.kill_group(task, sig)
                 return
             if kernel.events is not None:
                 kernel.events.on_signal(task, sig, info.fields())

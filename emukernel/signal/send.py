@@ -189,13 +189,12 @@ class SendMixin:
             self.kernel.sched.wake(t)
 
     # -- fatal ----------------------------------------------------------------------------------------
-    def kill_group(self, task: Task, sig: int, current: bool = False) -> None:
-        """Terminate the whole thread group by sig; the core bit follows RLIMIT_CORE (do_coredump).
-        current: the task dequeued the signal itself (get_signal), not killed from outside."""
+    def kill_group(self, task: Task, sig: int) -> None:
+        """Terminate the whole thread group by sig; the core bit follows RLIMIT_CORE (do_coredump)."""
         status = sig
         if S.sigmask(sig) & S.SIG_KERNEL_COREDUMP_MASK and task.tg.rlimits[RLIMIT_CORE][0] > 0:
             status |= 0x80
-        self.kernel.do_group_exit(task, status, current)
+        self.kernel.do_group_exit(task, status)
 
     def force_sig_info(self, task: Task, info: SigInfo) -> None:
         """force_sig_info: a synchronous signal; if blocked or ignored it is unblocked and made SIG_DFL."""

@@ -20,7 +20,7 @@ def in_group_stop(t: Task) -> bool:
     """The thread has taken part in its group's stop (or is gone): stopped, or in the ptrace stop that a
     traced thread's group stop is."""
     stop = t.stop
-    return stop is GROUP_STOP or not t.alive or (stop.__class__ is PtraceStop and stop.why is PtraceStop.GROUP)
+    return stop is GROUP_STOP or not t.alive or (stop.__class__ is PtraceStop and stop.why == PtraceStop.GROUP)
 
 
 class StopMixin:

@@ -39,13 +39,13 @@ def sys_getppid(task):
 
 @syscall("exit", "d")
 def sys_exit(task, code):
-    task.kernel.do_exit_current(task, (code & 0xFF) << 8)
+    task.kernel.exit_task(task, (code & 0xFF) << 8)
     return NORETURN
 
 
 @syscall("exit_group", "d")
 def sys_exit_group(task, code):
-    task.kernel.do_group_exit(task, (code & 0xFF) << 8, current=True)
+    task.kernel.do_group_exit(task, (code & 0xFF) << 8)
     return NORETURN
 
 

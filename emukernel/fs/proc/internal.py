@@ -84,7 +84,7 @@ class ProcView:
         return self.vtgid(viewer, parent)
 
     def tracer_pid(self, viewer: Task, task: Task) -> int:
-        tracer = getattr(task.ptrace, "tracer", None) if task.ptrace is not None else None
+        tracer = task.ptrace.tracer if task.ptrace is not None else None
         return self.vpid(viewer, tracer) if tracer is not None else 0
 
 
