@@ -402,15 +402,21 @@ def install_headers(src: Path, dest: Path) -> int:
 
 def compile_command(test: Test, source: Path, output: Path, include: Path, variant: str) -> list[str]:
     """The full command line that builds one selftest."""
+    # The Makefiles say -isystem usr/include, which gcc searches before its own directories.  zig cc puts
+    # its libc's directories (with its own, newer, kernel headers) ahead of any -isystem, so 6.12's would
+    # go unused; -I comes first.  usr/include holds only linux/, asm/... subdirectories, which musl's
+    # headers do not have, so nothing of the C library is shadowed.
     if variant == "musl":
         head = [sys.executable, "-m", "ziglang", "cc", "-target", ZIG_TARGET, "-static", *test.zig_flags]
+        inc = ["-I", str(include)]
     elif variant == "glibc":
         if gcc_path() is None:
             raise BuildError("the glibc variant needs gcc, which is not installed")
         head = ["gcc", "-static"]
+        inc = ["-isystem", str(include)]
     else:
         raise BuildError(f"unknown variant {variant!r} (known: {', '.join(VARIANTS)})")
-    return [*head, *test.flags, "-isystem", str(include), str(source), "-o", str(output), *test.libs]
+    return [*head, *test.flags, *inc, str(source), "-o", str(output), *test.libs]
 
 
 def _helper_command(source: Path, output: Path, variant: str) -> list[str]:
