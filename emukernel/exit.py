@@ -52,6 +52,8 @@ def do_exit(kernel: Kernel, task: Task, status: int) -> None:
     task.set_exit_state(EXIT_NONE, EXIT_EXITING)
     task.exit_code = status
     tg = task.tg
+    if tg.execing is task:
+        tg.end_exec(kernel)
     tg.live -= 1
     if tg.live == 0:
         tg.exit_status_for_wait = status  # the last thread's code is the process's

@@ -59,6 +59,7 @@ from .creds import capable
 from .errors import Errno
 from .mm import SUID_DUMP_USER
 from .regset import X86_EFLAGS_TF, set_task_reg, task_reg
+from .sched import Block, WaitQueue
 from .signal.siginfo import SIGINFO_SIZE, SigInfo
 from .stops import GROUP_STOP, PtraceStop
 from .syscall_user_dispatch import syscall_user_dispatch_get_config, syscall_user_dispatch_set_config
@@ -341,7 +342,7 @@ def ptrace_traceme(task: Task) -> int:
     return 0
 
 
-def ptrace_attach(tracer: Task, child: Task, request: int, addr: int, flags: int) -> int:
+def ptrace_attach(tracer: Task, child: Task, request: int, addr: int, flags: int):
     """ptrace_attach: PTRACE_ATTACH (the tracee gets SIGSTOP) or PTRACE_SEIZE (options in data, no stop)."""
     seize = request == PTRACE_SEIZE
     if seize:
@@ -349,6 +350,16 @@ def ptrace_attach(tracer: Task, child: Task, request: int, addr: int, flags: int
             raise Errno(E.EIO)
     if child.kthread or child.tg is tracer.tg:
         raise Errno(E.EPERM)
+    tg = child.tg
+    if tg.execing is not None:
+        # an exec holds the target's cred_guard_mutex until de_thread is done: wait for it (interruptibly;
+        # an exec that waits for this very tracer to reap a thread never finishes, as on Linux)
+        if tracer.signal_interrupts():
+            return -E.ERESTARTNOINTR
+        if tg.cred_guard_wait is None:
+            tg.cred_guard_wait = WaitQueue("the exec holding cred_guard_mutex")
+        q = tg.cred_guard_wait
+        return Block(q, what=q.name, resume=lambda: ptrace_attach(tracer, child, request, addr, flags))
     if not ptrace_may_access(tracer, child, PTRACE_MODE_ATTACH_REALCREDS):
         raise Errno(E.EPERM)
     if child.exit_state or child.ptrace is not None:

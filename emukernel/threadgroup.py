@@ -49,7 +49,7 @@ def default_rlimits() -> list[list[int]]:
 class ThreadGroup:
     """signal_struct."""
 
-    __slots__ = ("pid", "tgid", "leader", "tasks", "live", "group_exit", "group_exit_code", "execing", "shared", "unkillable", "stop_pending", "stop_signal", "stopped", "stop_code", "stop_reported", "continued", "rlimits", "pgid", "sid", "child_subreaper", "has_child_subreaper", "exit_status_for_wait", "cgroup", "did_exec", "wait_chldexit", "signalfd_wait", "itimer_real", "cpu_itimers", "posix_timers", "__weakref__")
+    __slots__ = ("pid", "tgid", "leader", "tasks", "live", "group_exit", "group_exit_code", "execing", "shared", "unkillable", "stop_pending", "stop_signal", "stopped", "stop_code", "stop_reported", "continued", "rlimits", "pgid", "sid", "child_subreaper", "has_child_subreaper", "exit_status_for_wait", "cgroup", "did_exec", "cred_guard_wait", "wait_chldexit", "signalfd_wait", "itimer_real", "cpu_itimers", "posix_timers", "__weakref__")
 
     def __init__(self, pid: Pid, leader: Task) -> None:
         self.pid = pid  # the tgid's Pid
@@ -59,7 +59,8 @@ class ThreadGroup:
         self.live = 1  # threads not yet zombie (signal_struct.live)
         self.group_exit = False  # SIGNAL_GROUP_EXIT
         self.group_exit_code = 0
-        self.execing: Task | None = None  # group_exit_task during de_thread
+        self.execing: Task | None = None  # group_exit_task during de_thread (which holds cred_guard_mutex)
+        self.cred_guard_wait = None  # WaitQueue of tracers whose PTRACE_ATTACH waits for that exec
         self.shared = SigPending()  # shared_pending
         self.unkillable = False  # SIGNAL_UNKILLABLE: a pid namespace's init
         self.stop_pending = 0  # a group stop in progress (its signal)
@@ -85,6 +86,15 @@ class ThreadGroup:
     def orphaned_pgrp(self) -> bool:
         """is_current_pgrp_orphaned: no member has a parent in another group of the same session."""
         return False
+
+    def end_exec(self, kernel) -> None:
+        """The exec that de_thread was waiting in is over (done, or its task died): cred_guard_mutex is
+        free again for the tracers waiting to attach."""
+        self.execing = None
+        q = self.cred_guard_wait
+        if q is not None:
+            self.cred_guard_wait = None
+            kernel.sched.wake_all(q)
 
     def living_threads(self) -> list[Task]:
         return [t for t in self.tasks if t.alive]

@@ -72,7 +72,7 @@ def do_execveat(task, dirfd: int, path_ptr: int, argv_ptr: int, envp_ptr: int, f
     def finish():
         if de_thread_busy(task):
             return Block(None, what="exec: the tracer to reap the other threads", resume=finish)
-        task.tg.execing = None
+        task.tg.end_exec(task.kernel)
         try:
             exec_binprm(task, bprm, elf)
         finally:
