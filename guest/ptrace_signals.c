@@ -51,6 +51,7 @@
  *    SIGTRAP; continuing it, the SIGCONT itself is then a signal-delivery-stop.
  */
 #include "guest.h"
+#include "guest_ptrace.h"
 
 #include <fcntl.h>
 #include <sys/ptrace.h>
@@ -59,33 +60,6 @@
 
 #define NSIGS 65
 
-static long pt(long req, pid_t pid, long addr, long data)
-{
-    return syscall(SYS_ptrace, req, (long)pid, addr, data);
-}
-
-static const char *wstr(int st)
-{
-    static char buf[96];
-    if (WIFSTOPPED(st) && (st >> 16) != 0)
-        snprintf(buf, sizeof buf, "event-stop %d with %s", st >> 16, signal_name(WSTOPSIG(st)));
-    else
-        snprintf(buf, sizeof buf, "%s", status_str(st));
-    return buf;
-}
-
-static int wait_report(pid_t pid, int flags, const char *what)
-{
-    int st = 0;
-    pid_t got = waitpid(pid, &st, flags);
-    if (got != pid) {
-        guest_failures++;
-        printf("FAIL %s: waitpid returned %s\n", what, got == 0 ? "0" : errno_name(errno));
-        return -1;
-    }
-    printf("%s: %s\n", what, wstr(st));
-    return st;
-}
 
 static const char *code_name(int code)
 {
