@@ -6,8 +6,9 @@ on x86-64).  Linux accepts a filter in this order (kernel/seccomp.c seccomp_prep
 net/core/filter.c bpf_prog_create_from_user and bpf_prepare_filter):
 
 1. the length is 1..BPF_MAXINSNS (4096), else EINVAL; this comes before the no_new_privs/CAP_SYS_ADMIN
-   test (EACCES) and before the program is copied in (EFAULT), so a task without no_new_privs gets EINVAL,
-   not EACCES, for an empty or too long filter, and EACCES for every other kind of bad filter;
+   test (EACCES) and before the program is copied in (EFAULT), so a task without no_new_privs nor the
+   capability gets EINVAL for an empty or 4097-long filter, and EACCES for a bad opcode, a valid filter or
+   a bad filter pointer (checked natively, as uid 65534);
 2. bpf_check_classic: every opcode one classic BPF knows (the exact u16 code), no DIV/MOD by a constant 0,
    no shift by a constant >= 32, scratch index < BPF_MEMWORDS (16), jumps (forward by construction: the
    offsets are unsigned) landing inside the program, the last instruction a RET, and then
@@ -31,7 +32,10 @@ accepted; a load of M[0] in dead code right after a JA is accepted.  Run-time se
 through SECCOMP_RET_ERRNO: LD|W|LEN and LDX|W|LEN give 64; shifts by X use X & 31 (1 << 33 == 2,
 5 << 32 == 5, 0x100 >> 36 == 16); NEG of 5 is 0xfffffffb; JGT compares unsigned; DIV by X == 0 makes the
 program return 0 (SECCOMP_RET_KILL_THREAD: the child dies of SIGSYS); ERRNO data above 4095 is capped at
-4095 (MAX_ERRNO); an unknown action kills (SIGSYS).
+4095 (MAX_ERRNO); an unknown action kills (SIGSYS).  And 3900 random programs of up to 200 instructions
+(the test file's generator, each RET turned into a jump to an epilogue returning 12 bits of A as an
+errno, run natively on getppid with random arguments): acceptance and result matched `check_filter` and
+`run_filter` in every case (about 14% refused, 5% killed by DIV by X == 0).
 
 A surprise in check_load_and_stores: it walks the program in order and the instruction after a RET
 inherits the scratch words known before that RET, as if the RET could fall through.  So a valid program
