@@ -514,8 +514,8 @@ def test_compiled_matches_interpreter() -> None:
 
 
 def test_shared_blocks_and_deep_nesting() -> None:
-    """A long chain of diamonds (both sides rejoin) and a chain of single-entry blocks deeper than the
-    nesting limit both compile and agree with the interpreter."""
+    """A long chain of diamonds (both sides rejoin), tests nested deeper than the nesting limit and chains
+    of thousands of blocks compile and agree with the interpreter."""
     diamonds: list[Insn] = [ld(16), stmt(BPF_ST, 0)]
     for i in range(300):
         diamonds += [
@@ -540,8 +540,12 @@ def test_shared_blocks_and_deep_nesting() -> None:
     assert len(nested) == end
     nested += [stmt(BPF_ALU | BPF_MUL | BPF_K, 3), stmt(BPF_ALU | BPF_ADD | BPF_K, 1)] * 4
     nested.append(stmt(BPF_RET | BPF_A))
+    # chains of blocks with one way in each, longer than Python's recursion limit if written in place
+    ja_chain = [stmt(BPF_JMP | BPF_JA, 0)] * (BPF_MAXINSNS - 1) + [ALLOW]
+    add_chain = [stmt(BPF_ALU | BPF_ADD | BPF_K, 1), stmt(BPF_JMP | BPF_JA, 0)] * 2047 + [stmt(BPF_RET | BPF_A)]
+    same_targets = [ld(0)] + [jeq(7, 0, 0), stmt(BPF_ALU | BPF_ADD | BPF_K, 1)] * 2047 + [stmt(BPF_RET | BPF_A)]
     rng = random.Random(3)
-    for raw in (diamonds, nested):
+    for raw in (diamonds, nested, ja_chain, add_chain, same_targets):
         prog = check_filter(raw)
         f = compile_filter(prog)
         for _ in range(50):

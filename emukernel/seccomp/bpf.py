@@ -379,6 +379,7 @@ def run_filter(insns: Sequence[Insn], nr: int, arch: int, ip: int, args: Sequenc
 
 _SMALL = 6          # a block whose whole inlined code has at most this many lines is copied at each jump to it
 _MAX_NESTING = 40   # deeper than this, even a block with a single way in becomes shared (Python's limit is 100)
+_MAX_CHAIN = 150    # so does one this many blocks into a chain written in place (the generator recurses)
 
 
 def _load_expr(k: int) -> str:
@@ -504,14 +505,15 @@ class _Generator:
     def _inline_size(self, start: int) -> int:
         return self.size[start] if self.size[start] <= _SMALL or self.refs[start] == 1 else 1
 
-    def goto(self, start: int, depth: int) -> tuple[list[tuple[int, str]], bool]:
-        if self.size[start] <= _SMALL or (self.refs[start] == 1 and depth < _MAX_NESTING):
-            return self.block(start, depth)
+    def goto(self, start: int, depth: int, chain: int) -> tuple[list[tuple[int, str]], bool]:
+        if self.size[start] <= _SMALL or (self.refs[start] == 1 and depth < _MAX_NESTING and chain < _MAX_CHAIN):
+            return self.block(start, depth, chain + 1)
         self.shared.add(start)
         return [(0, f"pc = {start}")], False
 
-    def block(self, start: int, depth: int) -> tuple[list[tuple[int, str]], bool]:
-        """The block's code as (relative indent, line) and whether every path through it returns."""
+    def block(self, start: int, depth: int, chain: int) -> tuple[list[tuple[int, str]], bool]:
+        """The block's code as (relative indent, line) and whether every path through it returns; `depth`
+        is the indentation it will have, `chain` how many blocks in place lead to it."""
         b = self.blocks[start]
         out = [(0, line) for ins in b.body for line in _straight(ins)]
         last = b.last
@@ -519,11 +521,11 @@ class _Generator:
             out.append((0, "return A" if last.code & BPF_A else f"return {last.k:#x}"))
             return out, True
         if len(b.succ) == 1:
-            code, returns = self.goto(b.succ[0], depth)
+            code, returns = self.goto(b.succ[0], depth, chain)
             return out + code, returns
         assert last is not None
-        t_code, t_ret = self.goto(b.succ[0], depth + 1)
-        f_code, f_ret = self.goto(b.succ[1], depth + 1)
+        t_code, t_ret = self.goto(b.succ[0], depth + 1, chain)
+        f_code, f_ret = self.goto(b.succ[1], depth + 1, chain)
         if t_ret:
             out.append((0, f"if {_condition(last, False)}:"))
             out += [(i + 1, s) for i, s in t_code] + f_code
@@ -538,14 +540,14 @@ class _Generator:
 
     def source(self) -> str:
         lines = ["def seccomp_filter(nr, arch, ip, args):", "    A = X = 0"]
-        code, returns = self.block(0, 1)
+        code, returns = self.block(0, 1, 0)
         lines += ["    " * (1 + i) + s for i, s in code]
         if returns:
             return "\n".join(lines) + "\n"
         for start in sorted(self.blocks):
             if start in self.shared:
                 lines.append(f"    if pc == {start}:")
-                code, _ = self.block(start, 2)
+                code, _ = self.block(start, 2, 0)
                 lines += ["    " * (2 + i) + s for i, s in code]
         lines.append("    raise AssertionError('seccomp filter ran off its end')")
         return "\n".join(lines) + "\n"
