@@ -569,3 +569,36 @@ def test_compile_time_of_a_4096_instruction_program() -> None:
               f"({len(filter_source(p).splitlines())} lines); {(t2 - t1) / n * 1e6:.2f} us per run")
         for i in range(20):
             assert f(i, X86_64, 0, ZERO) == run_filter(p, i, X86_64, 0, ZERO)
+
+
+# libseccomp 2.5.4's export (seccomp_export_bpf) of: default SCMP_ACT_ERRNO(EPERM); allow the ten PLAIN calls;
+# allow ioctl with arg1 == TCGETS; allow mprotect with (arg2 & PROT_EXEC) == 0
+LIBSECCOMP = bytes.fromhex(
+    "20000000040000001500001b3e0000c02000000000000000350000010000004015000018ffffffff1500160000000000"
+    "1500150001000000150014000300000015001300050000001500120009000000150011000c000000150010000f000000"
+    "15000f002700000015000e003c00000015000d00e7000000150000060a00000020000000240000005400000000000000"
+    "15000008000000002000000020000000540000000400000015000605000000001500000410000000200000001c000000"
+    "1500000200000000200000001800000015000100015400000600000001000500060000000000ff7f0600000000000000"
+)
+
+
+def test_libseccomp_filter() -> None:
+    raw = parse_filter(LIBSECCOMP)
+    prog = check_filter(raw)
+    f = compile_filter(prog)
+
+    def want(nr: int, args: tuple[int, ...], arch: int = X86_64) -> int:
+        if arch != X86_64 or X32_BIT <= nr & 0xFFFFFFFF != 0xFFFFFFFF:
+            return 0  # libseccomp's default bad-arch action, and its x32 guard: SECCOMP_RET_KILL_THREAD
+        if nr in PLAIN or nr == IOCTL and args[1] == TCGETS or nr == MPROTECT and not args[2] & PROT_EXEC:
+            return SECCOMP_RET_ALLOW
+        return SECCOMP_RET_ERRNO | E.EPERM
+
+    rng = random.Random(1)
+    for nr in [*range(-1, 460), X32_BIT, X32_BIT | 1]:
+        for _ in range(3):
+            args = tuple(rng.choice((0, TCGETS, 4, 7, 3, 1 << 32 | TCGETS, rng.getrandbits(64))) for _ in range(6))
+            for arch in (X86_64, AUDIT_ARCH_I386):
+                assert f(nr, arch, 0, args) == want(nr, args, arch) == run_filter(prog, nr, arch, 0, args)
+    assert allowed_numbers(raw, X86_64) == frozenset(PLAIN)
+    assert allowed_numbers(raw, AUDIT_ARCH_I386) == frozenset()
