@@ -169,7 +169,7 @@ def ptrace_link(task: Task, tracer: Task, pt: Ptrace) -> None:
     task.ptrace = pt
     task.parent = tracer
     tracer.ptraced.append(task)
-    task.slow_entry = True
+    task.syscall_work_changed()
 
 
 def ptrace_unlink(task: Task) -> None:
