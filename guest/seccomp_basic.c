@@ -23,6 +23,7 @@
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <sched.h>
 #include <stdint.h>
@@ -366,6 +367,81 @@ static void child_strict_read_signal(void)
     syscall(SYS_exit, 0);
 }
 
+/* the strict mode is the calling thread's: a forbidden call there ends that thread alone */
+static void *strict_thread(void *arg)
+{
+    (void)arg;
+    if (sc(SECCOMP_SET_MODE_STRICT, 0, NULL) != 0)
+        say("FAIL strict thread: SET_MODE_STRICT\n");
+    say("strict thread: calling getpid\n");
+    syscall(SYS_getpid);
+    say("FAIL strict thread: getpid returned\n");
+    syscall(SYS_exit, 0);
+    return NULL;
+}
+
+static int thread_count(void)
+{
+    char buf[4096];
+    int fd = open("/proc/self/status", O_RDONLY);
+    ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+    if (fd >= 0)
+        close(fd);
+    if (n <= 0)
+        return -1;
+    buf[n] = 0;
+    char *p = strstr(buf, "Threads:");
+    return p ? atoi(p + 8) : -1;
+}
+
+static void child_strict_thread(void)
+{
+    pthread_t t;
+    fflush(stdout);
+    if (pthread_create(&t, NULL, strict_thread, NULL) != 0) {
+        printf("FAIL pthread_create\n");
+        return;
+    }
+    /* not pthread_join: musl's waits for the thread's own exit path, which a killed thread never runs */
+    int n = 0;
+    for (int i = 0; i < 100000; i++) {
+        n = thread_count();
+        if (n == 1)
+            break;
+        sched_yield();
+    }
+    CHECK_EQ(n, 1, "the strict thread is gone, the process lives on");
+    CHECK_EQ(prctl(PR_GET_SECCOMP, 0, 0, 0, 0), 0, "the main thread is not in strict mode");
+}
+
+/* The status of a child that seccomp killed, read while it is a zombie, then the wait status. */
+static void zombie_status(const char *name, void (*fn)(void))
+{
+    printf("-- %s\n", name);
+    pid_t pid = guest_fork();
+    if (pid == 0) {
+        fn();
+        guest_child_exit();
+    }
+    siginfo_t si;
+    memset(&si, 0, sizeof si);
+    waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT);
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    show_status(path, "the zombie");
+    int st;
+    waitpid(pid, &st, 0);
+    printf("%s: %s\n", name, status_str(st));
+}
+
+static void child_filter_kill(void)
+{
+    install_on(SYS_getppid, SECCOMP_RET_KILL_PROCESS);
+    install_on(SYS_getppid, SECCOMP_RET_ALLOW);
+    fflush(stdout);
+    ppid_call();
+}
+
 static void test_strict(void)
 {
     run("strict: write and exit", child_strict_write_exit);
@@ -375,6 +451,9 @@ static void test_strict(void)
     run("strict: prctl with a pointer", child_strict_prctl_pointer);
     run("strict: seccomp again", child_strict_again);
     run("strict: as uid 65534", child_unprivileged_strict);
+    run("strict: in a thread", child_strict_thread);
+    zombie_status("strict: killed, status as a zombie", child_strict_getpid);
+    zombie_status("filter: killed, status as a zombie", child_filter_kill);
 
     printf("-- strict: read, signal, status\n");
     pipe(strict_pipe);
