@@ -30,7 +30,21 @@ from ..abi.seccomp import (
 from ..abi.siginfo import AUDIT_ARCH_X86_64
 from ..creds import capable
 from ..errors import Errno
-from .bpf import BPF_MAXINSNS, allowed_numbers, check_filter, compile_filter, parse_filter
+from .bpf import (
+    BPF_ALU,
+    BPF_DIV,
+    BPF_JA,
+    BPF_JMP,
+    BPF_JSET,
+    BPF_MAXINSNS,
+    BPF_MOD,
+    BPF_RET,
+    BPF_X,
+    allowed_numbers,
+    check_filter,
+    compile_filter,
+    parse_filter,
+)
 
 if TYPE_CHECKING:
     from ..task import Task
@@ -47,7 +61,7 @@ class SeccompFilter:
     def __init__(self, insns: tuple, orig: bytes, prev: SeccompFilter | None = None) -> None:
         self.insns = insns
         self.orig = orig  # the program as the task gave it (PTRACE_SECCOMP_GET_FILTER)
-        self.length = len(insns)
+        self.length = converted_length(insns)
         self.run = compile_filter(insns)  # (nr, arch, ip, args) -> the 32-bit result
         self.prev = prev
         self.log = False
@@ -76,6 +90,31 @@ class Seccomp:
         return Seccomp(self.mode, self.filter, self.count)
 
 
+def converted_length(insns: tuple) -> int:
+    """The program's length once Linux converts it to eBPF (bpf_convert_filter), which is what the chain's
+    32768-instruction budget counts: 3 instructions of prologue; a RET becomes a move and an exit; a
+    conditional jump with neither target the next instruction becomes a jump and a JA (JEQ, JGT and JGE
+    whose true target is next are inverted instead), and one with a constant that is negative as an int
+    needs it loaded into a register first; a division or modulo by X gets its divide-by-zero check."""
+    n = 3
+    for ins in insns:
+        code = ins.code
+        cls = code & 0x07
+        if cls == BPF_RET:
+            n += 2
+        elif cls == BPF_JMP and code & 0xF0 != BPF_JA:
+            n += 1
+            if ins.jf and (ins.jt or code & 0xF0 == BPF_JSET):
+                n += 1
+            if code & BPF_X == 0 and ins.k & 0x80000000:
+                n += 1
+        elif cls == BPF_ALU and code & BPF_X and code & 0xF0 in (BPF_DIV, BPF_MOD):
+            n += 5
+        else:
+            n += 1
+    return n
+
+
 def seccomp_prepare_user_filter(task: Task, uaddr: int) -> SeccompFilter:
     """seccomp_prepare_user_filter + seccomp_prepare_filter: copy struct sock_fprog and its program, in
     Linux's order of errors (EFAULT for the header, EINVAL for its length, EACCES without no_new_privs or
@@ -86,6 +125,8 @@ def seccomp_prepare_user_filter(task: Task, uaddr: int) -> SeccompFilter:
         raise Errno(E.EINVAL)
     if not task.no_new_privs and not capable(task.creds, CAP_SYS_ADMIN):
         raise Errno(E.EACCES)
+    if not ptr:  # bpf_check_basics_ok: a NULL array is a bad program, not a bad address
+        raise Errno(E.EINVAL)
     raw = mm.read(ptr, length * SOCK_FILTER_SIZE)
     return SeccompFilter(check_filter(parse_filter(raw)), raw)
 

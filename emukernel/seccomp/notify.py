@@ -144,6 +144,15 @@ def seccomp_do_user_notification(task: Task, nr: int, match: SeccompFilter, done
     return SYSCALL_SKIP
 
 
+def reply(notif: Notif, n: Notification, val: int, error: int, flags: int) -> None:
+    """The answer: the notification leaves the listener's list at once (in Linux the woken task removes
+    it before the supervisor can look again)."""
+    n.state = REPLIED
+    n.val, n.error, n.flags = val, error, flags
+    if n in notif.notifications:
+        notif.notifications.remove(n)
+
+
 def init_listener(kernel, filt: SeccompFilter) -> SeccompListener:
     """init_listener: the filter's notification state and its anonymous-inode file."""
     first = int.from_bytes(kernel.random_bytes(8), "little")
@@ -267,8 +276,7 @@ class SeccompListener(File):
             raise Errno(E.ENOENT)
         if n.state != SENT:
             raise Errno(E.EINPROGRESS)
-        n.state = REPLIED
-        n.error, n.val, n.flags = error, val, flags
+        reply(notif, n, val, error, flags)
         self.kernel.sched.wake_all(n.ready)
         return 0
 
@@ -305,7 +313,6 @@ class SeccompListener(File):
         else:
             fd = files.install(src, cloexec=cloexec, limit=limit)
         if flags & SECCOMP_ADDFD_FLAG_SEND:
-            n.state = REPLIED
-            n.error, n.val, n.flags = 0, fd, 0
+            reply(notif, n, fd, 0, 0)
             self.kernel.sched.wake_all(n.ready)
         return fd
