@@ -26,6 +26,7 @@ from ..abi.seccomp import (
     SECCOMP_MODE_FILTER,
     SECCOMP_RET_ACTION_FULL,
     SECCOMP_RET_ALLOW,
+    SECCOMP_RET_LOG,
 )
 from ..abi.siginfo import AUDIT_ARCH_X86_64
 from ..creds import capable
@@ -239,6 +240,14 @@ def seccomp_get_filter(tracer: Task, child: Task, filter_off: int, data: int) ->
     if data:
         tracer.mm.write(data, filt.orig)
     return filt.length
+
+
+def seccomp_allows(task: Task, nr: int, ip: int, args: tuple) -> bool:
+    """The filters' verdict on a syscall is ALLOW or LOG (nothing else to do at entry): the syscall hook
+    asks this for a filtered task, to keep such syscalls in emulation."""
+    ret, _ = seccomp_run_filters(task.seccomp.filter, nr, AUDIT_ARCH_X86_64, ip, args)
+    action = ret & SECCOMP_RET_ACTION_FULL
+    return action == SECCOMP_RET_ALLOW or action == SECCOMP_RET_LOG
 
 
 def _action(ret: int) -> int:
