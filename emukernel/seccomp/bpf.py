@@ -50,7 +50,7 @@ from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 from ..abi import errno as E
-from ..abi.seccomp import SECCOMP_RET_ALLOW
+from ..abi.seccomp import SECCOMP_DATA_SIZE, SECCOMP_RET_ALLOW
 from ..errors import Errno
 
 # fmt: off
@@ -109,7 +109,6 @@ SECCOMP_DATA_NR_OFF   = 0
 SECCOMP_DATA_ARCH_OFF = 4
 SECCOMP_DATA_IP_OFF   = 8
 SECCOMP_DATA_ARGS_OFF = 16
-SECCOMP_DATA_SIZE     = 64
 SECCOMP_DATA = struct.Struct("<iIQ6Q")
 
 AUDIT_ARCH_X86_64 = 0xC000003E
