@@ -118,6 +118,17 @@ BENCHES: list[Bench] = [
     Bench("getpid-raw", "bench_syscall", "inline-asm `syscall` (rax=39) round trip, no libc code", "us",
           n=(20_000, 500_000), quick_n=(2_000, 12_000), native_scale=5,
           targets=(Target("emukernel", "bare", 2.0, "getpid round trip within 2x of the bare ceiling"),)),
+    # -- seccomp
+    Bench("seccomp-none", "bench_seccomp", "getpid round trip through the libc wrapper, no filter (the "
+          "baseline of the two seccomp rows)", "us", n=(20_000, 200_000), quick_n=(2_000, 12_000),
+          args=lambda n: ["none", str(n)], native_scale=5, columns=("native", "emukernel")),
+    Bench("seccomp-allow10", "bench_seccomp", "getpid under a 10-rule allow-list filter with an arch check: "
+          "the action cache allows getpid without running the filter", "us", n=(20_000, 200_000),
+          quick_n=(2_000, 12_000), args=lambda n: ["allow10", str(n)], native_scale=5,
+          columns=("native", "emukernel")),
+    Bench("seccomp-run100", "bench_seccomp", "getpid under a 100-instruction filter that reads an argument, "
+          "so it runs for every call", "us", n=(2_000, 20_000), quick_n=(200, 1_200),
+          args=lambda n: ["run100", str(n)], native_scale=50, columns=("native", "emukernel")),
     # -- processes and threads
     Bench("thread-switch", "bench_yield", "one thread switch: two threads hand a turn counter over with "
           "sched_yield (one sched_yield + one switch per handoff; natively pinned to one CPU)", "us",

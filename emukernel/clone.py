@@ -314,6 +314,9 @@ def copy_process(kernel: Kernel, parent: Task, flags: int, exit_signal: int = S.
     pid.tasks.append(t)
     t.creds = parent.creds.copy()
     t.no_new_privs = parent.no_new_privs
+    if parent.seccomp is not None:  # copy_seccomp: the same filter chain, the same mode
+        t.seccomp = parent.seccomp.copy()
+        t.syscall_work_changed()
     # Linux: kernel/sched/core.c sched_fork (nice, policy, RT priority; SCHED_RESET_ON_FORK drops them back to
     # SCHED_OTHER, nice >= 0), block/ioprio.c copy_io and kernel/fork.c (personality): set by syscalls/sys.py,
     # sched.py, ioprio.py and exec_domain.py (the rules: emukernel/sched_policy.py)

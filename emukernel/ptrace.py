@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from .abi import errno as E
 from .abi import signal as S
-from .abi.capability import CAP_SYS_PTRACE
+from .abi.capability import CAP_SYS_ADMIN, CAP_SYS_PTRACE
 from .abi.ptrace import (
     AUDIT_ARCH_X86_64,
     PTRACE_CONT,
@@ -36,9 +36,11 @@ from .abi.ptrace import (
     PTRACE_LISTEN,
     PTRACE_O_EXITKILL,
     PTRACE_O_MASK,
+    PTRACE_O_SUSPEND_SECCOMP,
     PTRACE_O_TRACESYSGOOD,
     PTRACE_PEEKSIGINFO,
     PTRACE_PEEKSIGINFO_SHARED,
+    PTRACE_SECCOMP_GET_FILTER,
     PTRACE_SEIZE,
     PTRACE_SET_SYSCALL_USER_DISPATCH_CONFIG,
     PTRACE_SETOPTIONS,
@@ -60,6 +62,7 @@ from .errors import Errno
 from .mm import SUID_DUMP_USER
 from .regset import X86_EFLAGS_TF, set_task_reg, task_reg
 from .sched import Block, WaitQueue
+from .seccomp.filter import seccomp_get_filter
 from .signal.siginfo import SIGINFO_SIZE, SigInfo
 from .stops import GROUP_STOP, PtraceStop
 from .syscall_user_dispatch import syscall_user_dispatch_get_config, syscall_user_dispatch_set_config
@@ -166,7 +169,7 @@ def ptrace_link(task: Task, tracer: Task, pt: Ptrace) -> None:
     task.ptrace = pt
     task.parent = tracer
     tracer.ptraced.append(task)
-    task.slow_entry = True
+    task.syscall_work_changed()
 
 
 def ptrace_unlink(task: Task) -> None:
@@ -364,6 +367,8 @@ def ptrace_attach(tracer: Task, child: Task, request: int, addr: int, flags: int
         raise Errno(E.EPERM)
     if child.exit_state or child.ptrace is not None:
         raise Errno(E.EPERM)
+    if seize:
+        check_suspend_seccomp(tracer, flags)
     pt = Ptrace(tracer, seized=seize, options=flags if seize else 0)
     ptrace_link(child, tracer, pt)
     if not seize:
@@ -377,6 +382,15 @@ def ptrace_attach(tracer: Task, child: Task, request: int, addr: int, flags: int
         tg = child.tg
         do_jobctl_trap(child, tg.stop_code or tg.stop_pending or S.SIGSTOP)
     return 0
+
+
+def check_suspend_seccomp(tracer: Task, options: int) -> None:
+    """ptrace_setoptions: PTRACE_O_SUSPEND_SECCOMP (checkpoint/restore) needs CAP_SYS_ADMIN and a tracer
+    with no seccomp of its own."""
+    if options & PTRACE_O_SUSPEND_SECCOMP:
+        sc = tracer.seccomp
+        if not capable(tracer.creds, CAP_SYS_ADMIN) or (sc is not None and sc.mode != 0):
+            raise Errno(E.EPERM)
 
 
 def do_jobctl_trap(task: Task, signr: int) -> bool:
@@ -504,6 +518,7 @@ def ptrace_request(tracer: Task, child: Task, request: int, addr: int, data: int
     if request == PTRACE_SETOPTIONS:
         if data & ~PTRACE_O_MASK:
             raise Errno(E.EINVAL)
+        check_suspend_seccomp(tracer, data)
         pt.options = data
         return 0
     if request == PTRACE_GETEVENTMSG:
@@ -568,6 +583,8 @@ def ptrace_request(tracer: Task, child: Task, request: int, addr: int, data: int
         return 0
     if request == PTRACE_GET_SYSCALL_INFO:
         return ptrace_get_syscall_info(tracer, child, addr, data)
+    if request == PTRACE_SECCOMP_GET_FILTER:
+        return seccomp_get_filter(tracer, child, addr, data)
     if request == PTRACE_GET_SYSCALL_USER_DISPATCH_CONFIG:
         return syscall_user_dispatch_get_config(tracer, child, addr, data)
     if request == PTRACE_SET_SYSCALL_USER_DISPATCH_CONFIG:

@@ -88,7 +88,7 @@ class Task:
         "parent", "real_parent", "children", "exit_signal", "pdeath_signal",
         "nice", "sched_policy", "rt_priority", "sched_reset", "ioprio", "personality",
         "blocked_on", "restart", "restart_in_hook", "wake_deadline", "kthread", "start_time",
-        "emu_exit", "emu_exit_data", "orig_rax", "slow_entry", "ptraced", "injected_signal", "syscall_dispatch", "pid", "pid_ns_for_children", "vfork_done",
+        "emu_exit", "emu_exit_data", "orig_rax", "slow_entry", "ptraced", "injected_signal", "syscall_dispatch", "seccomp", "seccomp_allow", "pid", "pid_ns_for_children", "vfork_done",
         "__weakref__",
     )
 
@@ -127,6 +127,9 @@ class Task:
         self.ptraced: list[Task] = []  # the tasks this one traces (Linux task_struct.ptraced)
         self.injected_signal = None  # the SigInfo a signal-delivery-stop resumed with: delivered next
         self.syscall_dispatch = None  # armed syscall user dispatch (emukernel.syscall_user_dispatch)
+        self.seccomp = None  # the seccomp mode and filters (emukernel.seccomp.filter.Seccomp); None: disabled
+        self.seccomp_allow = None  # when seccomp is the only syscall work: the numbers its cache allows,
+        # which the hook runs on the fast path (the action cache: no filter runs for them)
         # threads
         self.set_child_tid = 0
         self.clear_child_tid = 0
@@ -174,8 +177,13 @@ class Task:
         """Recompute whether every syscall takes the slow path (Linux's SYSCALL_WORK flags): the forced
         mode, a tracer listening to the kernel, ptrace, syscall user dispatch."""
         k = self.kernel
-        self.slow_entry = k.force_slow_entry or k.events is not None or self.ptrace is not None \
+        other = k.force_slow_entry or k.events is not None or self.ptrace is not None \
             or self.syscall_dispatch is not None
+        sc = self.seccomp
+        self.slow_entry = other or sc is not None
+        self.seccomp_allow = None
+        if not other and sc is not None and sc.mode == 2 and sc.filter is not None:  # SECCOMP_MODE_FILTER
+            self.seccomp_allow = sc.filter.allow
 
     def signal_interrupts(self) -> bool:
         """A deliverable signal is pending: an interruptible wait must give way (signal_pending)."""

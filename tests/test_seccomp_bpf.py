@@ -10,6 +10,12 @@ import time
 import pytest
 
 from emukernel.abi import errno as E
+from emukernel.abi.seccomp import (
+    SECCOMP_RET_ALLOW,
+    SECCOMP_RET_ERRNO,
+    SECCOMP_RET_KILL_PROCESS,
+    SECCOMP_RET_TRAP,
+)
 from emukernel.errors import Errno
 from emukernel.seccomp.bpf import (
     AUDIT_ARCH_I386,
@@ -54,10 +60,6 @@ from emukernel.seccomp.bpf import (
     BPF_X,
     BPF_XOR,
     SECCOMP_DATA_SIZE,
-    SECCOMP_RET_ALLOW,
-    SECCOMP_RET_ERRNO,
-    SECCOMP_RET_KILL_PROCESS,
-    SECCOMP_RET_TRAP,
     SKF_AD_OFF,
     Insn,
     allowed_numbers,

@@ -128,6 +128,13 @@ def test_strace_trace_process(strace: Path, variant: str, build_guest, tmp_path:
     _trace_case(strace, build_guest("strace_target", variant), tmp_path, ["-f", "-e", "trace=process"], [])
 
 
+def test_strace_seccomp_bpf(strace: Path, variant: str, build_guest, tmp_path: Path) -> None:
+    """strace -f --seccomp-bpf: strace's seccomp-assisted tracing (a filter returning SECCOMP_RET_TRACE for
+    the traced calls, PTRACE_O_TRACESECCOMP, the tracee stopping only at those) traces the same calls."""
+    _trace_case(strace, build_guest("strace_target", variant), tmp_path,
+                ["-f", "--seccomp-bpf", "-e", "trace=process"], [])
+
+
 def test_strace_inject_getpid(strace: Path, variant: str, build_guest, tmp_path: Path) -> None:
     """strace -e inject=getpid:retval=42: the tracee sees 42 and strace marks the call (INJECTED)."""
     guest = build_guest("strace_target", variant)

@@ -55,6 +55,7 @@ SA_RESTART   = 0x10000000
 SA_INTERRUPT = 0x20000000
 SA_NODEFER   = 0x40000000
 SA_RESETHAND = 0x80000000
+SA_IMMUTABLE = 0x00800000  # kernel-internal: a forced fatal signal (force_sig_seccomp's kill) stays so
 
 # sigaltstack ss_flags
 SS_ONSTACK    = 1

@@ -4,9 +4,11 @@ A syscall of a task with entry work, or one whose handler gave an action the hoo
 emulation and the run loop calls into here:
 
   syscall_slow              do_syscall_64 for a task with work: the whole sequence below
-    syscall_trace_enter     ptrace's syscall-entry stop, then seccomp (the next issues fill both); the
-                            number and the arguments are read from the registers only after it, so a
-                            tracer's change of orig_rax or an argument register takes effect
+    syscall_trace_enter     syscall user dispatch, ptrace's syscall-entry stop, then seccomp; it decides
+                            run, skip (rax holds the result) or held (stopped for a tracer, waiting for
+                            a seccomp supervisor: enter_done is called later); the number and the
+                            arguments are read from the registers only after it, so a tracer's change
+                            of orig_rax or an argument register takes effect
     invoke                  the handler (or ENOSYS for a number with none)
     complete                acts on the handler's result: an int or REGS_SET goes on to the exit work,
                             a Block parks the task (Scheduler.resume runs its continuation when it is
@@ -17,7 +19,8 @@ emulation and the run loop calls into here:
                             (note_restart records it, Signals.deliver applies it): the one return-to-user
                             step, which the hook, the run loop and the scheduler's resume all call
 
-The hook (emukernel.entry.hook) is the same sequence with every empty phase skipped.
+The hook (emukernel.entry.hook) is the same sequence with every empty phase skipped; a filtered task's
+syscall that its filters' action cache allows (Task.seccomp_allow) stays on it too.
 """
 
 from __future__ import annotations
@@ -41,6 +44,13 @@ from ..ptrace import (
 )
 from ..regset import task_reg
 from ..sched import NORETURN, REGS_SET, Block, Deferred, Yield
+from ..seccomp.secure_computing import (
+    SYSCALL_HELD,
+    SYSCALL_RUN,
+    SYSCALL_SKIP,
+    secure_computing,
+    syscall_nr,
+)
 from ..signal.siginfo import SigInfo
 from ..syscall_user_dispatch import dispatched_exit, syscall_user_dispatch
 from ..syscalls.table import NR_SYSCALLS, TABLE, syscall_name
@@ -97,15 +107,15 @@ class SyscallEntry:
     # -- do_syscall_64 for a task with entry work -----------------------------------------------------
     def syscall_slow(self, task: Task) -> None:
         """Run the syscall the hook recorded (orig_rax set, rax = -ENOSYS), every phase in order."""
-        if self.syscall_trace_enter(task):
-            self.do_syscall(task)
+        self.enter_done(task, self.syscall_trace_enter(task))
 
-    def syscall_trace_enter(self, task: Task) -> bool:
-        """syscall_trace_enter: the ptrace entry stop, then seccomp.  False when the syscall is not to run
-        here: the task stopped (the stop's continuation runs the rest), died, or a filter or PTRACE_SYSEMU
-        decided its result."""
+    def syscall_trace_enter(self, task: Task) -> int:
+        """syscall_trace_enter: syscall user dispatch, the ptrace entry stop, then seccomp.  Returns
+        SYSCALL_RUN, SYSCALL_SKIP (not run: dispatched, SYSEMU, a filter's verdict, a fatal signal; rax holds
+        the result) or SYSCALL_HELD: the task stopped for its tracer or waits for a seccomp supervisor, and
+        `enter_done` is called with the decision when it goes on."""
         if task.syscall_dispatch is not None and syscall_user_dispatch(task, task.orig_rax):
-            return False
+            return SYSCALL_SKIP
         pt = task.ptrace
         if pt is not None and pt.syscall:
             emu = pt.syscall == SYSCALL_EMU  # the work flags as they were at entry
@@ -115,25 +125,42 @@ class SyscallEntry:
                 if not task.alive:
                     return
                 if emu or fatal_signal_pending(task):
-                    # not run; the exit work reads the flags the tracer's resume set (SYSEMU resumed
-                    # with PTRACE_SYSCALL gets an exit stop)
-                    self.syscall_exit_work(task, self.entry_for(-1), (), task.mm.cpu.reg(RAX))
-                    return
-                self.do_syscall(task)
+                    self.enter_done(task, SYSCALL_SKIP)
+                else:
+                    self.enter_done(task, self.seccomp_enter(task))
 
             if ptrace_report_syscall(task, PTRACE_EVENTMSG_SYSCALL_ENTRY, resumed):
-                return False
+                return SYSCALL_HELD
             if emu or fatal_signal_pending(task):
-                return False
-        return task.alive
+                return SYSCALL_SKIP
+        return self.seccomp_enter(task)
+
+    def seccomp_enter(self, task: Task) -> int:
+        """The seccomp part of the entry work (seccomp/secure_computing.py)."""
+        if task.seccomp is None or not task.alive:
+            return SYSCALL_RUN if task.alive else SYSCALL_SKIP
+        return secure_computing(task, lambda decision: self.enter_done(task, decision))
+
+    def enter_done(self, task: Task, decision: int) -> None:
+        """After the entry work: run the syscall, or skip it (its exit work still runs, for a tracer's
+        exit stop: SYSEMU resumed with PTRACE_SYSCALL, a filter's errno, a skipped number)."""
+        if not task.alive or decision == SYSCALL_HELD:
+            return
+        if decision == SYSCALL_RUN:
+            self.do_syscall(task)
+            return
+        ret = task.mm.cpu.reg(RAX)
+        sret = ret - (1 << 64) if ret >> 63 else ret
+        if ERESTART_LO <= sret <= ERESTART_HI:  # a seccomp supervisor's wait was interrupted
+            note_restart(task, syscall_nr(task), sret)
+        if task.slow_entry:
+            self.syscall_exit_work(task, self.entry_for(syscall_nr(task)), (), ret)
 
     def do_syscall(self, task: Task) -> None:
         """do_syscall_64 after the entry work: the number is orig_rax as the entry work left it (a tracer
         may have changed it; -1 skips the call, rax keeping what the tracer set), the arguments are read
         from the registers now."""
-        nr = task.orig_rax & 0xFFFFFFFF
-        if nr >= 0x80000000:
-            nr -= 1 << 32
+        nr = syscall_nr(task)
         if nr == -1:
             if task.slow_entry:
                 self.syscall_exit_work(task, self.entry_for(-1), (), task.mm.cpu.reg(RAX))

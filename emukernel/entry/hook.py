@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from ..cpu import EFLAGS, R8, R9, R10, R11, RAX, RCX, RDI, RDX, RIP, RSI, _reg_read_batch, _reg_write_batch
 from ..errors import Errno
 from ..sched import REGS_SET, Block, Yield
+from ..seccomp.filter import seccomp_allows
 from ..syscalls.table import NR_SYSCALLS, TABLE, syscall_name
 from ..task import TASK_RUNNING, EmuExit
 from .restart import ERESTART_HI, ERESTART_LO, note_restart
@@ -112,8 +113,13 @@ def install(entry: SyscallEntry, cpu: Cpu) -> None:
             clock.syscalls += 1
             sc = table[nr] if nr < NR_SYSCALLS else None
             if sc is None or task.slow_entry:
-                leave(task, sc, nr, rip, eflags, None)
-                return
+                # a task whose only syscall work is seccomp: a syscall its filters allow (the action cache,
+                # or the filters run here) needs no other entry work
+                allow = task.seccomp_allow
+                if sc is None or allow is None or (
+                        nr not in allow and not seccomp_allows(task, nr, rip + 2, unpack_args[6](rbuf, 24))):
+                    leave(task, sc, nr, rip, eflags, None)
+                    return
             n = sc.nargs
             h = sc.handler
             try:

@@ -54,6 +54,7 @@ from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 from ..abi import errno as E
+from ..abi.seccomp import SECCOMP_DATA_SIZE, SECCOMP_RET_ALLOW
 from ..errors import Errno
 
 # fmt: off
@@ -107,26 +108,11 @@ BPF_MAXINSNS = 4096
 BPF_MEMWORDS = 16
 SKF_AD_OFF = -0x1000 & 0xFFFFFFFF
 
-# seccomp filter return values: the action in the high 16 bits, data in the low 16
-SECCOMP_RET_KILL_PROCESS = 0x80000000
-SECCOMP_RET_KILL_THREAD  = 0x00000000
-SECCOMP_RET_KILL         = SECCOMP_RET_KILL_THREAD
-SECCOMP_RET_TRAP         = 0x00030000
-SECCOMP_RET_ERRNO        = 0x00050000
-SECCOMP_RET_USER_NOTIF   = 0x7fc00000
-SECCOMP_RET_TRACE        = 0x7ff00000
-SECCOMP_RET_LOG          = 0x7ffc0000
-SECCOMP_RET_ALLOW        = 0x7fff0000
-SECCOMP_RET_ACTION_FULL  = 0xffff0000
-SECCOMP_RET_ACTION       = 0x7fff0000
-SECCOMP_RET_DATA         = 0x0000ffff
-
 # struct seccomp_data
 SECCOMP_DATA_NR_OFF   = 0
 SECCOMP_DATA_ARCH_OFF = 4
 SECCOMP_DATA_IP_OFF   = 8
 SECCOMP_DATA_ARGS_OFF = 16
-SECCOMP_DATA_SIZE     = 64
 SECCOMP_DATA = struct.Struct("<iIQ6Q")
 
 AUDIT_ARCH_X86_64 = 0xC000003E

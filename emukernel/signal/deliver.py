@@ -49,6 +49,12 @@ for _ftw in (0x5555, 0xFFFF, 0):
 assert len(SIG_ENTRY_REGS) == _ENTRY_STRUCT.size // 8 and F.FPSTATE_SIZE == 512
 
 
+def immutable(task: Task, sig: int) -> bool:
+    """SA_IMMUTABLE: a forced fatal signal no tracer gets to stop (get_signal skips ptrace_signal)."""
+    act = task.sighand.actions.get(sig)
+    return act is not None and bool(act[1] & S.SA_IMMUTABLE)
+
+
 class DeliverMixin:
     """Signals' delivery methods: get_signal (deliver) and handle_signal."""
 
@@ -79,7 +85,7 @@ class DeliverMixin:
                 task.injected_signal = None
             else:
                 info = self.dequeue(task, task.sigmask)
-                if info is not None and pt is not None and info.signo != S.SIGKILL:
+                if info is not None and pt is not None and info.signo != S.SIGKILL and not immutable(task, info.signo):
                     # ptrace_signal: the tracer decides first (a signal-delivery-stop)
                     if restart:
                         task.restart_ret = restart

@@ -41,6 +41,8 @@ def sys_rt_sigaction(task, sig, act, oact, sigsetsize):
         raise Errno(E.EINVAL)
     new = task.mm.read_struct(_SIGACTION, act) if act else None
     old = task.sighand.actions.get(sig, (S.SIG_DFL, 0, 0, 0))
+    if old[1] & S.SA_IMMUTABLE:  # a forced fatal signal is on its way: not even readable
+        raise Errno(E.EINVAL)
     if oact:
         task.mm.write_struct(_SIGACTION, oact, *old)
     if new is not None:

@@ -10,7 +10,7 @@ from typing import Any
 
 from ..abi import errno as E
 from ..abi.capability import CAP_SYS_ADMIN, CAP_SYS_RESOURCE
-from ..abi.prctl import PR_SET_SYSCALL_USER_DISPATCH
+from ..abi.prctl import PR_GET_SECCOMP, PR_SET_SECCOMP, PR_SET_SYSCALL_USER_DISPATCH
 from ..abi.resource import RLIM_NLIMITS, RLIMIT_NOFILE, RUSAGE_CHILDREN, RUSAGE_SELF, RUSAGE_THREAD
 from ..clock import NSEC
 from ..creds import capable
@@ -21,6 +21,7 @@ from ..syscall_user_dispatch import task_set_syscall_user_dispatch
 from ..uts import NEW_UTS_LEN, set_domainname, set_hostname, utsname
 from . import s32
 from .creds import prctl_creds
+from .seccomp import prctl_get_seccomp, prctl_set_seccomp
 from .table import syscall
 
 HZ = 250  # the kernel's tick (Debian's CONFIG_HZ); jiffies start 300 s before wrapping 32 bits
@@ -233,6 +234,10 @@ def sys_prctl(task, option, arg2, arg3, arg4, arg5):
     if option == PR_GET_CHILD_SUBREAPER:
         task.mm.write_u32(arg2, int(task.tg.child_subreaper))
         return 0
+    if option == PR_GET_SECCOMP:
+        return prctl_get_seccomp(task)
+    if option == PR_SET_SECCOMP:
+        return prctl_set_seccomp(task, arg2, arg3)
     if option == PR_SET_SYSCALL_USER_DISPATCH:
         return task_set_syscall_user_dispatch(task, arg2, arg3, arg4, arg5)
     if option == PR_SET_NO_NEW_PRIVS:

@@ -196,8 +196,9 @@ def caps(c: Any) -> tuple[int, int, int, int, int]:
 
 
 def seccomp(task: Task) -> tuple[int, int]:
-    """(mode, number of filters).  No task can enter a seccomp mode yet (the seccomp issue adds it)."""
-    return 0, 0
+    """(mode, number of filters) for Seccomp: and Seccomp_filters:."""
+    sc = task.seccomp
+    return (sc.mode, sc.count) if sc is not None else (0, 0)
 
 
 def fdsize(task: Task) -> int:
