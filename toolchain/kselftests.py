@@ -1,4 +1,5 @@
-"""Build the Linux kernel's own ptrace selftests as static x86-64 binaries, from Debian's linux-source-6.12.
+"""Build the Linux kernel's own ptrace and seccomp selftests as static x86-64 binaries, from Debian's
+linux-source-6.12.
 
     python -m toolchain.kselftests [--cache-dir DIR] [--variant musl|glibc] [--deb FILE] [--force]
 
@@ -17,13 +18,15 @@ nothing):
 4. Compile each test of :data:`TESTS` with the flags its Makefile uses plus ``-static``, into
    ``<cache>/bin/<variant>/<name>``, next to a stamp like :mod:`toolchain.build`'s.  A test that fails to
    compile is reported and skipped; the others are still built.
+   Before them, our stand-ins for libraries a Makefile links that neither the host nor zig's musl has
+   (:data:`SHIMS`: a minimal libcap for seccomp's ``-lcap``) are built into ``<cache>/shims/<variant>``.
 5. Build two tiny static helpers, ``true`` and ``sleep``, into ``<cache>/bin/<variant>/helpers``:
    ``vmaccess`` execs them through PATH, and emukernel runs only static binaries.
 
 The default cache is ``build/kselftests`` next to ``build/guests`` (where :mod:`toolchain.build` puts
 the guests).  Variants: ``musl`` (``zig cc``, from PyPI's ziglang, the default) and ``glibc`` (the host
-gcc).  All six tests build with zig; ``ptrace_syscall`` needs ``-fomit-frame-pointer`` there (see
-:data:`TESTS`).
+gcc).  All eight tests build with both; ``ptrace_syscall`` needs ``-fomit-frame-pointer`` with zig, and
+``seccomp_bpf`` two defines for musl (see :data:`TESTS`).
 """
 
 from __future__ import annotations
@@ -68,6 +71,8 @@ SELFTEST_PARTS: tuple[str, ...] = (
     f"{SELFTESTS}/lib.mk",
     f"{SELFTESTS}/ptrace/",
     f"{SELFTESTS}/x86/",
+    f"{SELFTESTS}/seccomp/",
+    f"{SELFTESTS}/clone3/clone3_selftests.h",
 )
 #: Paths unpacked to make the uapi headers (``make headers_install``'s inputs for x86).
 HEADER_PARTS: tuple[str, ...] = (
@@ -85,6 +90,12 @@ _PTRACE_FLAGS = ("-std=c99", "-pthread", "-Wall", "-D_GNU_SOURCE=")
 _X86_FLAGS = ("-O2", "-g", "-std=gnu99", "-pthread", "-Wall", "-no-pie", "-D_GNU_SOURCE=", "-DCAN_BUILD_64",
               "-m64")
 _X86_LIBS = ("-lrt", "-ldl")
+# seccomp/Makefile: CFLAGS += -Wl,-no-as-needed -Wall; LDFLAGS += -lpthread (which lib.mk's link rule puts
+# before the source); LDLIBS += -lcap (after it).  No -O: the Makefile builds these at -O0.  GNU ld reads
+# the Makefile's -no-as-needed as --no-as-needed; zig cc's driver knows only that spelling, so we use it
+# (a static link has no DT_NEEDED entries for it to affect anyway).
+_SECCOMP_FLAGS = ("-Wl,--no-as-needed", "-Wall", "-D_GNU_SOURCE=", "-lpthread")
+_SECCOMP_LIBS = ("-lcap",)
 
 
 @dataclass(frozen=True)
@@ -99,6 +110,8 @@ class Test:
     zig_flags: tuple[str, ...] = ()
     #: files (relative to tools/testing/selftests) besides the source that the build reads
     deps: tuple[str, ...] = ("kselftest.h", "kselftest_harness.h")
+    #: our stand-ins (names in :data:`SHIMS`) for libraries the Makefile links that we do not have
+    shims: tuple[str, ...] = ()
     notes: str = ""
 
 
@@ -116,7 +129,174 @@ TESTS: tuple[Test, ...] = (
          ("x86/helpers.h",)),
     Test("single_step_syscall_64", "x86/single_step_syscall.c", _X86_FLAGS, _X86_LIBS, (),
          ("x86/helpers.h",)),
+    # seccomp_bpf.c tests `#if !__GLIBC_PREREQ(2, 26)` to decide whether the C library's siginfo_t has
+    # the SIGSYS fields; musl's has them but musl defines no __GLIBC_PREREQ, which clang then rejects in
+    # #if.  Defining it true takes the branch for a C library that has them, as with any recent glibc.
+    # It includes <sys/capability.h> unconditionally and calls libcap: see SHIMS["libcap"].
+    Test("seccomp_bpf", "seccomp/seccomp_bpf.c", _SECCOMP_FLAGS, _SECCOMP_LIBS,
+         ("-D__GLIBC_PREREQ(major,minor)=1", "-D_LINUX_PRCTL_H"),
+         ("kselftest.h", "kselftest_harness.h", "clone3/clone3_selftests.h"), shims=("libcap",)),
+    Test("seccomp_benchmark", "seccomp/seccomp_benchmark.c", _SECCOMP_FLAGS, _SECCOMP_LIBS,
+         deps=("kselftest.h",), shims=("libcap",)),
 )
+
+
+@dataclass(frozen=True)
+class Shim:
+    """A small library of our own that stands in for one a Makefile links (``-l<name>``).
+
+    Built per variant into ``<cache>/shims/<variant>/lib<name>.a``, its header under
+    ``<cache>/shims/include``; the tests that use it get ``-I`` and ``-L`` for those, so their link line
+    keeps the Makefile's ``-l<name>``.
+    """
+
+    name: str  #: the library's name, as in -l<name>
+    headers: dict[str, str]  #: path under include/ -> text
+    source: str  #: one C file
+    why: str = ""
+
+
+# seccomp_bpf uses five libcap calls, all about the calling thread's own capabilities: read them
+# (cap_get_proc), test one flag (cap_get_flag), clear one (cap_set_flag), install them (cap_set_proc) and
+# free (cap_free).  Neither the host nor zig's musl has libcap's headers or a static libcap, and the test
+# has no fallback without it, so this is the least that does those five things, with capget/capset and
+# the 64-bit (version 3) capability sets.
+_CAP_HEADER = """\
+/* A minimal <sys/capability.h>: the part of libcap's interface the kernel's seccomp selftests use. */
+#ifndef EMUKERNEL_SHIM_SYS_CAPABILITY_H
+#define EMUKERNEL_SHIM_SYS_CAPABILITY_H
+
+#include <linux/capability.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct emukernel_cap_state *cap_t;  /* the three sets of one thread */
+typedef int cap_value_t;                     /* a capability number, CAP_CHOWN ... */
+typedef enum { CAP_EFFECTIVE = 0, CAP_PERMITTED = 1, CAP_INHERITABLE = 2 } cap_flag_t;
+typedef enum { CAP_CLEAR = 0, CAP_SET = 1 } cap_flag_value_t;
+
+cap_t cap_init(void);
+cap_t cap_get_proc(void);
+int cap_set_proc(cap_t caps);
+int cap_get_flag(cap_t caps, cap_value_t cap, cap_flag_t set, cap_flag_value_t *value);
+int cap_set_flag(cap_t caps, cap_flag_t set, int n, const cap_value_t *list, cap_flag_value_t value);
+int cap_clear(cap_t caps);
+int cap_free(void *obj);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
+"""
+
+_CAP_SOURCE = """\
+/* The libcap calls of <sys/capability.h> (our minimal one), on capget(2) and capset(2). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+#include <sys/capability.h>
+
+/* Version 3 sets are two 32-bit words each: capability n is bit n % 32 of word n / 32. */
+#define WORDS _LINUX_CAPABILITY_U32S_3
+
+struct emukernel_cap_state {
+    struct __user_cap_data_struct data[WORDS];
+};
+
+static int bad_flag(cap_t caps, cap_flag_t set)
+{
+    return caps == NULL || (set != CAP_EFFECTIVE && set != CAP_PERMITTED && set != CAP_INHERITABLE);
+}
+
+static __u32 *word(cap_t caps, cap_flag_t set, int n)
+{
+    struct __user_cap_data_struct *d = &caps->data[n / 32];
+    return set == CAP_EFFECTIVE ? &d->effective : set == CAP_PERMITTED ? &d->permitted : &d->inheritable;
+}
+
+cap_t cap_init(void)
+{
+    return calloc(1, sizeof(struct emukernel_cap_state));
+}
+
+int cap_clear(cap_t caps)
+{
+    if (caps == NULL) {
+        errno = EINVAL;
+        return -1;
+    }
+    memset(caps, 0, sizeof(*caps));
+    return 0;
+}
+
+cap_t cap_get_proc(void)
+{
+    struct __user_cap_header_struct head = { _LINUX_CAPABILITY_VERSION_3, 0 };
+    cap_t caps = cap_init();
+    if (caps != NULL && syscall(SYS_capget, &head, caps->data) != 0) {
+        int saved = errno;
+        free(caps);
+        errno = saved;
+        return NULL;
+    }
+    return caps;
+}
+
+int cap_set_proc(cap_t caps)
+{
+    struct __user_cap_header_struct head = { _LINUX_CAPABILITY_VERSION_3, 0 };
+    if (caps == NULL) {
+        errno = EINVAL;
+        return -1;
+    }
+    return syscall(SYS_capset, &head, caps->data) == 0 ? 0 : -1;
+}
+
+int cap_get_flag(cap_t caps, cap_value_t cap, cap_flag_t set, cap_flag_value_t *value)
+{
+    if (bad_flag(caps, set) || value == NULL || cap < 0 || cap >= 32 * WORDS) {
+        errno = EINVAL;
+        return -1;
+    }
+    *value = (*word(caps, set, cap) >> (cap % 32)) & 1 ? CAP_SET : CAP_CLEAR;
+    return 0;
+}
+
+int cap_set_flag(cap_t caps, cap_flag_t set, int n, const cap_value_t *list, cap_flag_value_t value)
+{
+    if (bad_flag(caps, set) || n < 0 || (n > 0 && list == NULL) || (value != CAP_SET && value != CAP_CLEAR)) {
+        errno = EINVAL;
+        return -1;
+    }
+    for (int i = 0; i < n; i++)
+        if (list[i] < 0 || list[i] >= 32 * WORDS) {
+            errno = EINVAL;
+            return -1;
+        }
+    for (int i = 0; i < n; i++) {
+        __u32 bit = (__u32)1 << (list[i] % 32);
+        __u32 *w = word(caps, set, list[i]);
+        *w = value == CAP_SET ? (*w | bit) : (*w & ~bit);
+    }
+    return 0;
+}
+
+int cap_free(void *obj)
+{
+    free(obj);
+    return 0;
+}
+"""
+
+SHIMS: dict[str, Shim] = {
+    "libcap": Shim("cap", {"sys/capability.h": _CAP_HEADER}, _CAP_SOURCE,
+                   "seccomp_bpf includes <sys/capability.h> and links -lcap with no fallback"),
+}
 
 #: Our helpers for vmaccess, which runs ``execlp("true")`` and ``execlp("sleep", "2")``.
 HELPERS: dict[str, str] = {
@@ -155,6 +335,7 @@ class Outcome:
     failed: dict[str, str] = field(default_factory=dict)  #: name -> why it was skipped
     helpers: dict[str, Path] = field(default_factory=dict)  #: true and sleep, for vmaccess
     helpers_built: bool = False  #: this run compiled a helper
+    shims_built: bool = False  #: this run compiled a library stand-in (see SHIMS)
     seconds: float = 0.0
 
     @property
@@ -165,7 +346,7 @@ class Outcome:
     @property
     def did_nothing(self) -> bool:
         return not (self.downloaded_bytes or self.extracted or self.headers_installed or self.built
-                    or self.helpers_built)
+                    or self.helpers_built or self.shims_built)
 
 
 # --------------------------------------------------------------------------- download
@@ -400,8 +581,9 @@ def install_headers(src: Path, dest: Path) -> int:
 # --------------------------------------------------------------------------- compiling
 
 
-def compile_command(test: Test, source: Path, output: Path, include: Path, variant: str) -> list[str]:
-    """The full command line that builds one selftest."""
+def compile_command(test: Test, source: Path, output: Path, include: Path, variant: str,
+                    shims: Path | None = None) -> list[str]:
+    """The full command line that builds one selftest (``shims``: the cache's shims/, for test.shims)."""
     # The Makefiles say -isystem usr/include, which gcc searches before its own directories.  zig cc puts
     # its libc's directories (with its own, newer, kernel headers) ahead of any -isystem, so 6.12's would
     # go unused; -I comes first.  usr/include holds only linux/, asm/... subdirectories, which musl's
@@ -416,7 +598,70 @@ def compile_command(test: Test, source: Path, output: Path, include: Path, varia
         inc = ["-isystem", str(include)]
     else:
         raise BuildError(f"unknown variant {variant!r} (known: {', '.join(VARIANTS)})")
+    if test.shims:
+        if shims is None:
+            raise BuildError(f"{test.name} needs the shims {', '.join(test.shims)}: no shims directory given")
+        inc += ["-I", str(shims / "include"), "-L", str(shims / variant)]
     return [*head, *test.flags, *inc, str(source), "-o", str(output), *test.libs]
+
+
+def _shim_commands(shim: Shim, source: Path, obj: Path, archive: Path, include: Path,
+                   variant: str) -> list[list[str]]:
+    """Compile a shim's source and archive it as lib<name>.a (against the same uapi headers)."""
+    if variant == "musl":
+        cc = [sys.executable, "-m", "ziglang", "cc", "-target", ZIG_TARGET, "-I", str(include)]
+        ar = [sys.executable, "-m", "ziglang", "ar"]
+    else:
+        cc = ["gcc", "-isystem", str(include)]
+        ar = ["ar"]
+    return [[*cc, "-std=gnu99", "-O2", "-Wall", "-I", str(source.parent / "include"), "-c", str(source),
+             "-o", str(obj)],
+            [*ar, "rcsD", str(archive), str(obj)]]
+
+
+def build_shim(shim: Shim, shims: Path, include: Path, variant: str, compiler: str, force: bool) -> bool:
+    """Write a shim's files under ``shims`` and build ``shims/<variant>/lib<name>.a``; True if it did.
+
+    Raises BuildError when it does not compile.
+    """
+    src = shims / f"lib{shim.name}.c"
+    texts = [(f"include/{rel}", text) for rel, text in sorted(shim.headers.items())] + [(src.name, shim.source)]
+    for rel, text in texts:
+        path = shims / rel
+        if not path.is_file() or path.read_text() != text:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+    outdir = shims / variant
+    outdir.mkdir(parents=True, exist_ok=True)
+    archive = outdir / f"lib{shim.name}.a"
+    obj = outdir / f".lib{shim.name}.o.tmp{os.getpid()}"
+    tmp = outdir / f".lib{shim.name}.a.tmp{os.getpid()}"
+    cmds = _shim_commands(shim, src, obj, archive, include, variant)
+    key = _digest(("builder", BUILDER_VERSION.encode()), *((rel, text.encode()) for rel, text in texts),
+                  ("commands", "\0".join(c for cmd in cmds for c in cmd).replace(str(obj), "OBJ").encode()),
+                  ("headers", (include.parent.parent / "usr.stamp").read_bytes()),
+                  ("compiler", compiler.encode()))
+    if not force and _fresh(archive, key):
+        return False
+    tmp.unlink(missing_ok=True)
+    try:
+        for cmd in cmds:
+            cmd = [str(tmp) if c == str(archive) else c for c in cmd]
+            try:
+                proc = subprocess.run(cmd, capture_output=True, text=True, cwd=shims, timeout=600)
+            except (OSError, subprocess.SubprocessError) as exc:
+                raise BuildError(f"cannot build lib{shim.name}.a: {exc}", command=cmd) from exc
+            if proc.returncode != 0:
+                raise BuildError(f"building lib{shim.name}.a failed (exit {proc.returncode})", command=cmd,
+                                 stderr=proc.stderr + proc.stdout)
+        stamp = archive.with_name(archive.name + ".stamp")
+        stamp.unlink(missing_ok=True)
+        os.replace(tmp, archive)
+        stamp.write_text(key + "\n")
+    finally:
+        obj.unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
+    return True
 
 
 def _helper_command(source: Path, output: Path, variant: str) -> list[str]:
@@ -536,16 +781,31 @@ def build_all(cache: Path | str = DEFAULT_CACHE, variant: str = "musl", *, deb: 
         outdir = cache / "bin" / variant
         outdir.mkdir(parents=True, exist_ok=True)
         selftests = src / SELFTESTS
+        shims = cache / "shims"
+        broken_shims: dict[str, str] = {}
+        for name in dict.fromkeys(n for t in TESTS for n in t.shims):
+            try:
+                if build_shim(SHIMS[name], shims, include, variant, compiler, force):
+                    result.shims_built = True
+                    _log(quiet, f"built {variant}/lib{SHIMS[name].name}.a ({name} stand-in)")
+            except BuildError as exc:
+                broken_shims[name] = str(exc)
+                _log(quiet, f"cannot build the {name} stand-in: {exc}")
         for test in TESTS:
             source = selftests / test.source
             if not source.is_file():
                 result.failed[test.name] = f"{SELFTESTS}/{test.source} is not in {result.deb.name}"
                 continue
+            if broken := [n for n in test.shims if n in broken_shims]:
+                result.failed[test.name] = f"our {broken[0]} stand-in did not build: {broken_shims[broken[0]]}"
+                continue
             out = outdir / test.name
-            cmd = compile_command(test, source, out, include, variant)
+            cmd = compile_command(test, source, out, include, variant, shims)
             key = _digest(("builder", BUILDER_VERSION.encode()), ("headers", src_key.encode()),
                           ("source", source.read_bytes()),
                           *((f"dep:{d}", (selftests / d).read_bytes()) for d in test.deps),
+                          *((f"shim:{n}", (shims / variant / f"lib{SHIMS[n].name}.a.stamp").read_bytes())
+                            for n in test.shims),
                           ("command", "\0".join(cmd).encode()), ("compiler", compiler.encode()))
             if not force and _fresh(out, key):
                 result.cached[test.name] = out
