@@ -9,6 +9,7 @@ from .abi.ptrace import PTRACE_EVENT_EXIT
 from .abi.siginfo import CLD_DUMPED, CLD_EXITED, CLD_KILLED
 from .fs.pidfd import notify_exit
 from .ptrace import exit_ptrace, ptrace_event, ptrace_reparented, ptrace_unlink
+from .seccomp.notify import seccomp_filter_release
 from .signal.siginfo import SigInfo
 from .task import EXIT_DEAD, EXIT_EXITING, EXIT_NONE, EXIT_ZOMBIE
 
@@ -59,6 +60,8 @@ def do_exit(kernel: Kernel, task: Task, status: int) -> None:
         tg.exit_status_for_wait = status  # the last thread's code is the process's
     kernel.sched.set_dead(task)
     task.sigpending_flag = True  # a syscall that killed its own caller leaves emulation at once
+    if task.seccomp is not None:
+        seccomp_filter_release(task)
     mm = task.mm
     if mm is not None:
         # Linux: kernel/fork.c exit_mm_release -> futex_exit_release + mm_release

@@ -41,6 +41,7 @@ from .abi.ptrace import (
     PTRACE_PEEKSIGINFO,
     PTRACE_PEEKSIGINFO_SHARED,
     PTRACE_SECCOMP_GET_FILTER,
+    PTRACE_SECCOMP_GET_METADATA,
     PTRACE_SEIZE,
     PTRACE_SET_SYSCALL_USER_DISPATCH_CONFIG,
     PTRACE_SETOPTIONS,
@@ -62,7 +63,7 @@ from .errors import Errno
 from .mm import SUID_DUMP_USER
 from .regset import X86_EFLAGS_TF, set_task_reg, task_reg
 from .sched import Block, WaitQueue
-from .seccomp.filter import seccomp_get_filter
+from .seccomp.filter import seccomp_get_filter, seccomp_get_metadata
 from .signal.siginfo import SIGINFO_SIZE, SigInfo
 from .stops import GROUP_STOP, PtraceStop
 from .syscall_user_dispatch import syscall_user_dispatch_get_config, syscall_user_dispatch_set_config
@@ -585,6 +586,8 @@ def ptrace_request(tracer: Task, child: Task, request: int, addr: int, data: int
         return ptrace_get_syscall_info(tracer, child, addr, data)
     if request == PTRACE_SECCOMP_GET_FILTER:
         return seccomp_get_filter(tracer, child, addr, data)
+    if request == PTRACE_SECCOMP_GET_METADATA:
+        return seccomp_get_metadata(tracer, child, addr, data)
     if request == PTRACE_GET_SYSCALL_USER_DISPATCH_CONFIG:
         return syscall_user_dispatch_get_config(tracer, child, addr, data)
     if request == PTRACE_SET_SYSCALL_USER_DISPATCH_CONFIG:

@@ -223,6 +223,35 @@ def seccomp_cache_prepare(filt: SeccompFilter) -> None:
     filt.allow = frozenset(allow)
 
 
+SECCOMP_METADATA = struct.Struct("<QQ")  # struct seccomp_metadata: filter_off, flags
+
+
+def get_nth_filter(child: Task, filter_off: int) -> SeccompFilter:
+    """get_nth_filter: the filter_off-th filter of the child's chain, the oldest first."""
+    sc = child.seccomp
+    if sc is None or sc.mode != SECCOMP_MODE_FILTER or sc.filter is None:
+        raise Errno(E.EINVAL)
+    chain = list(sc.filter.chain())
+    if filter_off >= len(chain):
+        raise Errno(E.ENOENT)
+    return chain[len(chain) - 1 - filter_off]
+
+
+def seccomp_get_metadata(tracer: Task, child: Task, size: int, data: int) -> int:
+    """PTRACE_SECCOMP_GET_METADATA: a filter's flags (FLAG_LOG); reads filter_off from the tracer's struct,
+    writes back at most size bytes and returns that size."""
+    if not capable(tracer.creds, CAP_SYS_ADMIN) or (tracer.seccomp is not None
+                                                     and tracer.seccomp.mode != SECCOMP_MODE_DISABLED):
+        raise Errno(E.EACCES)
+    size = min(size, SECCOMP_METADATA.size)
+    if size < 8:
+        raise Errno(E.EINVAL)
+    filter_off = struct.unpack("<Q", tracer.mm.read(data, 8))[0]
+    filt = get_nth_filter(child, filter_off)
+    tracer.mm.write(data, SECCOMP_METADATA.pack(filter_off, SECCOMP_FILTER_FLAG_LOG if filt.log else 0)[:size])
+    return size
+
+
 def seccomp_get_filter(tracer: Task, child: Task, filter_off: int, data: int) -> int:
     """PTRACE_SECCOMP_GET_FILTER: the filter_off-th filter of the child's chain, the oldest first, as it
     was given; returns its length in instructions (copies it when data is not NULL).  Only a tracer with
@@ -230,13 +259,7 @@ def seccomp_get_filter(tracer: Task, child: Task, filter_off: int, data: int) ->
     if not capable(tracer.creds, CAP_SYS_ADMIN) or (tracer.seccomp is not None
                                                      and tracer.seccomp.mode != SECCOMP_MODE_DISABLED):
         raise Errno(E.EACCES)
-    sc = child.seccomp
-    if sc is None or sc.mode != SECCOMP_MODE_FILTER or sc.filter is None:
-        raise Errno(E.EINVAL)
-    chain = list(sc.filter.chain())
-    if filter_off >= len(chain):
-        raise Errno(E.ENOENT)
-    filt = chain[len(chain) - 1 - filter_off]
+    filt = get_nth_filter(child, filter_off)
     if data:
         tracer.mm.write(data, filt.orig)
     return filt.length

@@ -48,6 +48,8 @@ NOTIF_HEAD = struct.Struct("<QII")  # struct seccomp_notif: id, pid, flags (then
 NOTIF_RESP = struct.Struct("<QqiI")  # struct seccomp_notif_resp: id, val, error, flags
 NOTIF_ADDFD = struct.Struct("<QIIII")  # struct seccomp_notif_addfd: id, flags, srcfd, newfd, newfd_flags
 U64 = struct.Struct("<Q")
+_IOC_SIZE_MASK = 0x3FFF << 16
+_EA_MASK = 0xC0000000 | _IOC_SIZE_MASK  # IOC_INOUT | IOCSIZE_MASK
 INIT, SENT, REPLIED = 0, 1, 2  # SECCOMP_NOTIFY_*
 SYSCALL_RUN, SYSCALL_SKIP, SYSCALL_HELD = 0, -1, 1
 
@@ -153,6 +155,20 @@ def reply(notif: Notif, n: Notification, val: int, error: int, flags: int) -> No
         notif.notifications.remove(n)
 
 
+def seccomp_filter_release(task: Task) -> None:
+    """A dying task no longer uses its filters: a listener whose filter it was the last user of is woken
+    (NOTIF_RECV gives ENOENT, poll POLLHUP), as __seccomp_filter_orphan does."""
+    sc = task.seccomp
+    if sc is None or sc.filter is None:
+        return
+    kernel = task.kernel
+    for filt in sc.filter.chain():
+        notif = filt.notif
+        if notif is not None:
+            kernel.sched.wake_all(notif.requests)
+            wake_up(kernel, notif.wqh, POLLHUP)
+
+
 def init_listener(kernel, filt: SeccompFilter) -> SeccompListener:
     """init_listener: the filter's notification state and its anonymous-inode file."""
     first = int.from_bytes(kernel.random_bytes(8), "little")
@@ -229,8 +245,10 @@ class SeccompListener(File):
             if n is None or n.state != SENT:
                 raise Errno(E.ENOENT)
             return 0
-        if request == SECCOMP_IOCTL_NOTIF_ADDFD:
-            return self.addfd(task, arg)
+        if request & ~_EA_MASK == SECCOMP_IOCTL_NOTIF_ADDFD & ~_EA_MASK:
+            # EA_IOCTL: neither direction nor size tells the command; the size is the caller's struct
+            # version (copy_struct_from_user)
+            return self.addfd(task, arg, (request & _IOC_SIZE_MASK) >> 16)
         if request == SECCOMP_IOCTL_NOTIF_SET_FLAGS:
             if arg & ~SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP:
                 raise Errno(E.EINVAL)
@@ -252,6 +270,8 @@ class SeccompListener(File):
                 if n.state == INIT:
                     break
             else:
+                if not self._in_use():
+                    return -E.ENOENT  # no task uses the filter any more: nothing will come
                 if task.signal_interrupts():
                     return -E.EINTR
                 return Block(notif.requests, what="seccomp NOTIF_RECV", resume=attempt)
@@ -280,10 +300,16 @@ class SeccompListener(File):
         self.kernel.sched.wake_all(n.ready)
         return 0
 
-    def addfd(self, task: Task, arg: int) -> int:
+    def addfd(self, task: Task, arg: int, size: int) -> int:
         """seccomp_notify_addfd: put a copy of one of our fds into the notifying task (at newfd with SETFD),
-        and with SEND answer the notification with that fd at once."""
-        nid, flags, srcfd, newfd, newfd_flags = NOTIF_ADDFD.unpack(task.mm.read(arg, NOTIF_ADDFD.size))
+        and with SEND answer the notification with that fd at once.  A struct smaller than the first
+        version is EINVAL, a larger one must be zero past it (E2BIG)."""
+        if size < NOTIF_ADDFD.size or size >= 4096:
+            raise Errno(E.EINVAL)
+        raw = task.mm.read(arg, size)
+        if any(raw[NOTIF_ADDFD.size:]):
+            raise Errno(E.E2BIG)
+        nid, flags, srcfd, newfd, newfd_flags = NOTIF_ADDFD.unpack_from(raw)
         if newfd_flags & ~O_CLOEXEC:
             raise Errno(E.EINVAL)
         if flags & ~(SECCOMP_ADDFD_FLAG_SETFD | SECCOMP_ADDFD_FLAG_SEND):

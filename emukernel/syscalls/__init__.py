@@ -23,7 +23,7 @@ _MODULES = (
     "random",
     # concept modules
     "process", "memory", "time", "signal", "futex", "exec", "creds", "ns", "pipe", "poll", "anonfd", "pidfd",
-    "ptrace", "seccomp",
+    "ptrace", "seccomp", "kcmp",
 )  # the order does not matter: each syscall has one handler
 _loaded = False
 
