@@ -129,6 +129,10 @@ BENCHES: list[Bench] = [
     Bench("seccomp-run100", "bench_seccomp", "getpid under a 100-instruction filter that reads an argument, "
           "so it runs for every call", "us", n=(2_000, 20_000), quick_n=(200, 1_200),
           args=lambda n: ["run100", str(n)], native_scale=50, columns=("native", "emukernel")),
+    Bench("seccomp-check4096", "bench_seccomp", "seccomp(SET_MODE_FILTER) of a 4096-instruction program the "
+          "checker refuses at its last instruction: the check of a maximum-size program", "us", n=(5, 40),
+          quick_n=(2, 6), args=lambda n: ["check4096", str(n)], native_scale=100,
+          columns=("native", "emukernel")),
     # -- processes and threads
     Bench("thread-switch", "bench_yield", "one thread switch: two threads hand a turn counter over with "
           "sched_yield (one sched_yield + one switch per handoff; natively pinned to one CPU)", "us",

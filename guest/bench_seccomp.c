@@ -3,7 +3,8 @@
  *   allow10   a 10-rule allow-list with an arch check, as a sandbox writes one: getpid is allowed whatever
  *             the arguments, so Linux's action cache (and emukernel's) skips running the filter
  *   run100    a 100-instruction filter that looks at an argument, so it must run for every getpid
- * then prints "done".  If seccomp is missing (ENOSYS) it prints "n/a (ENOSYS)" and exits 0. */
+ * then prints "done".  `check4096 N` instead offers the kernel N times a 4096-instruction program that the
+ * checker refuses only at its end (no final RET): the check time of a program of the maximum size.  If seccomp is missing (ENOSYS) it prints "n/a (ENOSYS)" and exits 0. */
 #include <errno.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
@@ -52,6 +53,26 @@ int main(int argc, char **argv)
         while (len < 99)
             f[len++] = (struct sock_filter)BPF_STMT(BPF_ALU | BPF_ADD | BPF_K, 1);
         f[len++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+    } else if (!strcmp(mode, "check4096")) {
+        static struct sock_filter big[4096];
+        for (int i = 0; i < 4095; i++)
+            big[i] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, NR_OFF);
+        big[4095] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_IMM, 0);
+        struct sock_fprog prog = {4096, big};
+        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+            return 1;
+        for (long i = 0; i < n; i++) {
+            if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != -1 || errno != EINVAL) {
+                if (errno == ENOSYS) {
+                    printf("n/a (ENOSYS)\n");
+                    return 0;
+                }
+                printf("FAIL: the checker took a program without a final RET\n");
+                return 1;
+            }
+        }
+        printf("done\n");
+        return 0;
     } else if (strcmp(mode, "none")) {
         printf("FAIL unknown mode %s\n", mode);
         return 1;
