@@ -283,6 +283,17 @@ class SeccompListener(File):
 
         return attempt()
 
+    def received(self, nid: int) -> tuple[Notif, Notification]:
+        """The notification nid, received and not answered yet: ENOENT if there is none, EINPROGRESS if
+        it is still waiting to be received."""
+        notif = self.filter.notif
+        n = notif.find(nid) if notif is not None else None
+        if n is None:
+            raise Errno(E.ENOENT)
+        if n.state != SENT:
+            raise Errno(E.EINPROGRESS)
+        return notif, n
+
     def send(self, task: Task, arg: int) -> int:
         """seccomp_notify_send: the answer to a received notification."""
         nid, val, error, flags = NOTIF_RESP.unpack(task.mm.read(arg, NOTIF_RESP.size))
@@ -290,12 +301,7 @@ class SeccompListener(File):
             raise Errno(E.EINVAL)
         if flags & SECCOMP_USER_NOTIF_FLAG_CONTINUE and (error or val):
             raise Errno(E.EINVAL)
-        notif = self.filter.notif
-        n = notif.find(nid) if notif is not None else None
-        if n is None:
-            raise Errno(E.ENOENT)
-        if n.state != SENT:
-            raise Errno(E.EINPROGRESS)
+        notif, n = self.received(nid)
         reply(notif, n, val, error, flags)
         self.kernel.sched.wake_all(n.ready)
         return 0
@@ -319,12 +325,7 @@ class SeccompListener(File):
         src = task.files.lookup(srcfd)
         if src is None:
             raise Errno(E.EBADF)
-        notif = self.filter.notif
-        n = notif.find(nid) if notif is not None else None
-        if n is None:
-            raise Errno(E.ENOENT)
-        if n.state != SENT:
-            raise Errno(E.EINPROGRESS)
+        notif, n = self.received(nid)
         target = n.task
         files = target.files
         cloexec = bool(newfd_flags & O_CLOEXEC)
