@@ -2,7 +2,9 @@
  * ptrace_thread_regs: the registers of a tracee whose sibling thread runs while it is stopped.
  *
  * The PTRACE_TRACEME child starts a helper thread, then loads known values into
- * r12-r15, rbx and xmm0-1 and stops itself with kill(getpid(), SIGSTOP).  While
+ * r12-r15, rbx and xmm0-1 and stops itself with tgkill(getpid(), gettid(), SIGSTOP): directed at the
+ * traced thread, so the untraced helper can never be the one to take it and start a group stop that
+ * would hold the helper too (a native hang kill(getpid(), SIGSTOP) allowed, rarely).  While
  * it sits in that stop the parent wakes the helper (a pipe), which runs and then
  * blocks again: the stopped thread is no longer the last one to have run in its
  * address space (under emukernel its registers are then in a saved context, not
@@ -35,13 +37,14 @@ unsigned char xmm_in[32] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 1
 __asm__(".text\n"
         ".globl stop_with_regs\n.type stop_with_regs, @function\nstop_with_regs:\n"
         "  push %rbx\n  push %rbp\n  push %r12\n  push %r13\n  push %r14\n  push %r15\n"
+        "  mov $186, %eax\n  syscall\n  mov %rax, %rsi\n"
         "  mov $39, %eax\n  syscall\n"
-        "  mov %rax, %rdi\n  mov $19, %esi\n"
+        "  mov %rax, %rdi\n  mov $19, %edx\n"
         "  movabs $0x1212121212121212, %r12\n  movabs $0x1313131313131313, %r13\n"
         "  movabs $0x1414141414141414, %r14\n  movabs $0x1515151515151515, %r15\n"
         "  movabs $0x0b0b0b0b0b0b0b0b, %rbx\n"
         "  movdqu xmm_in(%rip), %xmm0\n  movdqu xmm_in+16(%rip), %xmm1\n"
-        "  mov $62, %eax\n  syscall\n"
+        "  mov $234, %eax\n  syscall\n"
         ".globl after_stop\nafter_stop:\n  mov $1, %ecx\n  jmp 1f\n"
         ".globl alt_path\nalt_path:\n  mov $2, %ecx\n"
         "1:\n  mov %rcx, out_path(%rip)\n"
@@ -119,8 +122,8 @@ int main(void)
     CHECK(r.r12 == 0x1212121212121212UL && r.r13 == 0x1313131313131313UL && r.rbx == 0x0b0b0b0b0b0b0b0bUL,
           "GETREGS: r12, r13, rbx");
     CHECK(r.rip == (unsigned long)after_stop, "GETREGS: rip after the syscall");
-    CHECK_EQ((long)r.orig_rax, SYS_kill, "GETREGS: orig_rax is kill's number");
-    CHECK_EQ((long)r.rax, 0, "GETREGS: rax is kill's result");
+    CHECK_EQ((long)r.orig_rax, SYS_tgkill, "GETREGS: orig_rax is tgkill's number");
+    CHECK_EQ((long)r.rax, 0, "GETREGS: rax is tgkill's result");
     struct fxsave_img fp;
     CHECK(pt(REQ_GETFPREGS, pid, 0, (unsigned long)&fp) == 0, "GETFPREGS");
     CHECK(memcmp(fp.xmm_space, xmm_in, 32) == 0, "GETFPREGS: xmm0 and xmm1");
