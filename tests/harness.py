@@ -17,6 +17,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,6 +89,36 @@ def _child_setup() -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, resource.getrlimit(resource.RLIMIT_CORE)[1]))
 
 
+def _session_members(sid: int) -> list[int]:
+    pids = []
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = Path(entry.path, "stat").read_text()
+        except OSError:
+            continue
+        # pid (comm) state ppid pgrp session ...: comm may hold spaces and parentheses, so split after it
+        fields = stat.rpartition(")")[2].split()
+        if len(fields) > 3 and int(fields[3]) == sid:
+            pids.append(int(entry.name))
+    return pids
+
+
+def kill_session(sid: int) -> None:
+    """SIGKILL every process of the session ``sid`` (one we created): its id is not reused while it has any."""
+    for _ in range(20):
+        members = _session_members(sid)
+        if not members:
+            return
+        for pid in members:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.05)
+
+
 def _run_process(
     argv: Sequence[str],
     env: Mapping[str, str],
@@ -153,6 +184,12 @@ def _run_process(
     proc.returncode = os.waitstatus_to_exitcode(status)  # reaped: keep Popen from waiting again
     for t in threads:
         t.join(timeout=10)
+    if any(t.is_alive() for t in threads[:2]):
+        # something the guest left behind still holds its output (a native child it never reaped, in its
+        # own process group): end the whole session, or closing the pipes would block for good
+        kill_session(proc.pid)
+        for t in threads[:2]:
+            t.join()
     proc.stdout.close()
     proc.stderr.close()
     if timed_out.is_set():

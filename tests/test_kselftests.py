@@ -56,7 +56,6 @@ import os
 import platform
 import re
 import resource
-import signal
 import subprocess
 import threading
 import time
@@ -66,7 +65,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from harness import Result, exit_code_from_status, run_emu_cli
+from harness import Result, exit_code_from_status, kill_session, run_emu_cli
 
 from toolchain.build import gcc_path
 from toolchain.kselftests import DEFAULT_CACHE, TESTS, KselftestsUnavailable, Outcome, build_all
@@ -271,36 +270,6 @@ def _env(outcome: Outcome) -> dict[str, str]:
 
 def _no_core() -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, resource.getrlimit(resource.RLIMIT_CORE)[1]))
-
-
-def _session_members(sid: int) -> list[int]:
-    pids = []
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = Path(entry.path, "stat").read_text()
-        except OSError:
-            continue
-        # pid (comm) state ppid pgrp session ...: comm may hold spaces and parentheses, so split after it
-        fields = stat.rpartition(")")[2].split()
-        if len(fields) > 3 and int(fields[3]) == sid:
-            pids.append(int(entry.name))
-    return pids
-
-
-def kill_session(sid: int) -> None:
-    """SIGKILL every process of the session ``sid`` (one we created): its id is not reused while it has any."""
-    for _ in range(20):
-        members = _session_members(sid)
-        if not members:
-            return
-        for pid in members:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        time.sleep(0.05)
 
 
 def run_native_group(path: Path, args: tuple[str, ...], env: dict[str, str], timeout: float) -> Result:
