@@ -71,14 +71,12 @@ def syscall_user_dispatch(task: Task, nr: int) -> bool:
         try:
             state = task.mm.read(sd.selector, 1)[0]
         except Errno:
-            kernel.signals.force_sig_info(task, SigInfo(S.SIGSEGV))  # force_exit_sig(SIGSEGV)
-            task.sighand.actions.pop(S.SIGSEGV, None)
+            kernel.signals.force_sig_info(task, SigInfo(S.SIGSEGV), handler_exit=True)  # force_exit_sig
             return True
         if state == SYSCALL_DISPATCH_FILTER_ALLOW:
             return False
         if state != SYSCALL_DISPATCH_FILTER_BLOCK:
-            task.sighand.actions.pop(S.SIGSYS, None)  # force_exit_sig(SIGSYS)
-            kernel.signals.force_sig_info(task, SigInfo(S.SIGSYS))
+            kernel.signals.force_sig_info(task, SigInfo(S.SIGSYS), handler_exit=True)  # force_exit_sig
             return True
     sd.on_dispatch = True
     cpu.set_reg(RAX, task.orig_rax)  # syscall_rollback

@@ -134,7 +134,4 @@ def force_sig_seccomp(task: Task, nr: int, data: int, ip: int, coredump: bool) -
     dump SIGSYS's default action gives) when coredump, whatever handler the task has."""
     info = SigInfo(S.SIGSYS, SYS_SECCOMP, addr=ip, errno=data, kind="sys")
     info.syscall, info.arch = nr, AUDIT_ARCH_X86_64
-    if coredump:  # HANDLER_EXIT: the default action, unblocked, and no tracer may stop or change it
-        task.sighand.actions[S.SIGSYS] = (S.SIG_DFL, S.SA_IMMUTABLE, 0, 0)
-        task.sigmask &= ~S.sigmask(S.SIGSYS)
-    task.kernel.signals.force_sig_info(task, info)
+    task.kernel.signals.force_sig_info(task, info, handler_exit=coredump)

@@ -196,10 +196,15 @@ class SendMixin:
             status |= 0x80
         self.kernel.do_group_exit(task, status)
 
-    def force_sig_info(self, task: Task, info: SigInfo) -> None:
-        """force_sig_info: a synchronous signal; if blocked or ignored it is unblocked and made SIG_DFL."""
+    def force_sig_info(self, task: Task, info: SigInfo, handler_exit: bool = False) -> None:
+        """force_sig_info_to_task: a synchronous signal; if blocked or ignored it is unblocked and made
+        SIG_DFL.  handler_exit (HANDLER_EXIT: force_exit_sig, a seccomp kill): whatever the handler, the
+        default action, marked SA_IMMUTABLE so that no tracer stops it and no sigaction changes it."""
         sig = info.signo
         bit = S.sigmask(sig)
+        if handler_exit:
+            task.sighand.actions[sig] = (S.SIG_DFL, S.SA_IMMUTABLE, 0, 0)
+            task.sigmask &= ~bit
         act = task.sighand.actions.get(sig)
         blocked = bool(task.sigmask & bit)
         if blocked or (act is not None and act[0] == S.SIG_IGN):
