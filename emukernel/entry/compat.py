@@ -54,4 +54,13 @@ def int80_syscall(entry: SyscallEntry, task: Task) -> None:
         return
     sc = TABLE[native]
     args = tuple(cpu.reg(r) & 0xFFFFFFFF for r in _ARGS[:sc.nargs])
-    entry.complete(task, sc, args, entry.invoke(task, sc, args))
+    # the handler runs as on the slow path: the hook's shortcuts (a signal to oneself pushed from kill
+    # itself, with the rcx and r11 `syscall` leaves) are for the `syscall` instruction only
+    fast = not task.slow_entry
+    task.slow_entry = True
+    try:
+        result = entry.invoke(task, sc, args)
+    finally:
+        if fast:
+            task.syscall_work_changed()
+    entry.complete(task, sc, args, result)

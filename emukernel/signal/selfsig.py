@@ -22,9 +22,8 @@ class SelfSigMixin:
     kernel: Kernel
 
     def send_self(self, task: Task, sig: int, code: int, pid: int, uid: int) -> bool:
-        """kill/tkill/tgkill from the calling thread to itself, from inside the syscall hook (only there: the
-        frame takes the registers a `syscall` leaves; the slow path and `int $0x80` take the general path):
-        the usual case in one step, or False having done nothing (the caller then takes the general path).
+        """kill/tkill/tgkill from the calling thread to itself, from inside the syscall hook: the usual case in
+        one step, or False having done nothing (the caller then takes the general path).
 
         The usual case: a handler with SA_RESTORER, the signal not blocked, a standard signal or room below
         RLIMIT_SIGPENDING, nothing deliverable pending, no stop, exit, tracer, ptrace or signalfd waiter, and
@@ -37,8 +36,7 @@ class SelfSigMixin:
         mask = task.sigmask
         if (act is None or act[0] <= S.SIG_IGN or not act[1] & _SA_RESTORER or task.sigpending_flag
                 or (mask | task.real_blocked) & bit or bit & _PREPARE or task.ptrace is not None
-                or not task.mm.cpu.in_emu or task.restart_ret or task.saved_sigmask is not None
-                or task.jobctl_stop):
+                or task.slow_entry or task.restart_ret or task.saved_sigmask is not None or task.jobctl_stop):
             return False
         tg = task.tg
         if ((task.pending.bits | tg.shared.bits) & ~mask or tg.group_exit or tg.stop_pending
